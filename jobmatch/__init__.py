@@ -1,0 +1,1 @@
+"""jobmatch: link incoming jobs to the matching job in the customer's ATS."""

@@ -1,0 +1,69 @@
+"""Settings from the environment, validated once at start so a bad value fails fast with its variable's name."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+KOMBO_REGIONS = {
+    "eu": "https://api.kombo.dev",
+    "us": "https://api.us.kombo.dev",
+    "ca": "https://api.ca.kombo.dev",
+}
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value jobmatch cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    kombo_base_url: str
+    kombo_api_key: str | None
+    kombo_webhook_secret: str | None
+    instance_path: Path
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("JOBMATCH_INSTANCE_PATH") or "instance").resolve()
+        database_url = env.get("JOBMATCH_DATABASE_URL") or f"sqlite:///{instance / 'jobmatch.db'}"
+        return cls(
+            database_url=_database_url(database_url),
+            kombo_base_url=_kombo_base_url(env.get("KOMBO_BASE_URL") or "eu"),
+            kombo_api_key=env.get("KOMBO_API_KEY") or None,
+            kombo_webhook_secret=env.get("KOMBO_WEBHOOK_SECRET") or None,
+            instance_path=instance,
+        )
+
+
+def _database_url(value: str) -> str:
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ConfigError(f"JOBMATCH_DATABASE_URL is not a database URL ({value!r}): {exc}") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"JOBMATCH_DATABASE_URL uses {url.get_backend_name()!r}; jobmatch supports sqlite and postgresql"
+        )
+    if url.drivername == "postgresql":  # say psycopg (3) explicitly, whatever the SQLAlchemy default
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _kombo_base_url(value: str) -> str:
+    """The API root without `/v1`: a region name (eu, us, ca) or a URL (a local fake in tests and demos)."""
+    if value.lower() in KOMBO_REGIONS:
+        return KOMBO_REGIONS[value.lower()]
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"KOMBO_BASE_URL must be eu, us, ca or an http(s) URL like https://api.kombo.dev, not {value!r}"
+        )
+    base = value.rstrip("/")
+    return base.removesuffix("/v1")

@@ -1,0 +1,71 @@
+"""Identifiers in one canonical spelling, so that equal identifiers compare equal as strings."""
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from jobmatch.matcher.text import clean
+
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"))
+_SPACES = re.compile(r"\s+")
+
+# A code written inside a title: "Referenznr. 250539", "Ref: REQ-01007", "Ref. Nr. 17535", "Job-ID 4711", "#1234".
+_CODE_IN_TITLE = re.compile(
+    r"(?:\b(?:ref(?:erenz)?(?:nr|nummer)?|kennziffer|stellen-?(?:id|nr|nummer)|job-?(?:id|code|nr))\b"
+    r"[\s:.#]*(?:(?:nr|nummer|no)\b[\s:.#]*)?|(?<!\w)#\s?)"
+    r"(?P<code>[^\W_][\w/\-]*(?:\.\w[\w/\-]*)*)",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+
+# Query parameters that say where a visitor came from, not which job the page shows.
+_TRACKING = frozenset(
+    "gclid fbclid msclkid dclid yclid gbraid wbraid igshid mc_cid mc_eid _hsenc _hsmi source src ref referrer "
+    "referer campaign hp_source cp exp cid s404 tc".split()
+)
+_DEFAULT_PORTS = {80, 443}
+_CANONICAL_URL = re.compile(r"https://(?!www\.)[a-z0-9.\-]+(?:/[^?#\s]*[^/?#\s])?")  # nothing to change
+
+
+def normalize_code(code: str | None) -> str:
+    """A job code as HR would read it: case, Unicode forms, dash variants and spacing do not matter."""
+    if not code:
+        return ""
+    return _SPACES.sub(" ", clean(code).translate(_DASHES)).strip().casefold()
+
+
+def normalize_remote_id(remote_id: str | None) -> str:
+    """The ATS's own id, exact apart from surrounding whitespace."""
+    return (remote_id or "").strip()
+
+
+def codes_in_title(title: str) -> list[str]:
+    """Reference codes written inside a title, as written (each contains a digit)."""
+    codes = (match.group("code").rstrip(".-/") for match in _CODE_IN_TITLE.finditer(clean(title)))
+    return [code for code in codes if _DIGIT.search(code)]
+
+
+def strip_codes(title: str) -> str:
+    """The title without its reference codes (and their labels)."""
+    return _CODE_IN_TITLE.sub(lambda m: " " if _DIGIT.search(m.group("code")) else m.group(0), title)
+
+
+def normalize_url(url: str | None) -> str:
+    """A posting URL without what does not change the page: scheme, host case, `www.`, default ports,
+    trailing slash, fragment and tracking parameters. Parameters that select the job (`?id=`, `?prj=`) stay."""
+    text = (url or "").strip()
+    if not text or _CANONICAL_URL.fullmatch(text):
+        return text
+    parts = urlsplit(text if "//" in text else "//" + text)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: keep the URL as written, lower-cased
+        return text.casefold()
+    host = (parts.hostname or "").removeprefix("www.")
+    if port and port not in _DEFAULT_PORTS:
+        host = f"{host}:{port}"
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith("utm_") and key.lower() not in _TRACKING
+    )
+    return urlunsplit(("https", host, parts.path.rstrip("/"), urlencode(query), ""))

@@ -1,0 +1,104 @@
+"""From identifier hits and similar titles to ranked candidates and a decision.
+
+An identifier that pins exactly one open job whose title and place agree with the posting links it
+automatically. Everything else is a suggestion for a reviewer: a title alone is never enough.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from jobmatch.matcher.jobs import JobRecord
+from jobmatch.matcher.model import Candidate, Decision, MatchResult, Method
+from jobmatch.matcher.scoring import (
+    INACTIVE,
+    REVIEW_FLOOR,
+    SEARCH_CUTOFF,
+    TITLE_CONSISTENT,
+    Side,
+    display,
+    evidence,
+)
+from jobmatch.matcher.search import TitleSearch
+from jobmatch.matcher.titles import Title
+
+Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it matched)
+
+_TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
+
+
+@dataclass(slots=True)
+class _Scored:
+    tier: int  # 0: an identifier agreed by everything else; 1: the rest
+    raw: float  # unclipped score, for ranking
+    similarity: float
+    candidate: Candidate
+
+    def key(self) -> tuple[int, float, bool, float, str]:
+        return self.tier, -self.raw, not self.candidate.active, -self.similarity, self.candidate.job_id
+
+
+def rank(
+    posting: Side,
+    title: Title,
+    pins: Pins,
+    jobs: Mapping[str, JobRecord],
+    titles: Mapping[str, Title],
+    search: TitleSearch,
+    *,
+    limit: int,
+    exclude: set[str],
+) -> MatchResult:
+    pinned = set().union(*(ids for _, _, ids in pins))
+    scored = [
+        _title_candidate(posting, jobs[job_id], similarity)
+        for text, similarity in search.similar(title.text, title.words, SEARCH_CUTOFF)[:_TITLES_EXPANDED]
+        for job_id in search.jobs(text)
+        if job_id not in exclude and job_id not in pinned
+    ]
+    scored = [s for s in scored if s.raw >= REVIEW_FLOOR]
+    pinned_scored = [_pinned_candidate(posting, title, pins, jobs[job_id], titles[job_id], search, len(pinned))
+                     for job_id in pinned]
+    ranked = sorted(scored + pinned_scored, key=_Scored.key)
+    decision: Decision = "no_match"
+    if ranked:
+        decision = "needs_review"
+        top = ranked[0]
+        if len(pinned) == 1 and top.tier == 0 and top.candidate.active:
+            decision = "auto_linked"
+    return MatchResult(decision, [s.candidate for s in ranked[:limit]])
+
+
+def _title_candidate(posting: Side, job: JobRecord, similarity: float) -> _Scored:
+    delta, reasons = evidence(posting, job.side)
+    raw = similarity + delta + (0.0 if job.active else INACTIVE)
+    reasons = [f"title {similarity:.0f}% similar", *reasons]
+    if job.state_reason:
+        reasons.append(job.state_reason)
+    return _Scored(1, raw, similarity, Candidate(job.id, display(raw), "title", tuple(reasons), job.active))
+
+
+def _pinned_candidate(
+    posting: Side, title: Title, pins: Pins, job: JobRecord, job_title: Title, search: TitleSearch, pinned: int
+) -> _Scored:
+    hits = [(method, what, ids) for method, what, ids in pins if job.id in ids]
+    reasons = [f"{what} matches" + (f" {len(ids)} jobs" if len(ids) > 1 else "") for _, what, ids in hits]
+    doubts = []
+    if pinned > 1:
+        doubts.append(f"the posting's identifiers point to {pinned} different jobs")
+    similarity = 100.0
+    if title.text and job_title.text:
+        similarity = search.scorer(title.text, job_title.text)
+        reasons.append(f"title {similarity:.0f}% similar")
+        if similarity < TITLE_CONSISTENT:
+            doubts.append("the posting's title describes another job than this one")
+    delta, place_reasons = evidence(posting, job.side)
+    reasons.extend(place_reasons)
+    if posting.place.same_as(job.side.place) is False:
+        doubts.append("the posting is for another place than this job")
+    if job.state_reason:
+        reasons.append(job.state_reason)
+    reasons.extend(doubts)
+    agreed = not doubts
+    raw = 100.0 if agreed else similarity + delta + (0.0 if job.active else INACTIVE)
+    candidate = Candidate(job.id, display(raw), hits[0][0], tuple(reasons), job.active)
+    return _Scored(0 if agreed else 1, raw, similarity, candidate)

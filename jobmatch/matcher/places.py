@@ -1,0 +1,88 @@
+"""Places: one spelling per city, and the set of city names that may appear inside titles."""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+from jobmatch.matcher.text import STOPWORDS, fold, words
+
+City = tuple[str, ...]  # the folded words of a city name, e.g. ("neustadt", "aisch")
+
+_ZIP = re.compile(r"\b(\d{5})\b")
+_QUALIFIER = re.compile(r"\(.*?\)|,.*$")  # "Nürnberg, Mittelfranken", "Neustadt (Aisch)" -> the town alone
+
+
+def city_key(city: str | None) -> City:
+    """The folded words of a city without its region qualifier: "Fürth, Bayern" -> ("fuerth",)."""
+    if not city:
+        return ()
+    return tuple(word for word in words(fold(_QUALIFIER.sub(" ", city))) if word not in STOPWORDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    city: City
+    zip_code: str
+
+    @staticmethod
+    @cache  # a pool has few distinct places and many jobs in each
+    def of(city: str | None, zip_code: str | None, raw: str | None = None) -> "Place":
+        """The place of a location; a raw "96047 Bamberg" fills in a missing city or zip code."""
+        zip_match = _ZIP.search(zip_code or "") or _ZIP.search(raw or "")
+        if not city and raw:
+            city = _ZIP.sub(" ", raw)
+        return Place(city_key(city), zip_match.group(1) if zip_match else "")
+
+    def __bool__(self) -> bool:
+        return bool(self.city or self.zip_code)
+
+    def same_as(self, other: "Place") -> bool | None:
+        """True or False where both places say enough to compare; None where one of them is unknown.
+
+        Cities decide before zip codes: small towns share a zip code (Kammerstein and Schwabach: 91126), so a
+        shared zip code with different city names says nothing either way."""
+        if self.city and other.city and self.city == other.city:
+            return True
+        if self.zip_code and other.zip_code:
+            if self.zip_code == other.zip_code:
+                return None if self.city and other.city else True
+            return False
+        if self.city and other.city:
+            return False
+        return None
+
+
+class CityNames:
+    """City names known in a pool, counted so that removing the last job of a city forgets the name."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[City] = Counter()
+        self._by_first_word: dict[str, set[City]] = {}
+
+    def add(self, city: City) -> bool:
+        """Count one more job in `city`; True when the name is new."""
+        if not city:
+            return False
+        self._counts[city] += 1
+        if self._counts[city] > 1:
+            return False
+        self._by_first_word.setdefault(city[0], set()).add(city)
+        return True
+
+    def discard(self, city: City) -> bool:
+        """Count one job less in `city`; True when the name is gone."""
+        if not city or city not in self._counts:
+            return False
+        self._counts[city] -= 1
+        if self._counts[city]:
+            return False
+        del self._counts[city]
+        names = self._by_first_word[city[0]]
+        names.discard(city)
+        if not names:
+            del self._by_first_word[city[0]]
+        return True
+
+    def starting_with(self, word: str) -> set[City]:
+        return self._by_first_word.get(word, set())

@@ -1,0 +1,104 @@
+"""Finding similar titles without scoring every title of the pool.
+
+Each distinct normalized title is listed under its words and under the first and last five letters of its long
+words, so that compounds ("Lagermitarbeiter" / "Lager Mitarbeiter") and typos inside a word still meet. A query
+collects the titles that share keys with it, weighted by how rare the keys are (IDF), and only the best of those
+are scored with rapidfuzz.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from heapq import nlargest
+from math import log
+from operator import itemgetter
+
+from rapidfuzz import fuzz, process
+
+Scorer = Callable[..., float]
+
+SHORTLIST = 100  # titles scored per query; the right one ranks far higher among the key-sharing titles
+_AFFIX = 5
+_AFFIX_WEIGHT = 0.5  # a shared word start or end is weaker evidence than a shared word
+_NEAR_WORD = 75.0  # a word the pool does not know is looked up among the pool's words at this similarity
+_NEAR_WEIGHT = 0.8
+
+
+def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, float]]:
+    for word in dict.fromkeys(words):
+        yield word, 1.0
+        if len(word) > _AFFIX + 1:
+            yield "<" + word[:_AFFIX], _AFFIX_WEIGHT
+            yield ">" + word[-_AFFIX:], _AFFIX_WEIGHT
+
+
+class TitleSearch:
+    """Distinct normalized titles of a pool and the jobs that carry each."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        self.scorer = scorer
+        self._jobs: dict[str, set[str]] = {}
+        self._titles_by_key: dict[str, set[str]] = defaultdict(set)
+        self._vocabulary: list[str] | None = None  # the words among the keys, rebuilt after changes
+
+    def add(self, text: str, words: tuple[str, ...], job_id: str) -> None:
+        if not text:
+            return
+        if text not in self._jobs:
+            self._jobs[text] = set()
+            for key, _ in _keys(words):
+                self._titles_by_key[key].add(text)
+            self._vocabulary = None
+        self._jobs[text].add(job_id)
+
+    def discard(self, text: str, words: tuple[str, ...], job_id: str) -> None:
+        jobs = self._jobs.get(text)
+        if jobs is None:
+            return
+        jobs.discard(job_id)
+        if jobs:
+            return
+        del self._jobs[text]
+        self._vocabulary = None
+        for key, _ in _keys(words):
+            titles = self._titles_by_key[key]
+            titles.discard(text)
+            if not titles:
+                del self._titles_by_key[key]
+
+    def jobs(self, text: str) -> set[str]:
+        return self._jobs.get(text, set())
+
+    def titles_with_word(self, word: str) -> set[str]:
+        return self._titles_by_key.get(word, set())
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def _query_keys(self, words: tuple[str, ...]) -> Iterator[tuple[str, float]]:
+        """The keys of the words, and for a word the pool does not know (a typo) the pool's nearest words."""
+        for key, weight in _keys(words):
+            yield key, weight
+            if weight == 1.0 and key not in self._titles_by_key and len(key) > 3:
+                if self._vocabulary is None:
+                    self._vocabulary = [k for k in self._titles_by_key if k[0] not in "<>"]
+                for near, _, _ in process.extract(key, self._vocabulary, scorer=fuzz.ratio, limit=3,
+                                                  score_cutoff=_NEAR_WORD):
+                    yield near, _NEAR_WEIGHT
+
+    def similar(self, text: str, words: tuple[str, ...], cutoff: float) -> list[tuple[str, float]]:
+        """Titles scoring at least `cutoff` against `text`, best first."""
+        if not text or not self._jobs:
+            return []
+        total = len(self._jobs)
+        weights: dict[str, float] = defaultdict(float)
+        for key, weight in self._query_keys(words):
+            titles = self._titles_by_key.get(key)
+            if titles:
+                rarity = weight * log(1 + total / len(titles))
+                for title in titles:
+                    weights[title] += rarity
+        shortlist = [title for title, _ in nlargest(SHORTLIST, weights.items(), key=itemgetter(1))]
+        if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
+            shortlist.append(text)
+        found = process.extract(text, shortlist, scorer=self.scorer, limit=None, score_cutoff=cutoff)
+        return [(title, score) for title, score, _ in found]

@@ -1,0 +1,35 @@
+"""Text folding shared by titles and places: one spelling for what readers treat as the same word."""
+
+import re
+import unicodedata
+
+# Soft hyphens, zero-width spaces/joiners, word joiner, BOM, Mongolian vowel separator: invisible in a title,
+# but they split words for a computer ("Produktions\xadmitarbeiter").
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"), None)
+_GERMAN_FOLDING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+_NON_WORD = re.compile(r"[^\w+#]+|_+")  # letters of every script stay: a Cyrillic title is not empty
+_ALNUM = re.compile(r"[^\W_]")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+STOPWORDS = frozenset(
+    "und oder u fuer der die das den dem des mit als zur zum im in am an auf bei von vom ab "
+    "the and or for of a at to with".split()
+)
+
+
+def clean(text: str) -> str:
+    """Compatibility-normalized (NFKC) text without invisible characters; case is kept."""
+    if text.isascii():  # already NFKC, and every invisible character is outside ASCII
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+
+
+def fold(text: str) -> str:
+    """Lower case, German umlauts as ae/oe/ue (ß -> ss by case folding), other accents dropped."""
+    folded = clean(text).casefold().translate(_GERMAN_FOLDING)
+    return folded if folded.isascii() else _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+
+
+def words(folded: str) -> list[str]:
+    """The words of folded text: runs of letters and digits ('+' and '#' kept for C++ and C#)."""
+    return [word for word in _NON_WORD.split(folded) if _ALNUM.search(word)]

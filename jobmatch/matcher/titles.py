@@ -1,0 +1,165 @@
+"""Job titles reduced to the words that say which job it is.
+
+Real titles carry much that does not: gender markers in a dozen spellings, feminine and pair forms
+("Sachbearbeiter/in", "Erzieherin/Erzieher"), invisible characters, work-time and start words, the city and a
+reference number. Two postings of the same job differ in exactly these, so they are removed before scoring.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz.distance import OSA
+
+from jobmatch.matcher.identifiers import strip_codes
+from jobmatch.matcher.places import City, CityNames
+from jobmatch.matcher.text import STOPWORDS, clean, fold, words
+
+_GENDER = r"(?:alle?\s+g[a-z]{5,11}|mensch|genderneutral|divers[e]?|div|gn|mwd|[mwfdxhi])"
+_GENDER_MARKERS = (
+    # (m/w/d) (w/m/d) (m/f/d) (gn) (all genders) (m|w|d) (f/m/x) (d/w/m) (m/w/x) (m/w/div) [m/w/d]
+    re.compile(rf"[(\[]\s*{_GENDER}(?:\s*[/|,.*\\-]\s*{_GENDER})*\s*[/|]?\s*[)\]]"),
+    # m/w/d without brackets
+    re.compile(r"(?<![\w/])[mwfd]\s*[/|]\s*[mwfdx](?:\s*[/|]\s*[mwfdx])?(?![\w/])"),
+)
+# Feminine and inclusive endings: Sachbearbeiter/in, /-in, /-innen, *in, :in, _in, (in), Kaufmännische/r.
+_FEMININE_ENDINGS = (
+    re.compile(r"(?<=[a-z])\s*(?:[*:_]|/-?)\s?in(?:nen)?\b"),
+    re.compile(r"(?<=[a-z])\(in(?:nen)?\)"),
+    re.compile(r"(?<=[a-z])/(?:r|e|n|er)\b"),
+    re.compile(r"(?<=mann)\s*/\s*-?\s*frau\b|(?<=frau)\s*/\s*-?\s*mann\b"),
+)
+_BINNEN_I = re.compile(r"(?<=[a-zäöüß])In(?:nen)?\b")  # MitarbeiterIn, LehrerInnen (needs the capital I)
+_FEMININE_WORD = re.compile(r"^(.{3,}(?:er|ent|ant|eur|or))in(?:nen)?$")  # Referentin -> referent
+
+_SENIORITY = {"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junior"}
+_WORK_TIME_WORDS = frozenset(
+    "vollzeit teilzeit minijob minijobber minijobbasis fulltime parttime sofort gesucht".split()
+)
+_WORK_TIME_PHRASES = frozenset(
+    {("full", "time"), ("part", "time"), ("mini", "job"), ("voll", "teilzeit"), ("naechstmoeglichen", "zeitpunkt")}
+)
+_LOCATION_LEADS = frozenset("standort standorten raum grossraum region einsatzort nahe".split())
+_LEFTOVER_LETTERS = frozenset("mwdfx")
+_CODE_LABELS = frozenset("ref refnr referenznr referenznummer kennziffer jobid stellenid".split())  # code cut off
+_MEANINGLESS = STOPWORDS | _LEFTOVER_LETTERS | _CODE_LABELS
+_DROPPED = _MEANINGLESS | _WORK_TIME_WORDS
+# Long noise words are also recognised with a typo ("Tielzeit", "Kenzniffer"), as a reader recognises them.
+_NOISE_WITH_TYPOS = tuple(word for word in _WORK_TIME_WORDS | _CODE_LABELS | {"referenznummer", "genders"}
+                          if len(word) >= 6)
+_REFERENCE_NUMBER = re.compile(r"\d{5,}")  # a number this long is a reference, not part of a job's name
+
+
+def _typos(word: str) -> int:
+    """Edits (a swap of neighbouring letters counts as one) after which a word is still recognisably the same."""
+    return 1 if len(word) < 8 else 2
+
+
+@dataclass(frozen=True, slots=True)
+class Title:
+    text: str  # the words joined by spaces: what the scorers compare
+    words: tuple[str, ...]
+    cities: frozenset[City]  # city names that were removed from the title
+
+
+def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Title:
+    """The words of `title` that name the job; `cities` are removed wherever they stand, and so is `also`
+    (the posting's own city, which the pool may not know). Idempotent: normalizing the text again changes nothing."""
+    current, removed = (title or ""), frozenset()
+    while True:
+        title_words, found = _normalize_once(current, cities, also)
+        text, removed = " ".join(title_words), removed | found
+        if text == current:
+            return Title(text, tuple(title_words), removed)
+        current = text
+
+
+def _normalize_once(title: str, cities: CityNames, also: City) -> tuple[list[str], frozenset[City]]:
+    text = _BINNEN_I.sub("", clean(title))
+    text = strip_codes(fold(text))
+    for pattern in _GENDER_MARKERS + _FEMININE_ENDINGS:
+        text = pattern.sub(" ", text)
+    raw = [_SENIORITY.get(word, word) for word in words(text)]
+    kept = [_masculine(word, raw) for word in raw if not _is_noise(word)]
+    if not kept:  # a title of work-time words alone ("Minijob", "Teilzeit oder Minijob") is named by them
+        kept = [word for word in raw if word not in _MEANINGLESS and not _REFERENCE_NUMBER.fullmatch(word)]
+    kept = _drop_work_time_phrases(kept)
+    kept, found = _drop_cities(kept, cities, also)
+    while kept and kept[-1] in _LOCATION_LEADS:  # "Schreiner Standort": the place itself was cut off
+        kept.pop()
+    return _drop_repeats(kept), found
+
+
+@cache  # a pool has far fewer distinct words than titles
+def _is_noise(word: str) -> bool:
+    if word in _DROPPED or _REFERENCE_NUMBER.fullmatch(word):
+        return True
+    return len(word) >= 6 and any(_near(word, noise) for noise in _NOISE_WITH_TYPOS)
+
+
+def _near(written: str, word: str) -> bool:
+    """`written` is `word` with a typo or two (words of five letters or more only)."""
+    return len(word) >= 5 and OSA.distance(written, word, score_cutoff=_typos(word)) <= _typos(word)
+
+
+def _same_words(written: list[str], city: City) -> bool:
+    """The words of `city` as written, allowing one typo in each word of five letters or more."""
+    return len(written) == len(city) and all(
+        w == c or _near(w, c) for w, c in zip(written, city)
+    )
+
+
+def _masculine(word: str, others: list[str]) -> str:
+    """One form for both genders: "referentin" -> "referent"; "erzieherin" when "erzieher" is also there."""
+    feminine = _FEMININE_WORD.match(word)
+    if feminine:
+        return feminine.group(1)
+    if word.endswith("frau"):
+        return word[:-4] + "mann"
+    if word.endswith("in") and (word[:-2] in others or word[:-2] + "e" in others):
+        return word[:-2] if word[:-2] in others else word[:-2] + "e"
+    return word
+
+
+def _drop_work_time_phrases(title_words: list[str]) -> list[str]:
+    kept, i = [], 0
+    while i < len(title_words):
+        if tuple(title_words[i : i + 2]) in _WORK_TIME_PHRASES:
+            i += 2
+        else:
+            kept.append(title_words[i])
+            i += 1
+    return kept
+
+
+def _drop_repeats(title_words: list[str]) -> list[str]:
+    """Each word once, even misspelt the second time ("Kinderpfleger * Kinderpfelgerin"); also a word that only
+    repeats the end of the one before ("...pfleger/-pfleger")."""
+    kept: list[str] = []
+    for word in title_words:
+        if word in kept or any(_near(word, other) for other in kept):
+            continue
+        if not (kept and len(kept[-1]) > len(word) and kept[-1].endswith(word)):
+            kept.append(word)
+    return kept
+
+
+def _drop_cities(title_words: list[str], cities: CityNames, also: City) -> tuple[list[str], frozenset[City]]:
+    kept: list[str] = []
+    found: set[City] = set()
+    i = 0
+    while i < len(title_words):
+        if also and _same_words(title_words[i : i + len(also)], also):  # the posting's own city, even misspelt
+            city: City | None = also
+        else:
+            options = cities.starting_with(title_words[i])
+            city = max((c for c in options if tuple(title_words[i : i + len(c)]) == c), key=len, default=None)
+        if city is None:
+            kept.append(title_words[i])
+            i += 1
+            continue
+        found.add(city)
+        while kept and kept[-1] in _LOCATION_LEADS:
+            kept.pop()
+        i += len(city)
+    return kept, frozenset(found)

@@ -1,0 +1,1 @@
+"""The database: typed SQLAlchemy models, engine and session setup, Alembic migrations."""

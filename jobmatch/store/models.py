@@ -1,0 +1,154 @@
+"""The tables jobmatch owns. Kombo's job JSON is kept whole in `AtsJob.data`; the columns beside it are the
+fields we filter, match and show on, extracted at write time."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from jobmatch.store.types import JSONDocument, UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONDocument}
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    integrations: Mapped[list["Integration"]] = relationship(back_populates="customer")
+
+
+class SetupState:
+    WAITING = "waiting_for_first_sync"
+    READY = "ready"
+
+
+class Integration(Base):
+    """One customer's connection to one ATS through Kombo, and where its mirror stands."""
+
+    __tablename__ = "integrations"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # e.g. personio:CBNMt7dSNCzBdnRTx87dev4E
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    tool: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the last complete fetch started; the next incremental sync asks for jobs updated after it.
+    watermark: Mapped[datetime | None]
+    setup_state: Mapped[str] = mapped_column(String(32), default=SetupState.WAITING)
+    # From Kombo's sync-finished webhook: SUCCEEDED, PARTIALLY_FAILED, FAILED, AUTHENTICATION_FAILED, ...
+    sync_state: Mapped[str | None] = mapped_column(String(32))
+    sync_state_at: Mapped[datetime | None]
+    # Set when only the customer can fix things (credentials, permissions); None when nothing is asked of them.
+    needs_action_reason: Mapped[str | None] = mapped_column(Text)
+    # True while a requested sync is queued and not yet started: further requests coalesce into it.
+    sync_requested: Mapped[bool] = mapped_column(default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="integrations")
+
+    @property
+    def needs_customer_action(self) -> bool:
+        return self.needs_action_reason is not None
+
+
+class AtsJob(Base):
+    """A job as Kombo returns it, mirrored; never removed (Kombo purges deleted jobs after 14 days, we don't)."""
+
+    __tablename__ = "ats_jobs"
+    __table_args__ = (
+        Index("ix_ats_jobs_integration_job_code", "integration_id", "job_code"),
+        Index("ix_ats_jobs_integration_remote_id", "integration_id", "remote_id"),
+        Index("ix_ats_jobs_integration_post_url", "integration_id", "post_url"),
+    )
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # Kombo's id
+    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id"))
+    remote_id: Mapped[str | None] = mapped_column(Text)  # required by Kombo; kept as received
+    name: Mapped[str | None] = mapped_column(Text)
+    job_code: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(64))  # open enum: unknown values are kept
+    post_url: Mapped[str | None] = mapped_column(Text)
+    remote_url: Mapped[str | None] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(Text)
+    location_city: Mapped[str | None] = mapped_column(Text)
+    location_zip_code: Mapped[str | None] = mapped_column(Text)
+    location_country: Mapped[str | None] = mapped_column(Text)
+    location_raw: Mapped[str | None] = mapped_column(Text)
+    employment_type: Mapped[str | None] = mapped_column(String(64))
+    visibility: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[datetime | None]
+    remote_deleted_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    data: Mapped[dict[str, Any]]  # the job JSON exactly as received
+    exposed: Mapped[bool] = mapped_column(default=False)  # the customer lets us use this job
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        return self.remote_deleted_at is None and self.status not in ("CLOSED", "ARCHIVED")
+
+
+class SyncKind:
+    FULL = "full"
+    INCREMENTAL = "incremental"
+    TARGETED = "targeted"
+
+
+class SyncOutcome:
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    WAITING = "waiting"  # Kombo's first sync of the integration has not finished; nothing was stored
+    ABANDONED = "abandoned"  # the process died mid-way; a later run took over
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    watermark_used: Mapped[datetime | None]  # the updated_after sent; None for full and targeted runs
+    pages: Mapped[int] = mapped_column(default=0)
+    jobs_created: Mapped[int] = mapped_column(default=0)
+    jobs_updated: Mapped[int] = mapped_column(default=0)
+    jobs_deleted: Mapped[int] = mapped_column(default=0)
+    jobs_unchanged: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[str] = mapped_column(String(16), default=SyncOutcome.RUNNING)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobChange(Base):
+    """One changed field of one job in one sync run: Kombo keeps no previous values, so this history is ours."""
+
+    __tablename__ = "job_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("ats_jobs.id"), index=True)
+    sync_run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id"))
+    field: Mapped[str] = mapped_column(String(200))
+    old_value: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEvent(Base):
+    """Kombo webhook ids already handled: Kombo signs no timestamp, so deduplication is by id."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    integration_id: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Kombo client, full/incremental/targeted sync into the store, and Kombo webhook handling."""

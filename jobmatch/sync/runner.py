@@ -1,0 +1,247 @@
+"""Full, incremental and targeted syncs of one integration: read every page from Kombo, write each page in its
+own transaction, and move the watermark only once the whole read succeeded.
+
+The watermark is the moment the fetch started. It is saved after the last page was written, so a run that fails
+or is killed leaves it where it was and the next run reads the same changes again; writing a page twice is
+harmless because pages are upserted by Kombo id.
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from jobmatch.store.models import Integration, SetupState, SyncKind, SyncOutcome, SyncRun
+from jobmatch.store.types import utcnow
+from jobmatch.sync.errors import KomboAuthError, KomboError, KomboSetupPending
+from jobmatch.sync.kombo import JobPage, KomboClient
+from jobmatch.sync.mirror import PageCounts, write_page
+
+log = logging.getLogger(__name__)
+
+# Kombo codes that only the customer can fix (new credentials or permissions in their ATS).
+CUSTOMER_ACTION_CODES = {"INTEGRATION.AUTHENTICATION_INVALID", "INTEGRATION.PERMISSION_MISSING"}
+
+
+class UnknownIntegration(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    run_id: int
+    integration_id: str
+    kind: str
+    outcome: str
+    pages: int
+    created: int
+    updated: int
+    deleted: int
+    unchanged: int
+    started_at: datetime
+    finished_at: datetime
+
+    @property
+    def duration(self) -> timedelta:
+        return self.finished_at - self.started_at
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.kind} sync of {self.pages} pages in {self.duration.total_seconds():.2f} s: {self.created} created, "
+            f"{self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported after each written page."""
+
+    integration_id: str
+    pages: int
+    jobs: int
+
+
+class SyncRunner:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: KomboClient,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.clock = clock
+        self.on_progress = on_progress
+
+    def sync(self, integration_id: str, *, full: bool = False) -> SyncResult:
+        """Incremental when a watermark exists (include_deleted, updated_after=watermark), full otherwise.
+
+        A full sync reads every status, so closed and archived jobs are known too.
+        """
+        with self.sessions() as session:
+            integration = session.get(Integration, integration_id)
+            if integration is None:
+                raise UnknownIntegration(f"no integration {integration_id!r}; add it with `jobmatch integrations add`")
+            watermark = None if full else integration.watermark
+        kind = SyncKind.INCREMENTAL if watermark else SyncKind.FULL
+        return self._run(
+            integration_id,
+            kind,
+            watermark,
+            lambda: self.client.job_pages(integration_id, updated_after=watermark, include_deleted=True),
+        )
+
+    def lookup(
+        self,
+        integration_id: str,
+        *,
+        ids: tuple[str, ...] = (),
+        remote_ids: tuple[str, ...] = (),
+        job_codes: tuple[str, ...] = (),
+        post_url: str | None = None,
+        name_contains: str | None = None,
+    ) -> SyncResult:
+        """Fetch just the jobs a customer named (codes, ids, a URL, a word of the title) and mirror them.
+
+        Targeted runs never move the watermark: they did not read everything that changed.
+        """
+        with self.sessions() as session:
+            if session.get(Integration, integration_id) is None:
+                raise UnknownIntegration(f"no integration {integration_id!r}; add it with `jobmatch integrations add`")
+
+        def pages() -> Iterator[JobPage]:
+            if ids or remote_ids or job_codes:
+                yield from self.client.find_jobs(
+                    integration_id, ids=list(ids), remote_ids=list(remote_ids), job_codes=list(job_codes), include_deleted=True
+                )
+            if post_url:
+                yield from self.client.job_pages(integration_id, post_url=post_url, include_deleted=True)
+            if name_contains:
+                yield from self.client.job_pages(integration_id, name_contains=name_contains, include_deleted=True)
+
+        return self._run(integration_id, SyncKind.TARGETED, None, pages)
+
+    def _run(
+        self, integration_id: str, kind: str, watermark: datetime | None, pages: Callable[[], Iterator[JobPage]]
+    ) -> SyncResult:
+        run_id, started = self._start(integration_id, kind, watermark)
+        totals = PageCounts()
+        page_count = 0
+        try:
+            for page in pages():
+                with self.sessions.begin() as session:
+                    counts = write_page(session, integration_id, run_id, page.results, self.clock())
+                    _add_to_run(session, run_id, counts)
+                totals = _plus(totals, counts)
+                page_count += 1
+                if self.on_progress:
+                    self.on_progress(Progress(integration_id, page_count, totals.total))
+        except BaseException as exc:
+            self._fail(integration_id, run_id, exc)
+            raise
+        finished = self._succeed(integration_id, run_id, kind, started)
+        log.info("sync %s of %s: %d pages, %s", kind, integration_id, page_count, totals)
+        return SyncResult(
+            run_id, integration_id, kind, SyncOutcome.SUCCEEDED, page_count,
+            totals.created, totals.updated, totals.deleted, totals.unchanged, started, finished,
+        )
+
+    def _start(self, integration_id: str, kind: str, watermark: datetime | None) -> tuple[int, datetime]:
+        started = self.clock()
+        with self.sessions.begin() as session:
+            # A run still marked running was cut off (killed process); the new run takes over from the watermark.
+            session.execute(
+                update(SyncRun)
+                .where(SyncRun.integration_id == integration_id, SyncRun.outcome == SyncOutcome.RUNNING)
+                .values(outcome=SyncOutcome.ABANDONED, finished_at=started)
+            )
+            if kind != SyncKind.TARGETED:  # this run serves every sync requested until now (see webhooks)
+                session.execute(update(Integration).where(Integration.id == integration_id).values(sync_requested=False))
+            run = SyncRun(integration_id=integration_id, kind=kind, started_at=started, watermark_used=watermark)
+            session.add(run)
+            session.flush()
+            return run.id, started
+
+    def _succeed(self, integration_id: str, run_id: int, kind: str, started: datetime) -> datetime:
+        finished = self.clock()
+        with self.sessions.begin() as session:
+            integration = session.get_one(Integration, integration_id, with_for_update=True)
+            if kind != SyncKind.TARGETED:
+                # Only forward: a slow run that started before a newer finished run must not move it back.
+                if integration.watermark is None or started > integration.watermark:
+                    integration.watermark = started
+                integration.setup_state = SetupState.READY
+            if integration.sync_state != "AUTHENTICATION_FAILED":
+                integration.needs_action_reason = None
+            session.execute(
+                update(SyncRun).where(SyncRun.id == run_id).values(outcome=SyncOutcome.SUCCEEDED, finished_at=finished)
+            )
+        return finished
+
+    def _fail(self, integration_id: str, run_id: int, exc: BaseException) -> None:
+        outcome = SyncOutcome.WAITING if isinstance(exc, KomboSetupPending) else SyncOutcome.FAILED
+        code = exc.code if isinstance(exc, KomboError) else type(exc).__name__
+        try:
+            with self.sessions.begin() as session:
+                session.execute(
+                    update(SyncRun)
+                    .where(SyncRun.id == run_id)
+                    .values(outcome=outcome, finished_at=self.clock(), error_code=code, error=str(exc) or repr(exc))
+                )
+                if isinstance(exc, KomboAuthError) and exc.code in CUSTOMER_ACTION_CODES:
+                    session.execute(
+                        update(Integration).where(Integration.id == integration_id).values(needs_action_reason=str(exc))
+                    )
+        except Exception:  # the database itself may be what failed; the original error matters more
+            log.exception("could not record the failure of sync run %s", run_id)
+
+
+def _add_to_run(session: Session, run_id: int, counts: PageCounts) -> None:
+    session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id)
+        .values(
+            pages=SyncRun.pages + 1,
+            jobs_created=SyncRun.jobs_created + counts.created,
+            jobs_updated=SyncRun.jobs_updated + counts.updated,
+            jobs_deleted=SyncRun.jobs_deleted + counts.deleted,
+            jobs_unchanged=SyncRun.jobs_unchanged + counts.unchanged,
+        )
+    )
+
+
+def _plus(a: PageCounts, b: PageCounts) -> PageCounts:
+    return PageCounts(a.created + b.created, a.updated + b.updated, a.deleted + b.deleted, a.unchanged + b.unchanged)
+
+
+def sync_when_ready(
+    runner: SyncRunner,
+    integration_id: str,
+    *,
+    full: bool = False,
+    max_wait: float = 600.0,
+    sleep: Callable[[float], None] = time.sleep,
+    on_wait: Callable[[KomboSetupPending, float], None] | None = None,
+) -> SyncResult:
+    """Sync, waiting out Kombo's first sync of a new integration with exponential backoff (5 s doubling to
+    5 min) for at most `max_wait` seconds; then the KomboSetupPending error stands."""
+    waited, delay = 0.0, 5.0
+    while True:
+        try:
+            return runner.sync(integration_id, full=full)
+        except KomboSetupPending as exc:
+            if waited + delay > max_wait:
+                raise
+            if on_wait:
+                on_wait(exc, delay)
+            sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 300.0)
+

@@ -1,0 +1,22 @@
+"""Small builders for test data in the store."""
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from jobmatch.store.models import AtsJob, Customer, Integration
+
+INTEGRATION_ID = "personio:CBNMt7dSNCzBdnRTx87dev4E"
+
+
+def add_integration(sessions: sessionmaker[Session], integration_id: str = INTEGRATION_ID, slug: str = "acme") -> str:
+    with sessions.begin() as session:
+        customer = Customer(slug=slug, name=slug.title())
+        session.add(Integration(id=integration_id, customer=customer, tool=integration_id.partition(":")[0]))
+    return integration_id
+
+
+def add_ats_jobs(sessions: sessionmaker[Session], jobs: list[dict], integration_id: str = INTEGRATION_ID) -> None:
+    """Mirror Kombo-shaped jobs into the store the way a sync does."""
+    from jobmatch.sync.mirror import job_columns
+
+    with sessions.begin() as session:
+        session.add_all(AtsJob(**job_columns(job), integration_id=integration_id) for job in jobs)

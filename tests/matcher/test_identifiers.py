@@ -1,0 +1,41 @@
+import pytest
+
+from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_url
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("REQ-01007", "req-01007"), ("  req-01007 ", "req-01007"), ("REQ\u201301007", "req-01007"),
+    ("ＲＥＱ-01007", "req-01007"), ("", ""), (None, ""),
+])
+def test_job_codes(written, expected):
+    assert normalize_code(written) == expected
+
+
+@pytest.mark.parametrize(("title", "codes"), [
+    ("Elektriker - Referenznr. 250539", ["250539"]), ("Einkäufer (Ref: REQ-01007)", ["REQ-01007"]),
+    ("Lagerlogistik Ref. Nr. 17535 - DA", ["17535"]), ("Berater Ref:.Nr.S0250902", ["S0250902"]),
+    ("Fahrer #1234", ["1234"]), ("Job-ID 4711 Koch", ["4711"]), ("Frankens Nr. 1 sucht", []),
+    ("Personalreferent (m/w/d)", []), ("C# Developer", []),
+])
+def test_codes_in_titles(title, codes):
+    assert codes_in_title(title) == codes
+
+
+CANONICAL = "https://jobs.example.de/stellen/4711"
+
+
+@pytest.mark.parametrize("variant", [
+    "http://jobs.example.de/stellen/4711", "https://JOBS.Example.DE/stellen/4711", "https://www.jobs.example.de/stellen/4711",
+    "https://jobs.example.de:443/stellen/4711", "http://jobs.example.de:80/stellen/4711/",
+    "https://jobs.example.de/stellen/4711#apply", "https://jobs.example.de/stellen/4711?utm_source=x&utm_medium=y",
+    "https://jobs.example.de/stellen/4711?gclid=1&fbclid=2&source=ba", " jobs.example.de/stellen/4711 ",
+])
+def test_url_variants_of_one_posting_are_equal(variant):
+    assert normalize_url(variant) == CANONICAL
+
+
+def test_parameters_that_identify_the_job_are_kept():
+    assert normalize_url("https://helixjobs.com/_/jobad?prj=556p133045&source=ba") == "https://helixjobs.com/_/jobad?prj=556p133045"
+    assert normalize_url("https://x.de/job?id=1&utm_source=a") != normalize_url("https://x.de/job?id=2")
+    assert normalize_url("https://x.de/job?jobId=7") == "https://x.de/job?jobId=7"
+    assert normalize_url("https://x.de:8080/job") == "https://x.de:8080/job"

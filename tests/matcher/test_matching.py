@@ -1,0 +1,127 @@
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
+from jobmatch.matcher import JobIndex, Location, Posting
+
+
+def job(id_, name, *, code=None, city="Bamberg", zip_code="96047", status="OPEN", url=None, deleted=False, **kw):
+    return kombo_job(id_, f"r-{id_}", name, job_code=code, city=city, zip_code=zip_code, status=status, post_url=url,
+                     remote_deleted_at=datetime(2025, 9, 2, tzinfo=UTC) if deleted else None, **kw)
+
+
+POOL = [
+    job("a", "Lagermitarbeiter (m/w/d)", code="REQ-01007", url="https://jobs.acme.de/stellen/1"),
+    job("b", "Buchhalter (m/w/d)", code="REQ-01008", city="Erlangen", zip_code="91052"),
+    job("c", "Produktionsmitarbeiter (m/w/d)", code="REQ-01009", city="Bamberg"),
+    job("d", "Produktionsmitarbeiter (m/w/d)", code="REQ-01010", city="Forchheim, Oberfranken", zip_code="91301"),
+    job("e", "Produktionsmitarbeiter (m/w/d)", code="REQ-01011", city="Bamberg", status="CLOSED"),
+    job("f", "Staplerfahrer (m/w/d)", code="REQ-01012", status="ARCHIVED"),
+    job("g", "Elektriker (m/w/d)", code="REQ-01013", deleted=True),
+    job("h", "Koch (m/w/d)", code="DUP-1"),
+    job("i", "Koch (m/w/d)", code="DUP-1", city="Erlangen"),
+]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return JobIndex(POOL)
+
+
+def test_a_job_code_with_a_consistent_title_is_auto_linked(index):
+    result = index.match(Posting("Lagermitarbeiter:in in Vollzeit", job_code=" req-01007 "))
+    assert result.decision == "auto_linked"
+    assert result.best.job_id == "a" and result.best.method == "job_code" and result.best.score == 100
+    assert "job code req-01007 matches" in result.best.reasons
+
+
+@pytest.mark.parametrize("posting", [
+    Posting("Lagermitarbeiter - Ref: REQ-01007"),
+    Posting("Lagermitarbeiter", remote_id="  r-a "),
+    Posting("Lagermitarbeiter", post_url="http://www.jobs.acme.de/stellen/1/?utm_source=indeed#top"),
+])
+def test_every_identifier_pins_the_job(index, posting):
+    result = index.match(posting)
+    assert (result.decision, result.best.job_id) == ("auto_linked", "a")
+
+
+def test_a_code_typo_pointing_at_another_job_is_held_for_review(index):
+    result = index.match(Posting("Buchhalter (m/w/d)", job_code="REQ-01007", location=Location(city="Erlangen")))
+    assert result.decision == "needs_review"
+    assert result.best.job_id == "b"  # the job the title describes ranks first
+    pinned = next(c for c in result.candidates if c.job_id == "a")
+    assert "the posting's title describes another job than this one" in pinned.reasons
+
+
+@pytest.mark.parametrize(("code", "state"), [("REQ-01012", "job is ARCHIVED in the ATS"),
+                                             ("REQ-01013", "job was deleted in the ATS")])
+def test_an_identifier_pinning_an_inactive_job_is_never_auto_linked(index, code, state):
+    result = index.match(Posting("Staplerfahrer Elektriker", job_code=code))
+    assert result.decision == "needs_review"
+    assert not result.best.active and state in result.best.reasons
+
+
+def test_a_code_shared_by_two_jobs_is_held_for_review(index):
+    result = index.match(Posting("Koch", job_code="DUP-1"))
+    assert result.decision == "needs_review" and {c.job_id for c in result.candidates[:2]} == {"h", "i"}
+
+
+def test_a_title_alone_is_never_auto_linked_and_the_city_decides(index):
+    result = index.match(Posting("Produktionsmitarbeiter (w/m/d)", location=Location(city="Forchheim")))
+    assert result.decision == "needs_review"
+    assert result.best.job_id == "d" and result.best.method == "title"
+    assert "same place: Forchheim, Oberfranken" in result.best.reasons
+
+
+def test_an_open_job_ranks_above_a_closed_one_of_the_same_title_and_place(index):
+    ids = [c.job_id for c in index.match(Posting("Produktionsmitarbeiter", location=Location(zip_code="96047"))).candidates]
+    assert ids.index("c") < ids.index("e")
+
+
+def test_boilerplate_alone_is_no_match(index):
+    result = index.match(Posting("Zahnmedizinische Fachangestellte (m/w/d) in Vollzeit"))
+    assert (result.decision, result.candidates) == ("no_match", [])
+
+
+def test_rejected_jobs_are_excluded(index):
+    result = index.match(Posting("Lagermitarbeiter", job_code="REQ-01007"), exclude={"a"})
+    assert "a" not in [c.job_id for c in result.candidates] and result.decision != "auto_linked"
+
+
+def test_incremental_updates_equal_a_fresh_build():
+    jobs = generate_jobs(300)
+    index = JobIndex(jobs[:200])
+    for job_ in jobs[200:]:
+        index.upsert(job_)
+    for job_ in jobs[:50]:
+        index.remove(job_["id"])
+    renamed = dict(jobs[60], name="Tierpfleger (m/w/d)")
+    index.upsert(renamed)
+    fresh = JobIndex([renamed, *jobs[50:60], *jobs[61:]])
+    assert len(index) == len(fresh) == 250
+    for job_ in jobs[40:120]:
+        posting = Posting(job_["name"] or "x", location=Location(city=job_["location"]["city"]))
+        assert index.match(posting) == fresh.match(posting)
+    assert index.match(Posting("Tierpfleger")).best.job_id == renamed["id"]
+
+
+def test_a_bad_job_is_named():
+    with pytest.raises(ValueError, match="job x: name must be a string or null"):
+        JobIndex([{"id": "x", "name": 5}])
+
+
+POOL_500 = [j for j in generate_jobs(500, seed=3) if j["name"]]
+POOL_500_INDEX = JobIndex(POOL_500)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(POOL_500))
+def test_a_posting_made_from_a_jobs_own_fields_ranks_it_first(job_):
+    location = job_["location"]
+    posting = Posting(job_["name"], job_code=job_["job_code"], remote_id=job_["remote_id"], post_url=job_["post_url"],
+                      location=Location(location["city"], location["zip_code"], location["country"], location["raw"]),
+                      department=job_["department"], employment_type=job_["employment_type"])
+    assert POOL_500_INDEX.match(posting).best.job_id == job_["id"]

@@ -1,0 +1,69 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobmatch.fixtures.adverts import load_adverts
+from jobmatch.matcher.places import CityNames, city_key
+from jobmatch.matcher.titles import normalize_title
+
+
+def cities(*names: str) -> CityNames:
+    known = CityNames()
+    for name in names:
+        known.add(city_key(name))
+    return known
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    # gender markers, every spelling
+    ("Lagerist (m/w/d)", "lagerist"), ("Lagerist (w/m/d)", "lagerist"), ("Engineer (m/f/d)", "engineer"),
+    ("Lagerist (gn)", "lagerist"), ("Engineer (all genders)", "engineer"), ("Lagerist (m|w|d)", "lagerist"),
+    ("Engineer (f/m/x)", "engineer"), ("Lagerist (d/w/m)", "lagerist"), ("Lagerist (m/w/x)", "lagerist"),
+    ("Lagerist [m/w/d]", "lagerist"), ("Lagerist m/w/d", "lagerist"), ("Operativer Einkäufer | M/W/D", "operativer einkaeufer"),
+    # feminine and inclusive forms
+    ("Sachbearbeiter*in", "sachbearbeiter"), ("Sachbearbeiter/in", "sachbearbeiter"),
+    ("Mitarbeiter/-innen", "mitarbeiter"), ("Mitarbeiter:in", "mitarbeiter"), ("MitarbeiterInnen", "mitarbeiter"),
+    ("Personalreferent: in", "personalreferent"), ("Kaufmännische/r Angestellte/r", "kaufmaennische angestellte"),
+    ("Erzieherin/Erzieher", "erzieher"), ("Referentin", "referent"), ("Bürokauffrau/-mann", "buerokaufmann"),
+    # invisible characters and case
+    ("Produktions\u00admitarbeiter", "produktionsmitarbeiter"), ("LAGER\u200bIST", "lagerist"),
+    # seniority
+    ("Sr. Developer", "senior developer"), ("Snr Developer", "senior developer"), ("Jr. Consultant", "junior consultant"),
+    # work time and start
+    ("Koch in Vollzeit", "koch"), ("Koch - Teilzeit", "koch"), ("Reinigungskraft Minijob", "reinigungskraft"),
+    ("Fahrer ab sofort", "fahrer"), ("Developer full-time", "developer"), ("Developer (part-time)", "developer"),
+    # reference numbers
+    ("Elektriker - Referenznr. 250539", "elektriker"), ("Einkäufer Ref: REQ-01007", "einkaeufer"),
+    ("Fahrer #1234", "fahrer"), ("Frankens Nr. 1 sucht Logopäden", "frankens nr 1 sucht logopaeden"),
+    # punctuation
+    ("Kfz-Mechatroniker", "kfz mechatroniker"), ("C++ Developer", "c++ developer"),
+])
+def test_normalization_rules(title: str, expected: str) -> None:
+    assert normalize_title(title, cities()).text == expected
+
+
+@pytest.mark.parametrize(("title", "expected", "removed"), [
+    ("Pflegehelfer (m/w/d) in Sonneberg", "pflegehelfer", {("sonneberg",)}),
+    ("Servicetechniker am Standort Scheßlitz", "servicetechniker", {("schesslitz",)}),
+    ("Lagerist Neustadt an der Aisch", "lagerist", {("neustadt", "aisch")}),
+    ("Kalkulator, München oder Nürnberg", "kalkulator", {("muenchen",), ("nuernberg",)}),
+])
+def test_cities_of_the_pool_are_removed(title: str, expected: str, removed: set) -> None:
+    title_ = normalize_title(title, cities("Sonneberg", "Scheßlitz", "Neustadt an der Aisch", "München",
+                                           "Nürnberg, Mittelfranken"))
+    assert (title_.text, set(title_.cities)) == (expected, removed)
+
+
+def test_the_postings_own_city_is_removed_even_when_the_pool_does_not_know_it() -> None:
+    assert normalize_title("Koch in Bamberg", cities(), also=("bamberg",)).text == "koch"
+
+
+REAL_TITLES = [advert.title for advert in load_adverts()[:2000]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from(REAL_TITLES), st.text(max_size=60)))
+def test_normalization_is_idempotent(title: str) -> None:
+    known = cities("Bamberg", "Neustadt an der Aisch", "Nürnberg")
+    once = normalize_title(title, known).text
+    assert normalize_title(once, known).text == once

@@ -1,0 +1,113 @@
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from jobmatch.fixtures.kombo_jobs import kombo_job, kombo_timestamp
+from jobmatch.store.models import AtsJob, JobChange, SyncRun
+from jobmatch.sync.mirror import JobOwnershipError, PageCounts, changed_fields, parse_kombo_datetime, write_page
+from tests.factories import add_integration
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def run_id(sessions: sessionmaker[Session]) -> int:
+    integration_id = add_integration(sessions)
+    with sessions.begin() as session:
+        run = SyncRun(integration_id=integration_id, kind="full")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def write(sessions: sessionmaker[Session], run_id: int, jobs: list[dict], integration_id: str = "personio:CBNMt7dSNCzBdnRTx87dev4E") -> PageCounts:
+    with sessions.begin() as session:
+        return write_page(session, integration_id, run_id, jobs, NOW)
+
+
+def test_new_jobs_are_inserted_with_their_columns_and_json(sessions, run_id) -> None:
+    job = kombo_job("job1", "4711", "Lagerhelfer (m/w/d)", job_code="REQ-01007", city="Bamberg", zip_code="96052")
+    assert write(sessions, run_id, [job]) == PageCounts(created=1)
+    with sessions() as session:
+        stored = session.get_one(AtsJob, "job1")
+    assert (stored.remote_id, stored.name, stored.job_code, stored.location_city, stored.location_zip_code) == (
+        "4711", "Lagerhelfer (m/w/d)", "REQ-01007", "Bamberg", "96052"
+    )
+    assert stored.data == job
+    assert stored.exposed is False
+    assert stored.first_seen_at == stored.last_synced_at == NOW
+
+
+def test_unknown_enum_values_and_extra_keys_are_kept(sessions, run_id) -> None:
+    job = kombo_job("job1", "1", "Koch (m/w/d)", status="ON_HOLD", employment_type="MINIJOB") | {"remote_data": {"x": 1}}
+    write(sessions, run_id, [job])
+    with sessions() as session:
+        stored = session.get_one(AtsJob, "job1")
+    assert (stored.status, stored.employment_type, stored.data["remote_data"]) == ("ON_HOLD", "MINIJOB", {"x": 1})
+
+
+def test_a_changed_job_is_updated_and_each_changed_field_recorded(sessions, run_id) -> None:
+    write(sessions, run_id, [kombo_job("job1", "1", "Koch (m/w/d)", job_code="A-1")])
+    edited = kombo_job("job1", "1", "Koch / Köchin (m/w/d)", job_code="A-1", status="CLOSED")
+    assert write(sessions, run_id, [edited]) == PageCounts(updated=1)
+    with sessions() as session:
+        assert session.get_one(AtsJob, "job1").name == "Koch / Köchin (m/w/d)"
+        changes = {c.field: (c.old_value, c.new_value) for c in session.scalars(select(JobChange))}
+    assert changes["name"] == ("Koch (m/w/d)", "Koch / Köchin (m/w/d)")
+    assert changes["status"] == ("OPEN", "CLOSED")
+    assert "job_code" not in changes
+
+
+def test_unchanged_jobs_only_touch_last_synced(sessions, run_id) -> None:
+    job = kombo_job("job1", "1", "Koch (m/w/d)")
+    write(sessions, run_id, [job])
+    assert write(sessions, run_id, [dict(job)]) == PageCounts(unchanged=1)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(JobChange)) == 0
+
+
+def test_a_deletion_is_counted_and_the_job_kept(sessions, run_id) -> None:
+    write(sessions, run_id, [kombo_job("job1", "1", "Koch (m/w/d)")])
+    deleted = kombo_job("job1", "1", "Koch (m/w/d)", remote_deleted_at=NOW)
+    assert write(sessions, run_id, [deleted]) == PageCounts(deleted=1)
+    with sessions() as session:
+        stored = session.get_one(AtsJob, "job1")
+    assert stored.remote_deleted_at == NOW
+    assert stored.status == "OPEN"  # Kombo does not close deleted jobs
+    assert not stored.is_active
+
+
+def test_duplicate_ids_on_a_page_keep_the_last(sessions, run_id) -> None:
+    counts = write(sessions, run_id, [kombo_job("job1", "1", "Alt"), kombo_job("job1", "1", "Neu")])
+    assert counts == PageCounts(created=1)
+    with sessions() as session:
+        assert session.get_one(AtsJob, "job1").name == "Neu"
+
+
+def test_a_job_of_another_integration_is_refused(sessions, run_id) -> None:
+    write(sessions, run_id, [kombo_job("job1", "1", "Koch (m/w/d)")])
+    add_integration(sessions, "greenhouse:other", slug="other")
+    with pytest.raises(JobOwnershipError, match="belongs to personio:"):
+        write(sessions, run_id, [kombo_job("job1", "1", "Koch (m/w/d)")], integration_id="greenhouse:other")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-01-01T00:00:00.000Z", datetime(2024, 1, 1, tzinfo=UTC)),
+        (kombo_timestamp(NOW), NOW),
+        ("2024-01-01T01:00:00+01:00", datetime(2024, 1, 1, tzinfo=UTC)),
+        ("2024-01-01T00:00:00", None),  # no offset: ambiguous, kept in the JSON only
+        ("yesterday", None),
+        (None, None),
+        (17, None),
+    ],
+)
+def test_parse_kombo_datetime(raw, expected) -> None:
+    assert parse_kombo_datetime(raw) == expected
+
+
+def test_changed_fields_lists_added_removed_and_changed_keys() -> None:
+    assert changed_fields({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == [("b", 2, 3), ("c", None, 4)]
