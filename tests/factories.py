@@ -20,3 +20,10 @@ def add_ats_jobs(sessions: sessionmaker[Session], jobs: list[dict], integration_
 
     with sessions.begin() as session:
         session.add_all(AtsJob(**job_columns(job), integration_id=integration_id) for job in jobs)
+
+
+def add_api_key(sessions: sessionmaker[Session], slug: str = "acme", role: str = "admin") -> str:
+    from jobmatch.api.keys import create_key
+
+    with sessions.begin() as session:
+        return create_key(session, slug, role)

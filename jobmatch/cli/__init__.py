@@ -8,6 +8,7 @@ import click
 COMMANDS = {
     "db": ("jobmatch.cli.db", "db", "Database schema."),
     "customers": ("jobmatch.cli.customers", "customers", "Customers: each owns its integrations, postings and keys."),
+    "keys": ("jobmatch.cli.keys", "keys", "API keys of a customer, with roles poster, reviewer, admin."),
     "integrations": ("jobmatch.cli.integrations", "integrations", "Integrations: one customer's ATS through Kombo."),
     "sync": ("jobmatch.cli.sync", "sync", "Mirror ATS jobs from Kombo (full, then incremental)."),
     "lookup": ("jobmatch.cli.sync", "lookup", "Fetch the jobs a customer named (codes, ids, a URL) now."),

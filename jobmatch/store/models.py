@@ -152,3 +152,110 @@ class WebhookEvent(Base):
     type: Mapped[str] = mapped_column(String(64))
     integration_id: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Role:
+    """What an API key may do: posters send postings, reviewers decide links, admins do both and more."""
+
+    POSTER = "poster"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+    ALL = (POSTER, REVIEWER, ADMIN)
+
+
+class ApiKey(Base):
+    """A customer's API key; only its SHA-256 is stored, the prefix lets people tell keys apart."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer] = relationship()
+
+
+class PostingDecision:
+    """Where a posting stands: the matcher's three outcomes, or a reviewer's verdict, which re-matching keeps."""
+
+    AUTO_LINKED = "auto_linked"
+    NEEDS_REVIEW = "needs_review"
+    NO_MATCH = "no_match"
+    LINKED = "linked"  # a reviewer chose the job
+    REJECTED = "rejected"  # a reviewer said the job is not in the ATS
+    ALL = (AUTO_LINKED, NEEDS_REVIEW, NO_MATCH, LINKED, REJECTED)
+    BY_REVIEWER = (LINKED, REJECTED)
+
+
+class Posting(Base):
+    """A job from a multiposter or the back office, known by the caller's (source, external_id)."""
+
+    __tablename__ = "postings"
+    __table_args__ = (UniqueConstraint("customer_id", "source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    job_code: Mapped[str | None] = mapped_column(Text)
+    remote_id: Mapped[str | None] = mapped_column(Text)
+    post_url: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[dict[str, Any] | None]
+    department: Mapped[str | None] = mapped_column(Text)
+    employment_type: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16))
+    withdrawn_at: Mapped[datetime | None]
+    linked_job_id: Mapped[str | None] = mapped_column(ForeignKey("ats_jobs.id"))
+    link_method: Mapped[str | None] = mapped_column(String(16))  # a matcher method, or "reviewer"
+    link_evidence: Mapped[list[str] | None] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    candidates: Mapped[list["PostingCandidate"]] = relationship(
+        order_by="PostingCandidate.rank", cascade="all, delete-orphan"
+    )
+    events: Mapped[list["PostingEvent"]] = relationship(order_by="PostingEvent.id", cascade="all, delete-orphan")
+
+
+class PostingCandidate(Base):
+    """An ATS job the last match suggested for a posting, with the evidence."""
+
+    __tablename__ = "posting_candidates"
+    __table_args__ = (UniqueConstraint("posting_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"))
+    job_id: Mapped[str] = mapped_column(ForeignKey("ats_jobs.id"))
+    rank: Mapped[int]
+    score: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSONDocument)
+    active: Mapped[bool]
+
+
+class PostingAction:
+    AUTO_LINKED = "auto_linked"
+    LINKED = "linked"
+    REJECTED = "rejected"
+    UNLINKED = "unlinked"
+    WITHDRAWN = "withdrawn"
+    REMATCHED = "rematched"
+
+
+class PostingEvent(Base):
+    """One step of a posting's decision history: who did what, to which job, when."""
+
+    __tablename__ = "posting_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("ats_jobs.id"))
+    actor: Mapped[str] = mapped_column(String(32))  # an API key's prefix, or "system"
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

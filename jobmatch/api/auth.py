@@ -1,0 +1,55 @@
+"""Bearer API keys: who calls (customer, role, key prefix), checked before a route reads its input."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+from sqlalchemy import select
+
+from jobmatch.api.database import session
+from jobmatch.api.errors import fail
+from jobmatch.api.keys import hash_key
+from jobmatch.store.models import ApiKey, Role
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch"'}
+
+
+@dataclass(frozen=True)
+class Caller:
+    customer_id: int
+    role: str
+    prefix: str  # recorded as the actor of the caller's decisions
+
+
+def caller() -> Caller:
+    return g.caller
+
+
+def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let the route run for keys of these roles (admins always); 401 without a valid key, 403 for others."""
+    allowed = {*roles, Role.ADMIN}
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.caller = _authenticate()
+            if g.caller.role not in allowed:
+                fail(403, f"a {g.caller.role} key may not do this; it needs one of: {', '.join(sorted(allowed))}")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _authenticate() -> Caller:
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        fail(401, "send an API key as 'Authorization: Bearer KEY'", headers=CHALLENGE)
+    row = session().scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key.strip())))
+    if row is None or row.revoked_at is not None:
+        fail(401, "the API key is unknown or revoked", headers=CHALLENGE)
+    return Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix)
+

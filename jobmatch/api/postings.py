@@ -1,0 +1,136 @@
+"""Postings: multiposters and back offices send them; the answer carries the decision and the candidates."""
+
+import base64
+import binascii
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from jobmatch.api import decisions
+from jobmatch.api.auth import caller, requires
+from jobmatch.api.smorest import Blueprint
+from jobmatch.api.database import session
+from jobmatch.api.errors import fail
+from jobmatch.api.pools import Pools
+from jobmatch.api.schemas import PostingInSchema, PostingPageSchema, PostingQuerySchema, PostingSchema
+from jobmatch.store.models import Posting, PostingDecision, Role
+
+MAX_ID = 2**31 - 1  # the id column's range: larger ids cannot exist, and PostgreSQL refuses to compare them
+
+blp = Blueprint("postings", __name__, url_prefix="/v1/postings", description="Postings and their matches.")
+
+
+def pools() -> Pools:
+    return current_app.extensions["jobmatch.pools"]
+
+
+def owned_posting(posting_id: int) -> Posting:
+    """The caller's posting with its candidates and history; 404 for unknown ids and other customers' ones."""
+    posting = None if posting_id > MAX_ID else session().scalar(
+        select(Posting)
+        .where(Posting.id == posting_id, Posting.customer_id == caller().customer_id)
+        .options(selectinload(Posting.candidates), selectinload(Posting.events))
+    )
+    if posting is None:
+        fail(404, f"posting {posting_id} not found")
+    return posting
+
+
+@blp.route("", methods=["POST"])
+@requires(Role.POSTER)
+@blp.arguments(PostingInSchema)
+@blp.response(201, PostingSchema, description="The posting is new; it was matched.")
+@blp.alt_response(200, schema=PostingSchema, description="Known already (same source and external_id).")
+def create_posting(fields: dict[str, Any]) -> Any:
+    """Store and match a posting; a repeat is answered with the same posting, matched again if it changed."""
+    db, who = session(), caller()
+    posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
+    if posting is None:
+        posting = Posting(customer_id=who.customer_id, decision=PostingDecision.NO_MATCH, **fields)
+        db.add(posting)
+        try:
+            db.flush()  # claims (source, external_id) before the work of matching
+        except IntegrityError:  # a concurrent request stored the same posting first
+            db.rollback()
+            posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
+            if posting is None:
+                raise
+        else:
+            decisions.match(db, posting, pools().index(db, who.customer_id))
+            db.commit()
+            return posting
+    changed = [name for name, value in fields.items() if getattr(posting, name) != value]
+    if changed or posting.withdrawn_at is not None:
+        reason = f"changed: {', '.join(changed)}" if changed else "posted again after withdrawal"
+        for name in changed:
+            setattr(posting, name, fields[name])
+        posting.withdrawn_at = None
+        decisions.rematch(db, posting, pools().index(db, who.customer_id), who.prefix, reason)
+        db.commit()
+    return posting, 200
+
+
+@blp.route("", methods=["GET"])
+@requires(Role.POSTER, Role.REVIEWER)
+@blp.arguments(PostingQuerySchema, location="query")
+@blp.response(200, PostingPageSchema)
+def list_postings(query: dict[str, Any]) -> dict[str, Any]:
+    """The caller's postings, oldest first, a page at a time."""
+    statement = select(Posting).where(Posting.customer_id == caller().customer_id).order_by(Posting.id)
+    if "decision" in query:
+        statement = statement.where(Posting.decision == query["decision"])
+    if "linked" in query:
+        linked = Posting.linked_job_id.is_not(None)
+        statement = statement.where(linked if query["linked"] else ~linked)
+    if "withdrawn" in query:
+        withdrawn = Posting.withdrawn_at.is_not(None)
+        statement = statement.where(withdrawn if query["withdrawn"] else ~withdrawn)
+    if "cursor" in query:
+        statement = statement.where(Posting.id > _after(query["cursor"]))
+    items = list(session().scalars(statement.limit(query["limit"] + 1)))
+    more = len(items) > query["limit"]
+    items = items[: query["limit"]]
+    return {"items": items, "next_cursor": _cursor(items[-1].id) if more else None}
+
+
+@blp.route("/<int:posting_id>", methods=["GET"])
+@requires(Role.POSTER, Role.REVIEWER)
+@blp.response(200, PostingSchema)
+def get_posting(posting_id: int) -> Posting:
+    """A posting with its candidates, current link and decision history."""
+    return owned_posting(posting_id)
+
+
+@blp.route("/<int:posting_id>", methods=["DELETE"])
+@requires(Role.POSTER)
+@blp.response(204)
+def withdraw_posting(posting_id: int) -> None:
+    """The multiposter withdrew the posting; it stays readable, with `withdrawn_at` set."""
+    posting = owned_posting(posting_id)
+    decisions.withdraw(posting, caller().prefix)
+    session().commit()
+
+
+def _by_external_id(customer_id: int, source: str, external_id: str) -> Posting | None:
+    return session().scalar(
+        select(Posting).where(
+            Posting.customer_id == customer_id, Posting.source == source, Posting.external_id == external_id
+        )
+    )
+
+
+def _cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"posting:{last_id}".encode()).decode()
+
+
+def _after(cursor: str) -> int:
+    try:
+        kind, _, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind == "posting" and last_id.isdigit() and int(last_id) <= MAX_ID:
+            return int(last_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    fail(422, "the cursor is not one this API gave", {"query": {"cursor": ["not a cursor this API gave"]}})

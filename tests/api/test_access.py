@@ -1,0 +1,85 @@
+"""Keys, roles and tenancy: no route reveals or changes another customer's data."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import update
+
+from jobmatch.store.models import ApiKey
+from tests.api.helpers import NURSE, post
+
+# A valid body for every route that takes one, so a 404 cannot come from validation.
+BODIES = {"review.link_posting": {"job_id": "job-nurse-berlin"}, "review.reject_posting": {"job_id": "job-nurse-berlin"}}
+
+
+def posting_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "posting_id" in rule.arguments:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, rule.rule.replace("<int:posting_id>", "{id}"), rule.endpoint
+
+
+def test_another_customers_key_gets_404_and_no_data_on_every_route(app, client, keys) -> None:
+    created = post(client, keys, NURSE).json
+    routes = list(posting_routes(app))
+    assert {endpoint for _, _, endpoint in routes} == {
+        "postings.get_posting", "postings.withdraw_posting", "review.link_posting", "review.reject_posting",
+        "review.unlink_posting"}
+    for method, path, endpoint in routes:
+        response = client.open(path.format(id=created["id"]), method=method, json=BODIES.get(endpoint),
+                               headers=keys.header("other"))
+        assert response.status_code == 404, (method, path, response.json)
+        assert set(response.json) == {"error"}
+        assert NURSE["external_id"] not in response.get_data(as_text=True)
+    listing = client.get("/v1/postings", headers=keys.header("other")).json
+    assert listing == {"items": [], "next_cursor": None}
+    assert client.get(f"/v1/postings/{created['id']}", headers=keys.header("poster")).json == created
+
+    own = client.post("/v1/postings", json=NURSE, headers=keys.header("other"))
+    assert own.status_code == 201
+    assert own.json["id"] != created["id"]
+    assert own.json["candidates"] == []
+    foreign_job = client.post(f"/v1/postings/{own.json['id']}/link", json={"job_id": "job-nurse-berlin"},
+                              headers=keys.header("other"))
+    assert foreign_job.status_code == 404
+
+
+@pytest.mark.parametrize(("role", "method", "path", "body", "status"), [
+    ("poster", "POST", "/v1/postings", NURSE, 201),
+    ("reviewer", "POST", "/v1/postings", NURSE, 403),
+    ("admin", "POST", "/v1/postings", NURSE, 201),
+    ("reviewer", "GET", "/v1/postings", None, 200),
+    ("poster", "GET", "/v1/postings", None, 200),
+    ("reviewer", "DELETE", "/v1/postings/{id}", None, 403),
+    ("poster", "POST", "/v1/postings/{id}/link", {"job_id": "job-nurse-hamburg"}, 403),
+    ("poster", "POST", "/v1/postings/{id}/reject", {}, 403),
+    ("poster", "POST", "/v1/postings/{id}/unlink", None, 403),
+    ("admin", "POST", "/v1/postings/{id}/unlink", None, 200),
+])
+def test_roles(client, keys, role, method, path, body, status) -> None:
+    created = post(client, keys, NURSE | {"external_id": "setup"}).json
+    response = client.open(path.format(id=created["id"]), method=method, json=body, headers=keys.header(role))
+    assert response.status_code == status, response.json
+    if status == 403:
+        assert response.json["error"]["code"] == "forbidden"
+        assert role in response.json["error"]["message"]
+
+
+def test_missing_malformed_unknown_and_revoked_keys_are_401(client, keys, sessions) -> None:
+    for header in ({}, {"Authorization": keys.poster}, {"Authorization": "Bearer "},
+                   {"Authorization": "Bearer jm_not-a-key"}):
+        response = client.get("/v1/postings", headers=header)
+        assert response.status_code == 401, header
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert response.json["error"]["code"] == "unauthorized"
+    with sessions.begin() as session:
+        session.execute(update(ApiKey).where(ApiKey.prefix == keys.poster[:11]).values(revoked_at=datetime.now(UTC)))
+    assert client.get("/v1/postings", headers=keys.header("poster")).status_code == 401
+    assert client.get("/v1/postings", headers=keys.header("reviewer")).status_code == 200
+
+
+def test_keys_are_stored_hashed(keys, sessions) -> None:
+    with sessions() as session:
+        stored = {(row.key_hash, row.prefix) for row in session.query(ApiKey)}
+    assert all(keys.poster not in pair for pair in stored)
+    assert any(prefix == keys.poster[:11] for _, prefix in stored)
