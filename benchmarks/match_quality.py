@@ -5,7 +5,7 @@ every job name, auto-linking at a best score >= 95, asking for review at >= 80, 
 identifiers, places or job states.
 
     .venv/bin/python benchmarks/match_quality.py                    # matcher vs baseline
-    .venv/bin/python benchmarks/match_quality.py --compare-scorers  # the title scorers and floors measured
+    .venv/bin/python benchmarks/match_quality.py --sweep-floor      # the review floor measured
 """
 
 import argparse
@@ -22,8 +22,6 @@ from jobmatch.matcher import JobIndex, Posting
 from jobmatch.matcher import matching
 
 Outcome = tuple[str, list[str], str | None]  # decision, candidate job ids best first, the auto-linked job's method
-SCORERS = {name: getattr(fuzz, name) for name in
-           ("ratio", "token_sort_ratio", "token_set_ratio", "WRatio", "QRatio", "partial_token_sort_ratio")}
 
 
 def matcher(index: JobIndex) -> Callable[[dict[str, Any]], Outcome]:
@@ -81,22 +79,19 @@ def evaluate(cases: Iterable[LabelledCase], run: Callable[[dict[str, Any]], Outc
     return report
 
 
-_SCORER_CATEGORIES = ("title_with_city", "title_without_city", "closed_duplicate", "unrelated", "other_occupation",
+_TITLE_CATEGORIES = ("title_with_city", "title_without_city", "closed_duplicate", "unrelated", "other_occupation",
                       "identifier_contradicts_title")
 
 
-def compare_scorers(jobs: list[dict[str, Any]], cases: list[LabelledCase]) -> dict[str, Any]:
-    """Each title scorer at the chosen floor, then the chosen scorer at several review floors."""
-    subset = [case for case in cases if case.category in _SCORER_CATEGORIES]
-    out: dict[str, Any] = {"scorers": {}, "review_floor": {}}
-    for name, scorer in SCORERS.items():
-        report = evaluate(subset, matcher(JobIndex(jobs, title_scorer=scorer)))
-        out["scorers"][name] = _summary(report)
+def sweep_floor(jobs: list[dict[str, Any]], cases: list[LabelledCase]) -> dict[str, Any]:
+    """The title categories at several review floors (the chosen one is matching.REVIEW_FLOOR)."""
+    subset = [case for case in cases if case.category in _TITLE_CATEGORIES]
+    out: dict[str, Any] = {}
     index = JobIndex(jobs)
     chosen = matching.REVIEW_FLOOR
     for floor in (70.0, 75.0, 80.0, 85.0, 90.0):
         matching.REVIEW_FLOOR = floor  # measurement only: the floor is a constant of the matcher
-        out["review_floor"][str(floor)] = _summary(evaluate(subset, matcher(index)))
+        out[str(floor)] = _summary(evaluate(subset, matcher(index)))
     matching.REVIEW_FLOOR = chosen
     return out
 
@@ -116,11 +111,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-category", type=int, default=300)
-    parser.add_argument("--compare-scorers", action="store_true")
+    parser.add_argument("--sweep-floor", action="store_true")
     args = parser.parse_args()
     labelled = labelled_set(args.seed, args.per_category)
-    if args.compare_scorers:
-        print(json.dumps(compare_scorers(labelled.jobs, labelled.cases), indent=2))
+    if args.sweep_floor:
+        print(json.dumps(sweep_floor(labelled.jobs, labelled.cases), indent=2))
         return
     started = time.perf_counter()
     index = JobIndex(labelled.jobs)

@@ -6,7 +6,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from jobmatch.matcher.text import clean
 
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"))
-_SPACES = re.compile(r"\s+")
 
 # A code written inside a title: "Referenznr. 250539", "Ref: REQ-01007", "Ref. Nr. 17535", "Job-ID 4711", "#1234".
 _CODE_IN_TITLE = re.compile(
@@ -23,14 +22,18 @@ _TRACKING = frozenset(
     "referer campaign hp_source cp exp cid s404 tc".split()
 )
 _DEFAULT_PORTS = {80, 443}
-_CANONICAL_URL = re.compile(r"https://(?!www\.)[a-z0-9.\-]+(?:/[^?#\s]*[^/?#\s])?")  # nothing to change
+# The common shape, normalized without parsing: https, a lower-case host without `www.` or port, and at most one
+# query parameter spelt so that re-encoding it changes nothing.
+_PLAIN_URL = re.compile(
+    r"https://(?!www\.)(?P<host>[a-z0-9.\-]+)(?P<path>/[^?#\s]*)?(?:\?(?P<key>[\w.\-]+)=(?P<value>[\w.\-]*))?", re.ASCII
+)
 
 
 def normalize_code(code: str | None) -> str:
     """A job code as HR would read it: case, Unicode forms, dash variants and spacing do not matter."""
     if not code:
         return ""
-    return _SPACES.sub(" ", clean(code).translate(_DASHES)).strip().casefold()
+    return " ".join(clean(code).translate(_DASHES).split()).casefold()
 
 
 def normalize_remote_id(remote_id: str | None) -> str:
@@ -53,8 +56,12 @@ def normalize_url(url: str | None) -> str:
     """A posting URL without what does not change the page: scheme, host case, `www.`, default ports,
     trailing slash, fragment and tracking parameters. Parameters that select the job (`?id=`, `?prj=`) stay."""
     text = (url or "").strip()
-    if not text or _CANONICAL_URL.fullmatch(text):
+    if not text:
         return text
+    plain = _PLAIN_URL.fullmatch(text)
+    if plain and not _tracking(plain["key"] or ""):
+        query = f"?{plain['key']}={plain['value']}" if plain["key"] else ""
+        return f"https://{plain['host']}{(plain['path'] or '').rstrip('/')}{query}"
     parts = urlsplit(text if "//" in text else "//" + text)
     try:
         port = parts.port
@@ -64,8 +71,10 @@ def normalize_url(url: str | None) -> str:
     if port and port not in _DEFAULT_PORTS:
         host = f"{host}:{port}"
     query = sorted(
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not key.lower().startswith("utm_") and key.lower() not in _TRACKING
+        (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(key)
     )
     return urlunsplit(("https", host, parts.path.rstrip("/"), urlencode(query), ""))
+
+
+def _tracking(key: str) -> bool:
+    return key.lower().startswith("utm_") or key.lower() in _TRACKING

@@ -1,7 +1,9 @@
 """One customer's pool of ATS jobs, indexed once and kept current as syncs change jobs."""
 
+import gc
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
@@ -9,18 +11,15 @@ from jobmatch.matcher.jobs import JobRecord, job_record
 from jobmatch.matcher.matching import Pins, rank
 from jobmatch.matcher.model import MatchResult, Posting
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.scoring import TITLE_SCORER, side
-from jobmatch.matcher.search import Scorer, TitleSearch
+from jobmatch.matcher.scoring import side
+from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
 
 
 class JobIndex:
-    """Identifier maps, the title search and the city names of a pool.
+    """Identifier maps, the title search and the city names of a pool."""
 
-    `title_scorer` exists to measure alternatives (benchmarks/match_quality.py); the default is the one chosen.
-    """
-
-    def __init__(self, jobs: Iterable[dict[str, Any]] = (), *, title_scorer: Scorer = TITLE_SCORER) -> None:
+    def __init__(self, jobs: Iterable[dict[str, Any]] = ()) -> None:
         self._jobs: dict[str, JobRecord] = {}
         self._titles: dict[str, Title] = {}
         self._by_code: dict[str, set[str]] = defaultdict(set)
@@ -28,18 +27,23 @@ class JobIndex:
         self._by_url: dict[str, set[str]] = defaultdict(set)
         self._stripped: dict[City, set[str]] = defaultdict(set)  # city -> jobs whose title it was removed from
         self._cities = CityNames()
-        self._search = TitleSearch(title_scorer)
+        self._search = TitleSearch()
+        with _without_cycle_collection():
+            self._build(jobs)
+
+    def _build(self, jobs: Iterable[dict[str, Any]]) -> None:
         records = {}
         for job in jobs:
             record = job_record(job)
             records[record.id] = record
         for record in records.values():  # every city first, so no title is normalized twice
             self._cities.add(record.side.place.city)
-        normalized: dict[str, Title] = {}
+        normalized: dict[str, Title] = {}  # many jobs share a title: each distinct title is normalized once
         for record in records.values():
-            if record.name not in normalized:
-                normalized[record.name] = normalize_title(record.name, self._cities)
-            self._insert(record, normalized[record.name])
+            title = normalized.get(record.name)
+            if title is None:
+                title = normalized[record.name] = normalize_title(record.name, self._cities)
+            self._insert(record, title)
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -100,10 +104,12 @@ class JobIndex:
         self._search.add(title.text, title.words, record.id)
         for city in title.cities:
             self._stripped[city].add(record.id)
-        for mapping, key in ((self._by_code, record.code), (self._by_remote_id, record.remote_id),
-                             (self._by_url, record.url)):
-            if key:
-                mapping[key].add(record.id)
+        if record.code:
+            self._by_code[record.code].add(record.id)
+        if record.remote_id:
+            self._by_remote_id[record.remote_id].add(record.id)
+        if record.url:
+            self._by_url[record.url].add(record.id)
 
     def _unindex(self, job_id: str) -> JobRecord | None:
         record = self._jobs.pop(job_id, None)
@@ -138,3 +144,18 @@ class JobIndex:
             ids.discard(job_id)
             if not ids:
                 del mapping[key]
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """A build allocates hundreds of thousands of long-lived objects and no reference cycles; the cycle collector
+    would walk them again and again while they are made (a third of the build time at 100,000 jobs), so it is
+    paused while the index is built. (`gc.freeze` would also spare the full collections afterwards, but it is
+    process-wide: in a long-running API it would keep cyclic garbage of everything else alive for good.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

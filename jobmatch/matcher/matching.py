@@ -6,17 +6,20 @@ automatically. Everything else is a suggestion for a reviewer: a title alone is 
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from heapq import nsmallest
 
 from jobmatch.matcher.jobs import JobRecord
 from jobmatch.matcher.model import Candidate, Decision, MatchResult, Method
 from jobmatch.matcher.scoring import (
     INACTIVE,
+    MOST_EVIDENCE,
     REVIEW_FLOOR,
     SEARCH_CUTOFF,
     TITLE_CONSISTENT,
     Side,
     display,
     evidence,
+    title_similarity,
 )
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title
@@ -49,14 +52,8 @@ def rank(
     exclude: set[str],
 ) -> MatchResult:
     pinned = set().union(*(ids for _, _, ids in pins))
-    scored = [
-        _title_candidate(posting, jobs[job_id], similarity)
-        for text, similarity in search.similar(title.text, title.words, SEARCH_CUTOFF)[:_TITLES_EXPANDED]
-        for job_id in search.jobs(text)
-        if job_id not in exclude and job_id not in pinned
-    ]
-    scored = [s for s in scored if s.raw >= REVIEW_FLOOR]
-    pinned_scored = [_pinned_candidate(posting, title, pins, jobs[job_id], titles[job_id], search, len(pinned))
+    scored = _title_candidates(posting, title, jobs, search, limit, exclude | pinned)
+    pinned_scored = [_pinned_candidate(posting, title, pins, jobs[job_id], titles[job_id], len(pinned))
                      for job_id in pinned]
     ranked = sorted(scored + pinned_scored, key=_Scored.key)
     decision: Decision = "no_match"
@@ -68,17 +65,40 @@ def rank(
     return MatchResult(decision, [s.candidate for s in ranked[:limit]])
 
 
-def _title_candidate(posting: Side, job: JobRecord, similarity: float) -> _Scored:
-    delta, reasons = evidence(posting, job.side)
-    raw = similarity + delta + (0.0 if job.active else INACTIVE)
-    reasons = [f"title {similarity:.0f}% similar", *reasons]
+def _title_candidates(
+    posting: Side, title: Title, jobs: Mapping[str, JobRecord], search: TitleSearch, limit: int, skip: set[str]
+) -> list[_Scored]:
+    """The best `limit` jobs found by title. Ranking runs on plain tuples and candidates are built for the
+    winners only: a common title is carried by hundreds of jobs. Titles come best first, so once `limit` jobs
+    beat anything the next title could reach with every bonus, the rest cannot enter."""
+    found: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
+    ranked: list[tuple[float, bool, float, str]] = []
+    for text, similarity in search.similar(title.text, title.words, SEARCH_CUTOFF)[:_TITLES_EXPANDED]:
+        if len(ranked) >= limit and -nsmallest(limit, ranked)[-1][0] > similarity + MOST_EVIDENCE:
+            break
+        for job_id in search.jobs(text):
+            if job_id in skip:
+                continue
+            job = jobs[job_id]
+            delta = found.get(id(job.side))
+            if delta is None:
+                delta = found[id(job.side)] = evidence(posting, job.side)
+            raw = similarity + delta[0] + (0.0 if job.active else INACTIVE)
+            if raw >= REVIEW_FLOOR:
+                ranked.append((-raw, not job.active, -similarity, job_id))
+    return [_title_candidate(jobs[job_id], -similarity, -raw, found[id(jobs[job_id].side)][1])
+            for raw, _, similarity, job_id in nsmallest(limit, ranked)]
+
+
+def _title_candidate(job: JobRecord, similarity: float, raw: float, evidence_reasons: list[str]) -> _Scored:
+    reasons = [f"title {similarity:.0f}% similar", *evidence_reasons]
     if job.state_reason:
         reasons.append(job.state_reason)
     return _Scored(1, raw, similarity, Candidate(job.id, display(raw), "title", tuple(reasons), job.active))
 
 
 def _pinned_candidate(
-    posting: Side, title: Title, pins: Pins, job: JobRecord, job_title: Title, search: TitleSearch, pinned: int
+    posting: Side, title: Title, pins: Pins, job: JobRecord, job_title: Title, pinned: int
 ) -> _Scored:
     hits = [(method, what, ids) for method, what, ids in pins if job.id in ids]
     reasons = [f"{what} matches" + (f" {len(ids)} jobs" if len(ids) > 1 else "") for _, what, ids in hits]
@@ -87,7 +107,7 @@ def _pinned_candidate(
         doubts.append(f"the posting's identifiers point to {pinned} different jobs")
     similarity = 100.0
     if title.text and job_title.text:
-        similarity = search.scorer(title.text, job_title.text)
+        similarity = title_similarity(title.text, job_title.text)
         reasons.append(f"title {similarity:.0f}% similar")
         if similarity < TITLE_CONSISTENT:
             doubts.append("the posting's title describes another job than this one")

@@ -7,22 +7,43 @@ records the measurements and the reasons.
 from dataclasses import dataclass
 from functools import cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from jobmatch.matcher.places import Place
 
 
-def title_similarity(a: str, b: str, **_: object) -> float:
-    """Normalized titles compared as a reader compares them: word order does not matter (token_sort_ratio), a
-    swap of neighbouring letters is one slip, not two ("Bäkcer"), and a compound may be written apart
-    ("Vollzeitkraft Tankstelle" / "Vollzeitkrafttankstelle"). Signature as rapidfuzz scorers, for `process`."""
-    sorted_a, sorted_b = " ".join(sorted(a.split())), " ".join(sorted(b.split()))
-    return max(fuzz.ratio(sorted_a, sorted_b), OSA.normalized_similarity(sorted_a, sorted_b) * 100.0,
-               fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+TitleViews = tuple[str, str]  # the words sorted, the words joined without spaces
+
+# Normalized titles are compared as a reader compares them: word order does not matter (sorted words, Indel
+# ratio as fuzz.token_sort_ratio), a swap of neighbouring letters is one slip, not two ("Bäkcer": OSA), and a
+# compound may be written apart ("Vollzeitkraft Tankstelle" / "Vollzeitkrafttankstelle": the words joined).
+# The similarity is the best of these views, 0-100. (view index, scorer, factor to 0-100)
+_VIEWS = ((0, fuzz.ratio, 1.0), (0, OSA.normalized_similarity, 100.0), (1, fuzz.ratio, 1.0))
 
 
-TITLE_SCORER = title_similarity
+def title_views(text: str) -> TitleViews:
+    return " ".join(sorted(text.split())), text.replace(" ", "")
+
+
+def title_similarity(a: str, b: str) -> float:
+    """How alike two normalized titles are, 0-100."""
+    views_a, views_b = title_views(a), title_views(b)
+    return max(scorer(views_a[view], views_b[view]) * factor for view, scorer, factor in _VIEWS)
+
+
+def similar_titles(text: str, candidates: list[TitleViews], cutoff: float) -> list[tuple[int, float]]:
+    """(index into `candidates`, similarity) for those scoring at least `cutoff` against `text`, best first:
+    `title_similarity` for many titles at once, each view scored by rapidfuzz's C loop."""
+    query = title_views(text)
+    best: dict[int, float] = {}
+    for view, scorer, factor in _VIEWS:
+        choices = [views[view] for views in candidates]
+        for _, score, i in process.extract(query[view], choices, scorer=scorer, limit=None,
+                                           score_cutoff=cutoff / factor):
+            best[i] = max(best.get(i, 0.0), score * factor)
+    return sorted(best.items(), key=lambda found: (-found[1], found[0]))
+
 REVIEW_FLOOR = 80.0  # below this nothing is plausible: no_match
 TITLE_CONSISTENT = 60.0  # an identifier's job whose title scores below this is held for review
 SEARCH_CUTOFF = REVIEW_FLOOR - 10.0  # titles this far below the floor can still be lifted by place evidence
@@ -31,6 +52,7 @@ SAME_PLACE = 4.0
 OTHER_PLACE = -8.0
 SAME_DEPARTMENT = 2.0
 SAME_EMPLOYMENT_TYPE = 2.0
+MOST_EVIDENCE = SAME_PLACE + SAME_DEPARTMENT + SAME_EMPLOYMENT_TYPE  # the most a title can be lifted by
 INACTIVE = -6.0  # an open job ranks above a closed, archived or deleted one of the same title and place
 
 

@@ -7,14 +7,13 @@ are scored with rapidfuzz.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from heapq import nlargest
 from math import log
-from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
-Scorer = Callable[..., float]
+from jobmatch.matcher.scoring import TitleViews, similar_titles, title_views
 
 SHORTLIST = 100  # titles scored per query; the right one ranks far higher among the key-sharing titles
 _AFFIX = 5
@@ -31,12 +30,16 @@ def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, float]]:
             yield ">" + word[-_AFFIX:], _AFFIX_WEIGHT
 
 
+def _weight_then_title(item: tuple[str, float]) -> tuple[float, str]:
+    return item[1], item[0]
+
+
 class TitleSearch:
     """Distinct normalized titles of a pool and the jobs that carry each."""
 
-    def __init__(self, scorer: Scorer) -> None:
-        self.scorer = scorer
+    def __init__(self) -> None:
         self._jobs: dict[str, set[str]] = {}
+        self._views: dict[str, TitleViews] = {}  # computed once per title, not once per query
         self._titles_by_key: dict[str, set[str]] = defaultdict(set)
         self._vocabulary: list[str] | None = None  # the words among the keys, rebuilt after changes
 
@@ -45,6 +48,7 @@ class TitleSearch:
             return
         if text not in self._jobs:
             self._jobs[text] = set()
+            self._views[text] = title_views(text)
             for key, _ in _keys(words):
                 self._titles_by_key[key].add(text)
             self._vocabulary = None
@@ -58,6 +62,7 @@ class TitleSearch:
         if jobs:
             return
         del self._jobs[text]
+        del self._views[text]
         self._vocabulary = None
         for key, _ in _keys(words):
             titles = self._titles_by_key[key]
@@ -97,8 +102,9 @@ class TitleSearch:
                 rarity = weight * log(1 + total / len(titles))
                 for title in titles:
                     weights[title] += rarity
-        shortlist = [title for title, _ in nlargest(SHORTLIST, weights.items(), key=itemgetter(1))]
+        # ties broken by the title itself: set order differs between processes, the shortlist must not
+        shortlist = [title for title, _ in nlargest(SHORTLIST, weights.items(), key=_weight_then_title)]
         if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
             shortlist.append(text)
-        found = process.extract(text, shortlist, scorer=self.scorer, limit=None, score_cutoff=cutoff)
-        return [(title, score) for title, score, _ in found]
+        found = similar_titles(text, [self._views[title] for title in shortlist], cutoff)
+        return [(shortlist[i], score) for i, score in found]

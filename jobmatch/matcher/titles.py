@@ -7,7 +7,7 @@ reference number. Two postings of the same job differ in exactly these, so they 
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -29,6 +29,8 @@ _FEMININE_ENDINGS = (
     re.compile(r"(?<=[a-z])/(?:r|e|n|er)\b"),
     re.compile(r"(?<=mann)\s*/\s*-?\s*frau\b|(?<=frau)\s*/\s*-?\s*mann\b"),
 )
+_MARKUP = re.compile(r"[(\[/|*:_]")  # one of these is in every gender marker and feminine ending
+_DIGIT = re.compile(r"\d")
 _BINNEN_I = re.compile(r"(?<=[a-zäöüß])In(?:nen)?\b")  # MitarbeiterIn, LehrerInnen (needs the capital I)
 _FEMININE_WORD = re.compile(r"^(.{3,}(?:er|ent|ant|eur|or))in(?:nen)?$")  # Referentin -> referent
 
@@ -75,15 +77,27 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
 
 
 def _normalize_once(title: str, cities: CityNames, also: City) -> tuple[list[str], frozenset[City]]:
-    text = _BINNEN_I.sub("", clean(title))
-    text = strip_codes(fold(text))
-    for pattern in _GENDER_MARKERS + _FEMININE_ENDINGS:
-        text = pattern.sub(" ", text)
+    text = clean(title)
+    if "In" in text:
+        text = _BINNEN_I.sub("", text)
+    text = fold(text)
+    if _DIGIT.search(text):  # every code has a digit
+        text = strip_codes(text)
+    if _MARKUP.search(text):  # the regexes are skipped for titles (and normalized text) they cannot change
+        for pattern in _GENDER_MARKERS + _FEMININE_ENDINGS:
+            text = pattern.sub(" ", text)
     raw = [_SENIORITY.get(word, word) for word in words(text)]
-    kept = [_masculine(word, raw) for word in raw if not _is_noise(word)]
+    kept, found = _naming_words([word for word in raw if not _is_noise(word)], raw, cities, also)
     if not kept:  # a title of work-time words alone ("Minijob", "Teilzeit oder Minijob") is named by them
-        kept = [word for word in raw if word not in _MEANINGLESS and not _REFERENCE_NUMBER.fullmatch(word)]
-    kept = _drop_work_time_phrases(kept)
+        meaningful = [word for word in raw if word not in _MEANINGLESS and not _REFERENCE_NUMBER.fullmatch(word)]
+        kept, found = _naming_words(meaningful, raw, cities, also)
+    return kept, found
+
+
+def _naming_words(
+    candidates: list[str], raw: list[str], cities: CityNames, also: City
+) -> tuple[list[str], frozenset[City]]:
+    kept = _drop_work_time_phrases([_masculine(word, raw) for word in candidates])
     kept, found = _drop_cities(kept, cities, also)
     while kept and kept[-1] in _LOCATION_LEADS:  # "Schreiner Standort": the place itself was cut off
         kept.pop()
@@ -97,9 +111,12 @@ def _is_noise(word: str) -> bool:
     return len(word) >= 6 and any(_near(word, noise) for noise in _NOISE_WITH_TYPOS)
 
 
+@lru_cache(maxsize=1 << 16)  # the same pairs of words meet in many titles
 def _near(written: str, word: str) -> bool:
     """`written` is `word` with a typo or two (words of five letters or more only)."""
-    return len(word) >= 5 and OSA.distance(written, word, score_cutoff=_typos(word)) <= _typos(word)
+    typos = _typos(word)
+    return (len(word) >= 5 and abs(len(written) - len(word)) <= typos
+            and OSA.distance(written, word, score_cutoff=typos) <= typos)
 
 
 def _same_words(written: list[str], city: City) -> bool:
@@ -137,7 +154,7 @@ def _drop_repeats(title_words: list[str]) -> list[str]:
     repeats the end of the one before ("...pfleger/-pfleger")."""
     kept: list[str] = []
     for word in title_words:
-        if word in kept or any(_near(word, other) for other in kept):
+        if word in kept or (len(word) >= 5 and any(_near(word, other) for other in kept)):
             continue
         if not (kept and len(kept[-1]) > len(word) and kept[-1].endswith(word)):
             kept.append(word)
@@ -153,7 +170,8 @@ def _drop_cities(title_words: list[str], cities: CityNames, also: City) -> tuple
             city: City | None = also
         else:
             options = cities.starting_with(title_words[i])
-            city = max((c for c in options if tuple(title_words[i : i + len(c)]) == c), key=len, default=None)
+            matching = [c for c in options if tuple(title_words[i : i + len(c)]) == c] if options else None
+            city = max(matching, key=len) if matching else None
         if city is None:
             kept.append(title_words[i])
             i += 1

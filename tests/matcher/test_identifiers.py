@@ -39,3 +39,17 @@ def test_parameters_that_identify_the_job_are_kept():
     assert normalize_url("https://x.de/job?id=1&utm_source=a") != normalize_url("https://x.de/job?id=2")
     assert normalize_url("https://x.de/job?jobId=7") == "https://x.de/job?jobId=7"
     assert normalize_url("https://x.de:8080/job") == "https://x.de:8080/job"
+
+
+@pytest.mark.parametrize(("plain", "parsed"), [
+    ("https://jobboard.compleet.com/?externalId=4473933964",
+     "http://www.jobboard.compleet.com/?utm_source=indeed&externalId=4473933964#apply"),
+    ("https://x.de/stellen/4711/", "https://X.de/stellen/4711?gclid=abc"),
+    ("https://x.de/job?id=", "https://x.de:443/job/?id=&cp=1"),
+])
+def test_the_common_shape_and_its_variants_normalize_alike(plain, parsed):
+    assert normalize_url(plain) == normalize_url(parsed) == normalize_url(normalize_url(plain))
+
+
+def test_a_tracking_parameter_in_the_common_shape_is_dropped():
+    assert normalize_url("https://x.de/job?utm_source=ba") == "https://x.de/job"

@@ -1,3 +1,4 @@
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -5,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
+from jobmatch.fixtures.labelled import damage_title
 from jobmatch.matcher import JobIndex, Location, Posting
 
 
@@ -125,3 +127,33 @@ def test_a_posting_made_from_a_jobs_own_fields_ranks_it_first(job_):
                       location=Location(location["city"], location["zip_code"], location["country"], location["raw"]),
                       department=job_["department"], employment_type=job_["employment_type"])
     assert POOL_500_INDEX.match(posting).best.job_id == job_["id"]
+
+
+@pytest.mark.parametrize(("posting", "job_"), [
+    (Posting("Vollzeitkrafttankstelle (m/w/d)", job_code="T-1"),
+     job("t", "Vollzeitkraft (m/w/d) Tankstelle", code="T-1")),
+    (Posting("Pflegehelfer_in in Frensdorf (gn)", job_code="P-1", location=Location(city="Frensdorf")),
+     job("p", "Pflege(fach)helfer_in in Frensdorf (m/w/d)", code="P-1", city="Frensdorf", zip_code="96158")),
+    (Posting("Sales Advisor Teilzeit - Reefrenznr. 935123", job_code="S-1"),
+     job("s", "Sales Advisor (m/w/d)", code="S-1")),
+])
+def test_an_identifier_is_auto_linked_when_the_title_is_the_same_job_written_otherwise(posting, job_):
+    result = JobIndex([job_, *POOL]).match(posting)
+    assert (result.decision, result.best.job_id) == ("auto_linked", job_["id"])
+
+
+def test_a_shared_zip_code_does_not_make_two_towns_one_place():
+    index = JobIndex([job("k", "Augenoptiker (m/w/d)", city="Kammerstein", zip_code="91126"),
+                      job("s", "Augenoptiker (m/w/d)", city="Schwabach", zip_code="91126")])
+    result = index.match(Posting("Augenoptiker", location=Location(city="Kammerstein", zip_code="91126")))
+    assert result.best.job_id == "k"
+    assert "same place: Schwabach" not in result.candidates[1].reasons
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(POOL_500), st.integers(0, 1000), st.booleans())
+def test_the_best_few_are_the_head_of_a_longer_ranking(job_, seed, with_city):
+    """Ranking stops early once no further title can enter the best `limit`; it must not change the order."""
+    city = job_["location"]["city"] if with_city else None
+    posting = Posting(damage_title(job_["name"], city, random.Random(seed)), location=Location(city=city))
+    assert POOL_500_INDEX.match(posting, limit=3).candidates == POOL_500_INDEX.match(posting, limit=40).candidates[:3]

@@ -67,3 +67,33 @@ def test_normalization_is_idempotent(title: str) -> None:
     known = cities("Bamberg", "Neustadt an der Aisch", "Nürnberg")
     once = normalize_title(title, known).text
     assert normalize_title(once, known).text == once
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    # noise words a reader still recognises with a typo or two
+    ("Hausmeister auf Tielzeit", "hausmeister"), ("Friseur in Voll- oder Tiezleit", "friseur voll"),
+    ("CNC-Dreher | Kenzniffer 949639", "cnc dreher"), ("Maschinenführer - Refreenznr. 929726", "maschinenfuehrer"),
+    ("Aushilfe (all genedrs)", "aushilfe"), ("Elektroniker gescuht!", "elektroniker"),
+    # other spellings of what carries no name
+    ("Reinigungskraft Teilzeit (Mensch)", "reinigungskraft"), ("Schreiner - Standort", "schreiner"),
+    ("Kinderpfleger * Kinderpfelgerin", "kinderpfleger"),
+    # a title of work-time words alone is named by them
+    ("Minijob", "minijob"), ("Teilzeit oder Minijob (m/w/d) - Referenznr. 968719", "teilzeit minijob"),
+    # letters of every script are words
+    ("Професионални шофьори (m/w/d)", "професионални шофьори"),
+    # what a noise word is close to but is not stays
+    ("Teilezurichter", "teilezurichter"), ("Vollzeitkraft Tankstelle", "vollzeitkraft tankstelle"),
+])
+def test_noise_is_recognised_as_a_reader_recognises_it(title: str, expected: str) -> None:
+    assert normalize_title(title, cities()).text == expected
+
+
+@pytest.mark.parametrize(("title", "city", "expected"), [
+    ("Einkäufer:in Standort Schweinfrut", "Schweinfurt", "einkaeufer"),
+    ("Hausmeister in Hidlburghausen", "Hildburghausen", "hausmeister"),
+    ("Elektrohelfer in Nrünberg", "Nürnberg, Mittelfranken", "elektrohelfer"),
+    ("Koch in Hof", "Hof, Saale", "koch"),
+    ("Koch in Hof", "Bamberg", "koch hof"),  # a short word is not taken for another city
+])
+def test_the_postings_own_city_is_removed_even_misspelt(title: str, city: str, expected: str) -> None:
+    assert normalize_title(title, cities(), also=city_key(city)).text == expected

@@ -1,0 +1,45 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobmatch.matcher.places import Place
+from jobmatch.matcher.scoring import similar_titles, title_similarity, title_views
+
+
+@pytest.mark.parametrize(("a", "b", "low", "high"), [
+    ("lagermitarbeiter", "lagermitarbeiter", 100, 100),
+    ("mitarbeiter vormontage", "vormontage mitarbeiter", 100, 100),  # word order does not matter
+    ("vollzeitkraft tankstelle", "vollzeitkrafttankstelle", 100, 100),  # a compound written apart
+    ("baekcer", "baecker", 85, 86),  # a swap of neighbouring letters is one slip
+    ("trokcenbauer", "trockenbauer", 91, 92),
+    ("rezeptionsmitarbeiter", "produktionsmitarbeiter", 0, 80),  # a shared generic part is not enough
+    ("koch", "elektriker", 0, 30),
+])
+def test_title_similarity(a: str, b: str, low: float, high: float) -> None:
+    assert low <= title_similarity(a, b) <= high
+    assert title_similarity(a, b) == title_similarity(b, a)
+
+
+WORDS = st.lists(st.sampled_from(["lager", "mitarbeiter", "lagermitarbeiter", "koch", "kcoh", "helfer", "pflege"]),
+                 min_size=1, max_size=3).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(WORDS, st.lists(WORDS, min_size=1, max_size=8, unique=True), st.sampled_from([0.0, 50.0, 80.0]))
+def test_many_titles_at_once_score_as_one_by_one(query: str, titles: list[str], cutoff: float) -> None:
+    found = dict(similar_titles(query, [title_views(t) for t in titles], cutoff))
+    expected = {i: title_similarity(query, t) for i, t in enumerate(titles) if title_similarity(query, t) >= cutoff}
+    assert found.keys() == expected.keys()
+    assert all(found[i] == pytest.approx(expected[i]) for i in found)
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    (Place(("bamberg",), "96047"), Place(("bamberg",), "96049"), True),  # one city, several zip codes
+    (Place(("kammerstein",), "91126"), Place(("schwabach",), "91126"), None),  # small towns share a zip code
+    (Place((), "91126"), Place(("schwabach",), "91126"), True),
+    (Place(("bamberg",), ""), Place(("erlangen",), ""), False),
+    (Place((), "96047"), Place((), "91052"), False),
+    (Place(("bamberg",), ""), Place((), "96047"), None),
+])
+def test_places_compare_by_city_before_zip_code(a: Place, b: Place, same: bool | None) -> None:
+    assert a.same_as(b) is same and b.same_as(a) is same
