@@ -15,6 +15,8 @@ KOMBO_REGIONS = {
     "ca": "https://api.ca.kombo.dev",
 }
 
+MIN_SECRET_KEY_CHARS = 32
+
 
 class ConfigError(ValueError):
     """An environment variable holds a value jobmatch cannot use; the message names the variable."""
@@ -27,6 +29,8 @@ class Settings:
     kombo_api_key: str | None
     kombo_webhook_secret: str | None
     instance_path: Path
+    redis_url: str | None = None  # the task queue's Redis; None: a SQLite file in the instance folder
+    secret_key: str | None = None  # signs the review page's session cookie; None: a key kept in the instance folder
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -39,6 +43,8 @@ class Settings:
             kombo_api_key=env.get("KOMBO_API_KEY") or None,
             kombo_webhook_secret=env.get("KOMBO_WEBHOOK_SECRET") or None,
             instance_path=instance,
+            redis_url=_redis_url(env.get("JOBMATCH_REDIS_URL") or None),
+            secret_key=_secret_key(env.get("JOBMATCH_SECRET_KEY") or None),
         )
 
 
@@ -54,6 +60,21 @@ def _database_url(value: str) -> str:
     if url.drivername == "postgresql":  # say psycopg (3) explicitly, whatever the SQLAlchemy default
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
+
+
+def _redis_url(value: str | None) -> str | None:
+    if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"JOBMATCH_REDIS_URL must be a redis://, rediss:// or unix:// URL, not {value!r}")
+    return value
+
+
+def _secret_key(value: str | None) -> str | None:
+    if value is not None and len(value) < MIN_SECRET_KEY_CHARS:
+        raise ConfigError(
+            f"JOBMATCH_SECRET_KEY must be at least {MIN_SECRET_KEY_CHARS} characters of random text, not "
+            f"{len(value)}; make one with: python -c 'import secrets; print(secrets.token_urlsafe())'"
+        )
+    return value
 
 
 def _kombo_base_url(value: str) -> str:

@@ -6,6 +6,7 @@ from jobmatch.api import errors
 from jobmatch.api.database import Database, close_session
 from jobmatch.api.pools import Pools
 from jobmatch.api.smorest import Api
+from jobmatch.api.tasks import Tasks, make_huey
 from jobmatch.config import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -27,15 +28,29 @@ def create_app(settings: Settings | None = None) -> Flask:
             "security": [{"apiKey": []}],
         },
     )
+    app.extensions["jobmatch.settings"] = settings
     app.extensions["jobmatch.database"] = Database(settings.database_url)
     app.extensions["jobmatch.pools"] = Pools()
+    app.extensions["jobmatch.tasks"] = Tasks(
+        settings, app.extensions["jobmatch.database"].sessions, app.extensions["jobmatch.pools"], make_huey(settings)
+    )
     app.teardown_appcontext(close_session)
     api = Api(app)
     errors.register(app)  # after Api, so the envelope replaces flask-smorest's own error shape
 
+    from jobmatch.api import pages
+    from jobmatch.api.ats_jobs import blp as ats_jobs
+    from jobmatch.api.customer import blp as customer
+    from jobmatch.api.integrations import blp as integrations
     from jobmatch.api.postings import blp as postings
     from jobmatch.api.review import blp as review
+    from jobmatch.api.webhooks import blp as webhooks
 
     api.register_blueprint(postings)
     api.register_blueprint(review)
+    api.register_blueprint(webhooks)
+    api.register_blueprint(integrations)
+    api.register_blueprint(ats_jobs)
+    api.register_blueprint(customer)
+    pages.register(app, settings)  # the reviewer's page at /review
     return app

@@ -1,4 +1,6 @@
-"""Each customer's pool of ATS jobs as a JobIndex, built once per process and rebuilt when a sync changed it."""
+"""Each customer's pools of ATS jobs as JobIndexes, built once per process and rebuilt when the pool may have
+changed. Matching uses the customer's pool: every job, or only the exposed ones when the customer asked for that
+(`match_exposed_only`). The reviewers' job search always uses every job."""
 
 import threading
 from typing import Any
@@ -7,25 +9,41 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jobmatch.matcher import JobIndex
-from jobmatch.store.models import AtsJob, Integration
+from jobmatch.store.models import AtsJob, Customer, Integration
 
 
 class Pools:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._indexes: dict[int, tuple[tuple[Any, ...], JobIndex]] = {}
+        self._indexes: dict[tuple[int, bool], tuple[tuple[Any, ...], JobIndex]] = {}
 
     def index(self, session: Session, customer_id: int) -> JobIndex:
-        """The customer's index; a sync touches `last_synced_at` of every job it sees, so the version
-        (job count, latest sync time) changes whenever the pool may have."""
-        version = tuple(session.execute(_customer_jobs(customer_id, func.count(), func.max(AtsJob.last_synced_at))).one())
+        """The pool matching uses: only exposed jobs when the customer chose so, every job otherwise."""
+        exposed_only = bool(session.scalar(select(Customer.match_exposed_only).where(Customer.id == customer_id)))
+        return self._index(session, customer_id, exposed_only)
+
+    def search_index(self, session: Session, customer_id: int) -> JobIndex:
+        """Every job of the customer, exposed or not: what reviewers search to find or expose a job."""
+        return self._index(session, customer_id, exposed_only=False)
+
+    def _index(self, session: Session, customer_id: int, exposed_only: bool) -> JobIndex:
+        """A sync touches `last_synced_at` of every job it sees and an exposure change raises the customer's
+        `exposure_version`, so the version (job count, latest sync time, exposure version) changes whenever the
+        pool may have."""
+        version = tuple(session.execute(
+            _customer_jobs(customer_id, func.count(), func.max(AtsJob.last_synced_at))
+        ).one())
+        if exposed_only:
+            version += (session.scalar(select(Customer.exposure_version).where(Customer.id == customer_id)),)
+        key = (customer_id, exposed_only)
         with self._lock:
-            cached = self._indexes.get(customer_id)
+            cached = self._indexes.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-        index = JobIndex(session.scalars(_customer_jobs(customer_id, AtsJob.data)))
+        jobs = _customer_jobs(customer_id, AtsJob.data)
+        index = JobIndex(session.scalars(jobs.where(AtsJob.exposed) if exposed_only else jobs))
         with self._lock:
-            self._indexes[customer_id] = (version, index)
+            self._indexes[key] = (version, index)
         return index
 
 

@@ -4,7 +4,8 @@ import base64
 import binascii
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, jsonify
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -13,9 +14,18 @@ from jobmatch.api import decisions
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.smorest import Blueprint
 from jobmatch.api.database import session
+from jobmatch.api.deactivation import linked_to_inactive_job
 from jobmatch.api.errors import fail
 from jobmatch.api.pools import Pools
-from jobmatch.api.schemas import PostingInSchema, PostingPageSchema, PostingQuerySchema, PostingSchema
+from jobmatch.api.schemas import (
+    PostingBatchInSchema,
+    PostingBatchItemSchema,
+    PostingBatchResultSchema,
+    PostingInSchema,
+    PostingPageSchema,
+    PostingQuerySchema,
+    PostingSchema,
+)
 from jobmatch.store.models import Posting, PostingDecision, Role
 
 MAX_ID = 2**31 - 1  # the id column's range: larger ids cannot exist, and PostgreSQL refuses to compare them
@@ -44,8 +54,35 @@ def owned_posting(posting_id: int) -> Posting:
 @blp.arguments(PostingInSchema)
 @blp.response(201, PostingSchema, description="The posting is new; it was matched.")
 @blp.alt_response(200, schema=PostingSchema, description="Known already (same source and external_id).")
-def create_posting(fields: dict[str, Any]) -> Any:
+def create_posting(fields: dict[str, Any]) -> tuple[Posting, int]:
     """Store and match a posting; a repeat is answered with the same posting, matched again if it changed."""
+    return store_posting(fields)
+
+
+@blp.route("/batch", methods=["POST"])
+@requires(Role.POSTER)
+@blp.arguments(PostingBatchInSchema)
+@blp.response(200, PostingBatchResultSchema)
+def create_postings(body: dict[str, Any]) -> Response:
+    """Many postings in one request, each checked, stored and answered on its own (in order), as POST
+    /v1/postings would: an invalid posting gets its 422 with the field errors and the others are stored. Each
+    posting is committed before the next, so a request cut short has stored a prefix and can be sent again."""
+    schema, item, results = PostingInSchema(), PostingBatchItemSchema(), []
+    for raw in body["postings"]:
+        try:
+            fields = schema.load(raw)
+        except ValidationError as error:
+            results.append(item.dump({"status": 422, "posting": None, "errors": error.normalized_messages()}))
+            continue
+        posting, status = store_posting(fields)
+        # answered as it is now: a later posting of the batch may change it again
+        results.append(item.dump({"status": status, "posting": posting, "errors": None}))
+    return jsonify(results=results)
+
+
+def store_posting(fields: dict[str, Any]) -> tuple[Posting, int]:
+    """Store and match a valid posting, committed; 201 when it is new, 200 when (source, external_id) is known
+    already: then it is matched again if it changed or had been withdrawn."""
     db, who = session(), caller()
     posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
     if posting is None:
@@ -61,7 +98,7 @@ def create_posting(fields: dict[str, Any]) -> Any:
         else:
             decisions.match(db, posting, pools().index(db, who.customer_id))
             db.commit()
-            return posting
+            return posting, 201
     changed = [name for name, value in fields.items() if getattr(posting, name) != value]
     if changed or posting.withdrawn_at is not None:
         reason = f"changed: {', '.join(changed)}" if changed else "posted again after withdrawal"
@@ -88,6 +125,9 @@ def list_postings(query: dict[str, Any]) -> dict[str, Any]:
     if "withdrawn" in query:
         withdrawn = Posting.withdrawn_at.is_not(None)
         statement = statement.where(withdrawn if query["withdrawn"] else ~withdrawn)
+    if "deactivated" in query:
+        deactivated = linked_to_inactive_job()
+        statement = statement.where(deactivated if query["deactivated"] else ~deactivated)
     if "cursor" in query:
         statement = statement.where(Posting.id > _after(query["cursor"]))
     items = list(session().scalars(statement.limit(query["limit"] + 1)))

@@ -1,9 +1,12 @@
 """Request and response shapes; the OpenAPI document is generated from them. Unknown fields are rejected
 (marshmallow's default, RAISE), and every text has a length limit."""
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate
 
-from jobmatch.store.models import PostingDecision
+from jobmatch.api.deactivation import deactivation, linked_job
+from jobmatch.store.models import Posting, PostingDecision
 
 MAX_TITLE = 500
 MAX_TEXT = 2000
@@ -68,6 +71,11 @@ class EventSchema(Schema):
     at = fields.DateTime()
 
 
+class DeactivationSchema(Schema):
+    reason = fields.String(metadata={"description": "closed, archived or deleted"})
+    since = fields.DateTime(allow_none=True)
+
+
 class PostingSummarySchema(Schema):
     id = fields.Integer()
     external_id = fields.String()
@@ -88,6 +96,24 @@ class PostingSummarySchema(Schema):
     withdrawn_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    deactivated_in_ats = fields.Method("_deactivated_in_ats", metadata={
+        "type": "object", "nullable": True,
+        "properties": {"reason": {"type": "string", "enum": ["closed", "archived", "deleted"]},
+                       "since": {"type": "string", "format": "date-time", "nullable": True}},
+        "description": "set when the linked ATS job was closed, archived or deleted; null otherwise",
+    })
+    can_apply = fields.Method("_can_apply", metadata={
+        "type": "boolean", "description": "true when the posting is linked to a job that is active in the ATS",
+    })
+
+    def _deactivated_in_ats(self, posting: Posting) -> dict[str, Any] | None:
+        job = linked_job(posting)
+        state = deactivation(job) if job is not None else None
+        return None if state is None else DeactivationSchema().dump(state)
+
+    def _can_apply(self, posting: Posting) -> bool:
+        job = linked_job(posting)
+        return job is not None and deactivation(job) is None
 
 
 class PostingSchema(PostingSummarySchema):
@@ -104,6 +130,7 @@ class PostingQuerySchema(Schema):
     decision = fields.String(validate=validate.OneOf(PostingDecision.ALL))
     linked = fields.Boolean()
     withdrawn = fields.Boolean()
+    deactivated = fields.Boolean(metadata={"description": "linked to a job closed, archived or deleted in the ATS"})
     cursor = fields.String(validate=[validate.Length(max=100), _no_nul])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -127,3 +154,152 @@ class ErrorSchema(Schema):
     """The one shape of every error answer."""
 
     error = fields.Nested(ErrorDetailSchema)
+
+
+class AtsJobSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    job_code = fields.String(allow_none=True)
+    remote_id = fields.String(allow_none=True)
+    post_url = fields.String(allow_none=True)
+    status = fields.String(allow_none=True, metadata={"description": "as the ATS says: OPEN, CLOSED, DRAFT, ..."})
+    location = fields.Function(lambda job: {"city": job.location_city, "zip_code": job.location_zip_code,
+                                            "country": job.location_country, "raw": job.location_raw})
+    department = fields.String(allow_none=True)
+    employment_type = fields.String(allow_none=True)
+    exposed = fields.Boolean(metadata={"description": "the customer lets matching use this job"})
+    active = fields.Boolean(attribute="is_active", metadata={"description": "false when closed, archived or deleted"})
+    remote_deleted_at = fields.DateTime(allow_none=True)
+
+
+class AtsJobHitSchema(AtsJobSchema):
+    score = fields.Float(allow_none=True, dump_default=None,
+                         metadata={"description": "how well the job answers `q`; null without q"})
+
+
+class JobChangeSchema(Schema):
+    field = fields.String()
+    old_value = fields.Raw(allow_none=True)
+    new_value = fields.Raw(allow_none=True)
+    changed_at = fields.DateTime()
+    sync_run_id = fields.Integer()
+
+
+class AtsJobDetailSchema(AtsJobSchema):
+    changes = fields.List(fields.Nested(JobChangeSchema),
+                          metadata={"description": "what syncs changed in the job, newest first (at most 500)"})
+
+
+class AtsJobPageSchema(Schema):
+    items = fields.List(fields.Nested(AtsJobHitSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "pass as `cursor` for the next page"})
+
+
+class AtsJobQuerySchema(Schema):
+    q = fields.String(validate=[validate.Length(min=1, max=MAX_TITLE), _not_blank, _no_nul],
+                      metadata={"description": "title words, a job code, a remote id or a post URL; best first"})
+    job_code = fields.String(validate=[validate.Length(min=1, max=200), _no_nul])
+    remote_id = fields.String(validate=[validate.Length(min=1, max=200), _no_nul])
+    post_url = fields.String(validate=[validate.Length(min=1, max=MAX_TEXT), _no_nul])
+    status = fields.String(validate=[validate.Length(min=1, max=64), _no_nul])
+    exposed = fields.Boolean()
+    cursor = fields.String(validate=[validate.Length(max=300), _no_nul],
+                           metadata={"description": "pages the list without q; a search answers at once"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ExposeSchema(Schema):
+    exposed = fields.Boolean(required=True)
+
+
+MAX_BULK_EXPOSE = 1000
+
+
+class BulkExposeSchema(ExposeSchema):
+    ids = fields.List(fields.String(validate=[validate.Length(min=1, max=200), _no_nul]), required=True,
+                      validate=validate.Length(min=1, max=MAX_BULK_EXPOSE))
+
+
+class BulkExposeResultSchema(Schema):
+    exposed = fields.Boolean()
+    jobs = fields.Integer(metadata={"description": "distinct jobs named"})
+    changed = fields.Integer(metadata={"description": "of those, the jobs whose `exposed` changed"})
+
+
+class CustomerSchema(Schema):
+    slug = fields.String(dump_only=True)
+    name = fields.String(dump_only=True)
+    match_exposed_only = fields.Boolean(
+        metadata={"description": "matching offers only the jobs the customer exposed"})
+
+
+class CustomerPatchSchema(Schema):
+    match_exposed_only = fields.Boolean(required=True)
+
+
+MAX_BATCH = 500
+
+
+class PostingBatchInSchema(Schema):
+    """Each posting is checked on its own (PostingInSchema), so that one bad posting fails alone."""
+
+    postings = fields.List(fields.Raw(metadata={"description": "a posting as POST /v1/postings takes it"}),
+                           required=True, validate=validate.Length(min=1, max=MAX_BATCH))
+
+
+class PostingBatchItemSchema(Schema):
+    status = fields.Integer(metadata={"description": "201 new, 200 known already, 422 invalid"})
+    posting = fields.Nested(PostingSchema, allow_none=True)
+    errors = fields.Dict(allow_none=True, metadata={"description": "for 422: the errors of each field"})
+
+
+class PostingBatchResultSchema(Schema):
+    results = fields.List(fields.Nested(PostingBatchItemSchema), metadata={"description": "in request order"})
+
+
+class WebhookAnswerSchema(Schema):
+    outcome = fields.String(metadata={"description": "duplicate, sync_requested, recorded or ignored"})
+    sync_queued = fields.Boolean(metadata={"description": "false when a queued sync already covers this webhook"})
+
+
+class SyncRunSchema(Schema):
+    kind = fields.String(metadata={"description": "full, incremental or targeted"})
+    outcome = fields.String(metadata={"description": "running, succeeded, failed, waiting or abandoned"})
+    pages = fields.Integer()
+    jobs_created = fields.Integer()
+    jobs_updated = fields.Integer()
+    jobs_deleted = fields.Integer()
+    jobs_unchanged = fields.Integer()
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    error_code = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class JobCountsSchema(Schema):
+    total = fields.Integer()
+    active = fields.Integer(metadata={"description": "neither closed, archived nor deleted"})
+
+
+class IntegrationSchema(Schema):
+    id = fields.String()
+    tool = fields.String()
+    state = fields.String(
+        metadata={"description": "waiting_for_first_sync, ready, failing (last run failed) or needs_customer_action"}
+    )
+    action = fields.String(allow_none=True, metadata={"description": "what to do about the state; null when ready"})
+    kombo_sync_state = fields.String(allow_none=True, metadata={"description": "Kombo's last sync-finished state"})
+    sync_queued = fields.Boolean()
+    watermark = fields.DateTime(allow_none=True, metadata={"description": "start of the last complete read"})
+    last_run = fields.Nested(SyncRunSchema, allow_none=True)
+    jobs = fields.Nested(JobCountsSchema)
+
+
+class IntegrationListSchema(Schema):
+    items = fields.List(fields.Nested(IntegrationSchema))
+
+
+class SyncRequestAnswerSchema(Schema):
+    integration_id = fields.String()
+    queued = fields.Boolean(metadata={"description": "false when this request joined a sync already queued"})
+    message = fields.String()

@@ -15,6 +15,8 @@ COMMANDS = {
     "match-file": ("jobmatch.cli.match", "match_file", "Match a file of postings against a file of ATS jobs."),
     "fake-kombo": ("jobmatch.cli.fake_kombo", "fake_kombo", "Serve a fake Kombo for demos and development."),
     "demo": ("jobmatch.cli.demo", "demo", "The embedded default end to end, with a fake Kombo."),
+    "serve": ("jobmatch.cli.serve", "serve", "Serve the API, with the task queue's consumer in the same process."),
+    "worker": ("jobmatch.cli.worker", "worker", "Run the task queue's consumer (syncs, re-matching)."),
 }
 
 

@@ -11,6 +11,7 @@ from jobmatch.cli.context import AppContext, pass_app
 from jobmatch.store.models import Integration
 from jobmatch.sync.errors import KomboError, KomboSetupPending
 from jobmatch.sync.kombo import KomboClient
+from jobmatch.sync.lease import SyncInProgress
 from jobmatch.sync.runner import Progress, SyncRunner, UnknownIntegration, sync_when_ready
 
 
@@ -34,7 +35,7 @@ def sync(app: AppContext, integration_ids: tuple[str, ...], full: bool, wait: fl
         for integration_id in integration_ids:
             try:
                 result = sync_when_ready(runner, integration_id, full=full, max_wait=wait, on_wait=_say_waiting)
-            except (KomboError, UnknownIntegration) as exc:
+            except (KomboError, UnknownIntegration, SyncInProgress) as exc:
                 _clear_progress()
                 click.secho(f"{integration_id}: sync failed: {exc}", fg="red", err=True)
                 failures += 1
@@ -71,7 +72,7 @@ def lookup(
                 integration_id, ids=ids, remote_ids=remote_ids, job_codes=job_codes,
                 post_url=post_url, name_contains=name_contains,
             )
-        except (KomboError, UnknownIntegration) as exc:
+        except (KomboError, UnknownIntegration, SyncInProgress) as exc:
             _clear_progress()
             raise click.ClickException(f"lookup failed: {exc}") from None
     _clear_progress()

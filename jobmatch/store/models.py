@@ -4,7 +4,7 @@ fields we filter, match and show on, extracted at write time."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from jobmatch.store.types import JSONDocument, UTCDateTime, utcnow
@@ -21,6 +21,10 @@ class Customer(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Matching offers only the jobs the customer exposed; the reviewers' job search still sees every job.
+    match_exposed_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Raised with every change of a job's `exposed`, so that each process's cached pools notice it.
+    exposure_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     integrations: Mapped[list["Integration"]] = relationship(back_populates="customer")
 
@@ -49,6 +53,9 @@ class Integration(Base):
     needs_action_reason: Mapped[str | None] = mapped_column(Text)
     # True while a requested sync is queued and not yet started: further requests coalesce into it.
     sync_requested: Mapped[bool] = mapped_column(default=False)
+    # Held by the run syncing this integration (see jobmatch.sync.lease): who, and until when unless renewed.
+    sync_lease_owner: Mapped[str | None] = mapped_column(String(200))
+    sync_lease_until: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship(back_populates="integrations")
 
@@ -65,6 +72,8 @@ class AtsJob(Base):
         Index("ix_ats_jobs_integration_job_code", "integration_id", "job_code"),
         Index("ix_ats_jobs_integration_remote_id", "integration_id", "remote_id"),
         Index("ix_ats_jobs_integration_post_url", "integration_id", "post_url"),
+        # the version of a cached pool (job count, latest sync) is read per request: from the index, not the rows
+        Index("ix_ats_jobs_integration_last_synced_at", "integration_id", "last_synced_at"),
     )
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)  # Kombo's id

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jobmatch.store.models import Integration, SetupState, SyncKind, SyncOutcome, SyncRun
 from jobmatch.store.types import utcnow
+from jobmatch.sync import lease
 from jobmatch.sync.errors import KomboAuthError, KomboError, KomboSetupPending
 from jobmatch.sync.kombo import JobPage, KomboClient
 from jobmatch.sync.mirror import PageCounts, write_page
@@ -131,32 +132,37 @@ class SyncRunner:
     def _run(
         self, integration_id: str, kind: str, watermark: datetime | None, pages: Callable[[], Iterator[JobPage]]
     ) -> SyncResult:
-        run_id, started = self._start(integration_id, kind, watermark)
+        owner = lease.new_owner()
+        run_id, started = self._start(integration_id, kind, watermark, owner)
         totals = PageCounts()
         page_count = 0
         try:
             for page in pages():
                 with self.sessions.begin() as session:
-                    counts = write_page(session, integration_id, run_id, page.results, self.clock())
+                    now = self.clock()
+                    lease.renew(session, integration_id, owner, now)
+                    counts = write_page(session, integration_id, run_id, page.results, now)
                     _add_to_run(session, run_id, counts)
                 totals = _plus(totals, counts)
                 page_count += 1
                 if self.on_progress:
                     self.on_progress(Progress(integration_id, page_count, totals.total))
         except BaseException as exc:
-            self._fail(integration_id, run_id, exc)
+            self._fail(integration_id, run_id, owner, exc)
             raise
-        finished = self._succeed(integration_id, run_id, kind, started)
+        finished = self._succeed(integration_id, run_id, owner, kind, started)
         log.info("sync %s of %s: %d pages, %s", kind, integration_id, page_count, totals)
         return SyncResult(
             run_id, integration_id, kind, SyncOutcome.SUCCEEDED, page_count,
             totals.created, totals.updated, totals.deleted, totals.unchanged, started, finished,
         )
 
-    def _start(self, integration_id: str, kind: str, watermark: datetime | None) -> tuple[int, datetime]:
+    def _start(self, integration_id: str, kind: str, watermark: datetime | None, owner: str) -> tuple[int, datetime]:
+        """Take the integration's lease and record the run; SyncInProgress while another run holds the lease."""
         started = self.clock()
         with self.sessions.begin() as session:
-            # A run still marked running was cut off (killed process); the new run takes over from the watermark.
+            lease.take(session, integration_id, owner, started)
+            # Holding the lease, a run still marked running was cut off (its process died and its lease expired).
             session.execute(
                 update(SyncRun)
                 .where(SyncRun.integration_id == integration_id, SyncRun.outcome == SyncOutcome.RUNNING)
@@ -169,7 +175,7 @@ class SyncRunner:
             session.flush()
             return run.id, started
 
-    def _succeed(self, integration_id: str, run_id: int, kind: str, started: datetime) -> datetime:
+    def _succeed(self, integration_id: str, run_id: int, owner: str, kind: str, started: datetime) -> datetime:
         finished = self.clock()
         with self.sessions.begin() as session:
             integration = session.get_one(Integration, integration_id, with_for_update=True)
@@ -183,9 +189,10 @@ class SyncRunner:
             session.execute(
                 update(SyncRun).where(SyncRun.id == run_id).values(outcome=SyncOutcome.SUCCEEDED, finished_at=finished)
             )
+            lease.release(session, integration_id, owner)
         return finished
 
-    def _fail(self, integration_id: str, run_id: int, exc: BaseException) -> None:
+    def _fail(self, integration_id: str, run_id: int, owner: str, exc: BaseException) -> None:
         outcome = SyncOutcome.WAITING if isinstance(exc, KomboSetupPending) else SyncOutcome.FAILED
         code = exc.code if isinstance(exc, KomboError) else type(exc).__name__
         try:
@@ -199,7 +206,8 @@ class SyncRunner:
                     session.execute(
                         update(Integration).where(Integration.id == integration_id).values(needs_action_reason=str(exc))
                     )
-        except Exception:  # the database itself may be what failed; the original error matters more
+                lease.release(session, integration_id, owner)
+        except Exception:  # the database may be what failed (the lease then expires); the original error matters more
             log.exception("could not record the failure of sync run %s", run_id)
 
 

@@ -3,10 +3,11 @@
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from jobmatch.store.models import ApiKey
+from jobmatch.store.models import ApiKey, AtsJob
 from tests.api.helpers import NURSE, post
+from tests.factories import INTEGRATION_ID
 
 # A valid body for every route that takes one, so a 404 cannot come from validation.
 BODIES = {"review.link_posting": {"job_id": "job-nurse-berlin"}, "review.reject_posting": {"job_id": "job-nurse-berlin"}}
@@ -14,7 +15,7 @@ BODIES = {"review.link_posting": {"job_id": "job-nurse-berlin"}, "review.reject_
 
 def posting_routes(app):
     for rule in app.url_map.iter_rules():
-        if "posting_id" in rule.arguments:
+        if "posting_id" in rule.arguments and not rule.endpoint.startswith("pages."):  # pages: test_pages.py
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield method, rule.rule.replace("<int:posting_id>", "{id}"), rule.endpoint
 
@@ -42,6 +43,28 @@ def test_another_customers_key_gets_404_and_no_data_on_every_route(app, client, 
     foreign_job = client.post(f"/v1/postings/{own.json['id']}/link", json={"job_id": "job-nurse-berlin"},
                               headers=keys.header("other"))
     assert foreign_job.status_code == 404
+
+
+def test_another_customers_key_sees_and_changes_none_of_the_ats_jobs(app, client, keys, sessions) -> None:
+    routes = [(method, rule.rule.replace("<string:job_id>", "{id}"), rule.endpoint)
+              for rule in app.url_map.iter_rules() if "job_id" in rule.arguments
+              for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    assert {endpoint for _, _, endpoint in routes} == {"ats_jobs.get_job", "ats_jobs.expose_job"}
+    for method, path, _ in routes:
+        response = client.open(path.format(id="job-nurse-berlin"), method=method, json={"exposed": True},
+                               headers=keys.header("other"))
+        assert response.status_code == 404, (method, path, response.json)
+        assert "Pflegefachkraft" not in response.get_data(as_text=True)
+    bulk = client.patch("/v1/ats-jobs", json={"ids": ["job-nurse-berlin", "job-other-cook"], "exposed": True},
+                        headers=keys.header("other"))
+    assert bulk.status_code == 404
+    assert bulk.json["error"]["details"] == {"json": {"ids": {"unknown": ["job-nurse-berlin"]}}}
+    with sessions() as session:
+        assert session.scalars(select(AtsJob.id).where(AtsJob.exposed)).all() == []
+    for query in ({}, {"q": "Pflegefachkraft"}, {"q": "PF-101"}, {"job_code": "PF-101"}):
+        listing = client.get("/v1/ats-jobs", query_string=query, headers=keys.header("other")).json
+        assert all(item["id"] == "job-other-cook" for item in listing["items"]), query
+    assert client.get("/v1/customer", headers=keys.header("other")).json["slug"] == "other"
 
 
 @pytest.mark.parametrize(("role", "method", "path", "body", "status"), [
@@ -83,3 +106,18 @@ def test_keys_are_stored_hashed(keys, sessions) -> None:
         stored = {(row.key_hash, row.prefix) for row in session.query(ApiKey)}
     assert all(keys.poster not in pair for pair in stored)
     assert any(prefix == keys.poster[:11] for _, prefix in stored)
+
+
+def test_another_customers_integrations_are_404_on_every_route(app, client, keys) -> None:
+    routes = [(method, rule.rule.replace("<integration_id>", INTEGRATION_ID), rule.endpoint)
+              for rule in app.url_map.iter_rules() if "integration_id" in rule.arguments
+              for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    assert {endpoint for _, _, endpoint in routes} == {"integrations.request_integration_sync"}
+    for method, path, _ in routes:
+        response = client.open(path, method=method, headers=keys.header("other"))
+        assert response.status_code == 404, (method, path, response.json)
+        assert set(response.json) == {"error"}
+    listing = client.get("/v1/integrations", headers=keys.header("other")).get_data(as_text=True)
+    assert INTEGRATION_ID not in listing
+    own = client.get("/v1/integrations", headers=keys.header("admin")).json["items"]
+    assert [item["sync_queued"] for item in own] == [False]  # the refused requests queued nothing

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.store.models import AtsJob, Integration, JobChange, SetupState, SyncOutcome, SyncRun
+from jobmatch.store.types import utcnow
 from jobmatch.sync.errors import KomboAuthError, KomboProtocolError, KomboSetupPending, KomboUnavailable
 from jobmatch.sync.kombo import KomboClient, RetryPolicy
+from jobmatch.sync.lease import LEASE, LeaseLost, SyncInProgress
 from jobmatch.sync.runner import Progress, SyncRunner, sync_when_ready
 from tests.factories import INTEGRATION_ID, add_integration
 
@@ -272,7 +274,10 @@ def test_a_sync_killed_mid_way_is_taken_over_by_the_rerun(sessions, kombo, runne
         child.wait()
     assert len(mirror(sessions)) == 250
     assert integration(sessions).watermark is None
+    with pytest.raises(SyncInProgress):  # the dead run's lease has not expired yet
+        runner.sync(INTEGRATION_ID)
 
+    runner.clock = lambda: utcnow() + LEASE + timedelta(seconds=1)
     result = runner.sync(INTEGRATION_ID)
 
     assert (result.kind, result.created, result.unchanged) == ("full", JOB_COUNT - 250, 250)
@@ -280,3 +285,34 @@ def test_a_sync_killed_mid_way_is_taken_over_by_the_rerun(sessions, kombo, runne
     killed, rerun = runs(sessions)
     assert (killed.outcome, rerun.outcome) == (SyncOutcome.ABANDONED, SyncOutcome.SUCCEEDED)
     assert integration(sessions).watermark == rerun.started_at
+
+
+def test_a_second_sync_of_the_same_integration_waits_for_the_first(sessions, kombo, runner) -> None:
+    second: list[BaseException] = []
+
+    def sync_again_mid_way(progress: Progress) -> None:
+        if progress.pages == 1:
+            with pytest.raises(SyncInProgress, match="already running") as raised:
+                runner.sync(INTEGRATION_ID)
+            second.append(raised.value)
+
+    runner.on_progress = sync_again_mid_way
+    result = runner.sync(INTEGRATION_ID)
+    assert second and result.created == JOB_COUNT
+    assert [r.outcome for r in runs(sessions)] == [SyncOutcome.SUCCEEDED]  # the refused run left no trace
+    runner.on_progress = None
+    runner.sync(INTEGRATION_ID)  # released at the end: the next run goes ahead
+
+
+def test_a_run_whose_lease_was_taken_over_stops_writing(sessions, kombo, runner) -> None:
+    def steal_after_first_page(progress: Progress) -> None:
+        if progress.pages == 1:
+            with sessions.begin() as session:
+                session.get_one(Integration, INTEGRATION_ID).sync_lease_owner = "other-machine:1:abcd"
+
+    runner.on_progress = steal_after_first_page
+    with pytest.raises(LeaseLost):
+        runner.sync(INTEGRATION_ID)
+    assert len(mirror(sessions)) == 250
+    assert runs(sessions)[-1].outcome == SyncOutcome.FAILED
+    assert integration(sessions).sync_lease_owner == "other-machine:1:abcd"  # not released by the loser

@@ -1,0 +1,189 @@
+"""The customer's mirrored ATS jobs for reviewers: search them, read one with its change history, and choose
+which jobs matching may use (`exposed`)."""
+
+import base64
+import binascii
+from typing import Any
+
+from sqlalchemy import Select, exists, select, update
+from sqlalchemy.orm import Session, defer
+
+from jobmatch.api.auth import caller, requires
+from jobmatch.api.database import session
+from jobmatch.api.errors import fail
+from jobmatch.api.pools import customer_job
+from jobmatch.api.postings import pools
+from jobmatch.api.schemas import (
+    AtsJobDetailSchema,
+    AtsJobPageSchema,
+    AtsJobQuerySchema,
+    AtsJobSchema,
+    BulkExposeResultSchema,
+    BulkExposeSchema,
+    ExposeSchema,
+)
+from jobmatch.api.smorest import Blueprint
+from jobmatch.matcher import Posting as Query
+from jobmatch.store.models import AtsJob, Customer, Integration, JobChange, Role
+
+SEARCH_DEPTH = 500  # jobs the index ranks for a q when filters may drop some; they keep the best `limit`
+IDENTIFIERS = ("job_code", "remote_id", "post_url")
+FILTERS = (*IDENTIFIERS, "status", "exposed")
+MAX_CHANGES = 500
+UNKNOWN_SHOWN = 20  # unknown ids named in an error message; the details name all of them
+
+blp = Blueprint("ats_jobs", __name__, url_prefix="/v1/ats-jobs", description="The customer's ATS jobs.")
+
+
+@blp.route("", methods=["GET"])
+@requires(Role.REVIEWER)
+@blp.arguments(AtsJobQuerySchema, location="query")
+@blp.response(200, AtsJobPageSchema)
+def list_jobs(query: dict[str, Any]) -> dict[str, Any]:
+    """Without `q`: the jobs ordered by id, a page at a time. With `q`: the jobs whose title is most like it,
+    best first, and those whose job code, remote id or post URL it is; the best `limit` at once."""
+    if "q" in query:
+        if "cursor" in query:
+            fail(422, "a search answers its best results at once; `cursor` pages only the list without q",
+                 {"query": {"cursor": ["not allowed with q"]}})
+        return {"items": _search(query), "next_cursor": None}
+    statement = _filtered(query).order_by(AtsJob.id)
+    if "cursor" in query:
+        statement = statement.where(AtsJob.id > _after(query["cursor"]))
+    items = list(session().scalars(statement.limit(query["limit"] + 1)))
+    more = len(items) > query["limit"]
+    items = items[: query["limit"]]
+    return {"items": items, "next_cursor": _cursor(items[-1].id) if more else None}
+
+
+@blp.route("", methods=["PATCH"])
+@requires(Role.REVIEWER)
+@blp.arguments(BulkExposeSchema)
+@blp.response(200, BulkExposeResultSchema)
+def expose_jobs(body: dict[str, Any]) -> dict[str, Any]:
+    """Expose (or hide) many jobs at once: all of them, or none when any id is not one of the customer's jobs."""
+    ids = list(dict.fromkeys(body["ids"]))
+    db, customer_id = session(), caller().customer_id
+    known = set(db.scalars(
+        select(AtsJob.id).where(AtsJob.id.in_(ids), AtsJob.integration_id.in_(_integrations(customer_id)))
+    ))
+    unknown = [job_id for job_id in ids if job_id not in known]
+    if unknown:
+        shown = ", ".join(unknown[:UNKNOWN_SHOWN]) + (f" and {len(unknown) - UNKNOWN_SHOWN} more"
+                                                      if len(unknown) > UNKNOWN_SHOWN else "")
+        fail(404, f"no ATS job of this customer has these ids, so nothing was changed: {shown}",
+             {"json": {"ids": {"unknown": unknown}}})
+    changed = _set_exposed(db, customer_id, ids, body["exposed"])
+    db.commit()
+    return {"exposed": body["exposed"], "jobs": len(ids), "changed": changed}
+
+
+@blp.route("/<string:job_id>", methods=["GET"])
+@requires(Role.REVIEWER)
+@blp.response(200, AtsJobDetailSchema)
+def get_job(job_id: str) -> "_Annotated":
+    """One job with what syncs changed in it, newest first."""
+    job = _owned_job(job_id)
+    changes = session().scalars(
+        select(JobChange).where(JobChange.job_id == job.id).order_by(JobChange.id.desc()).limit(MAX_CHANGES)
+    )
+    return _Annotated(job, changes=list(changes))
+
+
+@blp.route("/<string:job_id>", methods=["PATCH"])
+@requires(Role.REVIEWER)
+@blp.arguments(ExposeSchema)
+@blp.response(200, AtsJobSchema)
+def expose_job(body: dict[str, Any], job_id: str) -> AtsJob:
+    """Expose the job to matching, or hide it from matching."""
+    job = _owned_job(job_id)
+    db = session()
+    _set_exposed(db, caller().customer_id, [job.id], body["exposed"])
+    db.commit()
+    db.refresh(job)
+    return job
+
+
+def _search(query: dict[str, Any]) -> list["_Annotated"]:
+    """Ranked by the matcher over every job of the customer; `q` is tried as a title and as each identifier (the
+    matcher normalizes them, so a word that is no code simply finds nothing as one)."""
+    db, customer_id, q = session(), caller().customer_id, query["q"].strip()
+    index = pools().search_index(db, customer_id)
+    depth = SEARCH_DEPTH if any(name in query for name in FILTERS) else query["limit"]
+    candidates = index.match(Query(title=q, job_code=q, remote_id=q, post_url=q if "/" in q else None),
+                             limit=depth).candidates
+    scores = {candidate.job_id: candidate.score for candidate in candidates}
+    found = {job.id: job for job in db.scalars(_filtered(query, ids=list(scores)))}
+    hits = [found[job_id] for job_id in scores if job_id in found][: query["limit"]]
+    return [_Annotated(job, score=scores[job.id]) for job in hits]
+
+
+class _Annotated:
+    """A job with what an answer adds to it (a search score, the change history); the job's own attributes
+    read through."""
+
+    def __init__(self, job: AtsJob, **extra: Any) -> None:
+        self._job = job
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._job, name)
+
+
+def _filtered(query: dict[str, Any], ids: list[str] | None = None) -> Select[tuple[AtsJob]]:
+    """The customer's jobs that pass the query's filters (and are among `ids`, when given), without the job JSON:
+    answers show columns only. Ownership is written so that the planner starts from the selective index: the ids,
+    or an identifier with its (integration_id, identifier) index; else the primary key, walked in the list's
+    order, so that a page costs no sort of every job of the customer."""
+    customer_id = caller().customer_id
+    if ids is not None or any(name in query for name in IDENTIFIERS):
+        ownership = AtsJob.integration_id.in_(_integrations(customer_id))
+    else:
+        ownership = exists().where(Integration.id == AtsJob.integration_id, Integration.customer_id == customer_id)
+    statement = select(AtsJob).where(ownership).options(defer(AtsJob.data))
+    if ids is not None:
+        statement = statement.where(AtsJob.id.in_(ids))
+    for name in FILTERS:
+        if name in query:
+            statement = statement.where(getattr(AtsJob, name) == query[name])
+    return statement
+
+
+def _integrations(customer_id: int) -> Select[tuple[str]]:
+    return select(Integration.id).where(Integration.customer_id == customer_id)
+
+
+def _owned_job(job_id: str) -> AtsJob:
+    job = customer_job(session(), caller().customer_id, job_id)
+    if job is None:
+        fail(404, f"ATS job {job_id} not found")
+    return job
+
+
+def _set_exposed(db: Session, customer_id: int, ids: list[str], exposed: bool) -> int:
+    """Set `exposed` on the customer's jobs among `ids`; when any changed, raise the customer's exposure version
+    in the same transaction, so that every process rebuilds a pool built from exposed jobs."""
+    changed = db.execute(
+        update(AtsJob)
+        .where(AtsJob.id.in_(ids), AtsJob.integration_id.in_(_integrations(customer_id)), AtsJob.exposed != exposed)
+        .values(exposed=exposed)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        db.execute(update(Customer).where(Customer.id == customer_id)
+                   .values(exposure_version=Customer.exposure_version + 1))
+    return changed
+
+
+def _cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(f"ats_job:{last_id}".encode()).decode()
+
+
+def _after(cursor: str) -> str:
+    try:
+        kind, _, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind == "ats_job" and last_id:
+            return last_id
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    fail(422, "the cursor is not one this API gave", {"query": {"cursor": ["not a cursor this API gave"]}})

@@ -1,0 +1,37 @@
+"""The calling customer's settings, for admin keys."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from jobmatch.api.auth import caller, requires
+from jobmatch.api.database import session
+from jobmatch.api.schemas import CustomerPatchSchema, CustomerSchema
+from jobmatch.api.smorest import Blueprint
+from jobmatch.store.models import Customer, Role
+
+blp = Blueprint("customer", __name__, url_prefix="/v1/customer", description="The customer's settings.")
+
+
+@blp.route("", methods=["GET"])
+@requires(Role.ADMIN)
+@blp.response(200, CustomerSchema)
+def get_customer() -> Customer:
+    """The settings of the key's customer."""
+    return _customer()
+
+
+@blp.route("", methods=["PATCH"])
+@requires(Role.ADMIN)
+@blp.arguments(CustomerPatchSchema)
+@blp.response(200, CustomerSchema)
+def update_customer(body: dict[str, Any]) -> Customer:
+    """Change settings; with `match_exposed_only`, postings matched from now on see only the exposed jobs."""
+    customer = _customer()
+    customer.match_exposed_only = body["match_exposed_only"]
+    session().commit()
+    return customer
+
+
+def _customer() -> Customer:
+    return session().scalars(select(Customer).where(Customer.id == caller().customer_id)).one()

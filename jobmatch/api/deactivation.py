@@ -1,0 +1,43 @@
+"""Whether a posting's linked ATS job still takes applications. Derived from the mirrored job whenever a
+posting is read, so it follows every sync and never goes stale."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import object_session
+
+from jobmatch.store.models import AtsJob, Posting
+
+OFFLINE_STATUSES = {"CLOSED": "closed", "ARCHIVED": "archived"}
+
+
+def job_is_active() -> ColumnElement[bool]:
+    """SQL for AtsJob.is_active: not deleted, and not closed or archived (an unknown status counts as open)."""
+    return AtsJob.remote_deleted_at.is_(None) & func.coalesce(AtsJob.status, "").not_in(list(OFFLINE_STATUSES))
+
+
+def linked_to_inactive_job() -> ColumnElement[bool]:
+    """SQL: the posting is linked to a job that was closed, archived or deleted in the ATS. Never NULL, so its
+    negation holds for postings without a link."""
+    linked = Posting.linked_job_id.is_not(None)
+    return linked & Posting.linked_job_id.in_(select(AtsJob.id).where(~job_is_active()))
+
+
+def deactivation(job: AtsJob) -> dict[str, Any] | None:
+    """Why and since when the job takes no applications; None while it is active. Deletion wins: a deleted
+    job keeps the status it had."""
+    if job.remote_deleted_at is not None:
+        return {"reason": "deleted", "since": job.remote_deleted_at}
+    if job.status in OFFLINE_STATUSES:
+        since: datetime | None = job.closed_at if job.status == "CLOSED" and job.closed_at else job.changed_at
+        return {"reason": OFFLINE_STATUSES[job.status], "since": since}
+    return None
+
+
+def linked_job(posting: Posting) -> AtsJob | None:
+    """The posting's linked job, from the session's identity map when already loaded."""
+    session = object_session(posting)
+    if posting.linked_job_id is None or session is None:
+        return None
+    return session.get(AtsJob, posting.linked_job_id)

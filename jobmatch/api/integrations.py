@@ -1,0 +1,116 @@
+"""Integrations: where each of the customer's ATS mirrors stands, what to do about it, and syncs on request."""
+
+import logging
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from jobmatch.api.auth import caller, requires
+from jobmatch.api.database import session
+from jobmatch.api.errors import fail
+from jobmatch.api.schemas import IntegrationListSchema, SyncRequestAnswerSchema
+from jobmatch.api.smorest import Blueprint
+from jobmatch.api.tasks import current_tasks
+from jobmatch.store.models import AtsJob, Integration, Role, SetupState, SyncOutcome, SyncRun
+from jobmatch.sync.webhooks import request_sync
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("integrations", __name__, url_prefix="/v1/integrations", description="The customer's ATS mirrors.")
+
+WAITING_ACTION = (
+    "Kombo's first sync of this ATS is still running and serves no data until it completes. Nothing to do: "
+    "jobmatch syncs as soon as Kombo reports it finished."
+)
+FAILING_ACTION = (
+    "The last sync failed; last_run.error says why. Syncs run again on Kombo's next change notice; "
+    "request one with POST /v1/integrations/{id}/sync once the cause is fixed."
+)
+
+
+class State:
+    WAITING = SetupState.WAITING
+    READY = SetupState.READY
+    FAILING = "failing"
+    NEEDS_CUSTOMER_ACTION = "needs_customer_action"
+
+
+@blp.route("", methods=["GET"])
+@requires(Role.ADMIN)
+@blp.response(200, IntegrationListSchema)
+def list_integrations() -> dict[str, Any]:
+    """Each of the caller's integrations: its state and what to do, the last sync run, watermark, job counts."""
+    db = session()
+    integrations = list(
+        db.scalars(select(Integration).where(Integration.customer_id == caller().customer_id).order_by(Integration.id))
+    )
+    ids = [integration.id for integration in integrations]
+    runs = _last_runs(db, ids)
+    counts = _job_counts(db, ids)
+    return {"items": [_describe(i, runs.get(i.id), counts.get(i.id, (0, 0))) for i in integrations]}
+
+
+@blp.route("/<integration_id>/sync", methods=["POST"])
+@requires(Role.ADMIN)
+@blp.response(202, SyncRequestAnswerSchema, description="Queued, or joined a sync already queued.")
+def request_integration_sync(integration_id: str) -> dict[str, Any]:
+    """Ask for a sync of what changed since the watermark. Requests coalesce: while one sync is queued and
+    not started, asking again queues nothing more."""
+    db = session()
+    owned = db.scalar(
+        select(Integration.id).where(Integration.id == integration_id, Integration.customer_id == caller().customer_id)
+    )
+    if owned is None:
+        fail(404, f"integration {integration_id} not found")
+    queued = request_sync(db, integration_id)
+    db.commit()
+    if queued:
+        try:
+            current_tasks().enqueue_sync(integration_id)
+        except Exception:
+            log.exception("could not queue the sync of %s", integration_id)
+            fail(503, "the sync could not be queued; try again later")
+    message = "a sync is queued" if queued else "a sync was queued already; this request joins it"
+    return {"integration_id": integration_id, "queued": queued, "message": message}
+
+
+def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[int, int]) -> dict[str, Any]:
+    if integration.needs_action_reason is not None:
+        state, action = State.NEEDS_CUSTOMER_ACTION, integration.needs_action_reason
+    elif last_run is not None and last_run.outcome == SyncOutcome.FAILED:
+        state, action = State.FAILING, FAILING_ACTION.format(id=integration.id)
+    elif integration.setup_state == SetupState.WAITING:
+        state, action = State.WAITING, WAITING_ACTION
+    else:
+        state, action = State.READY, None
+    return {
+        "id": integration.id,
+        "tool": integration.tool,
+        "state": state,
+        "action": action,
+        "kombo_sync_state": integration.sync_state,
+        "sync_queued": integration.sync_requested,
+        "watermark": integration.watermark,
+        "last_run": last_run,
+        "jobs": {"total": counts[0], "active": counts[1]},
+    }
+
+
+def _last_runs(db: Session, integration_ids: list[str]) -> dict[str, SyncRun]:
+    latest = (
+        select(func.max(SyncRun.id)).where(SyncRun.integration_id.in_(integration_ids)).group_by(SyncRun.integration_id)
+    )
+    return {run.integration_id: run for run in db.scalars(select(SyncRun).where(SyncRun.id.in_(latest)))}
+
+
+def _job_counts(db: Session, integration_ids: list[str]) -> dict[str, tuple[int, int]]:
+    active = (AtsJob.remote_deleted_at.is_(None)) & or_(
+        AtsJob.status.is_(None), AtsJob.status.not_in(("CLOSED", "ARCHIVED"))
+    )
+    rows = db.execute(
+        select(AtsJob.integration_id, func.count(), func.count().filter(active))
+        .where(AtsJob.integration_id.in_(integration_ids))
+        .group_by(AtsJob.integration_id)
+    )
+    return {integration_id: (total, active_count) for integration_id, total, active_count in rows}

@@ -1,0 +1,93 @@
+// Keyboard shortcuts and search-as-you-type on top of plain forms and links: the page works without this file.
+(function () {
+  "use strict";
+
+  function typing(event) {
+    var target = event.target;
+    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && target.type !== "checkbox";
+  }
+
+  // One selected item among candidates (posting page) or rows (queue, jobs): j/k move it.
+  var items = Array.prototype.slice.call(document.querySelectorAll("[data-candidate], [data-row]"));
+  var selected = -1;
+
+  function select(index) {
+    if (!items.length) return;
+    selected = Math.max(0, Math.min(items.length - 1, index));
+    items.forEach(function (item, i) { item.classList.toggle("selected", i === selected); });
+    var item = items[selected];
+    item.scrollIntoView({ block: "nearest" });
+    var focusable = item.matches("[data-row]") ? item.querySelector("a, input[type=checkbox]") : item;
+    if (focusable) focusable.focus({ preventScroll: true });
+  }
+
+  function submit(button) {
+    if (!button) return;
+    button.disabled = true;  // one decision per key press, however long the answer takes
+    button.form.submit();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+    var key = event.key;
+    if (key === "j" || key === "k") {
+      select(selected < 0 ? 0 : selected + (key === "j" ? 1 : -1));
+    } else if (/^[1-5]$/.test(key)) {
+      submit(document.querySelector('[data-candidate="' + key + '"] [data-action="confirm"]'));
+    } else if (key === "x" && selected >= 0 && items[selected].matches("[data-candidate]")) {
+      submit(items[selected].querySelector('[data-action="reject"]'));
+    } else if (key === "/") {
+      var search = document.querySelector("input[type=search]");
+      if (!search) return;
+      search.focus();
+      search.select();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  // Search as you type: the results fragment replaces the list; Enter still submits the plain form.
+  var form = document.querySelector("form[data-fragment]");
+  if (!form) return;
+  var input = form.querySelector("input[type=search]");
+  var timer = null;
+  var asked = 0;
+
+  function refresh() {
+    var mine = ++asked;
+    var query = new URLSearchParams(new FormData(form));
+    fetch(form.dataset.fragment + "?" + query, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected) { window.location.assign(response.url); return null; }  // signed out meanwhile
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (html === null || mine !== asked) return;  // a later keystroke's answer wins
+        document.getElementById("search-results").outerHTML = html;
+      });
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 150);
+  });
+  input.addEventListener("keydown", function (event) {
+    var results = document.querySelectorAll("#search-results .result");
+    if (event.key === "ArrowDown" && results.length) {
+      results[0].focus();
+      event.preventDefault();
+    } else if (event.key === "Escape") {
+      input.blur();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (!event.target.classList.contains("result")) return;
+    var results = Array.prototype.slice.call(document.querySelectorAll("#search-results .result"));
+    var at = results.indexOf(event.target);
+    if (event.key === "ArrowDown" && at < results.length - 1) results[at + 1].focus();
+    else if (event.key === "ArrowUp") (at > 0 ? results[at - 1] : input).focus();
+    else return;
+    event.preventDefault();
+  });
+})();

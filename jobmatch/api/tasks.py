@@ -1,0 +1,138 @@
+"""Background work on a Huey queue: the syncs Kombo's webhooks and admins ask for, and the re-matching that
+follows them. The app enqueues; `jobmatch worker` (or the consumer inside `jobmatch serve`) runs the tasks."""
+
+import logging
+
+from flask import current_app
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.api import Task
+from huey.exceptions import CancelExecution, RetryTask
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from jobmatch.api import decisions
+from jobmatch.api.pools import Pools
+from jobmatch.config import Settings
+from jobmatch.store.models import Integration, Posting
+from jobmatch.sync.errors import KomboSetupPending, KomboUnavailable
+from jobmatch.sync.kombo import KomboClient
+from jobmatch.sync.lease import SyncInProgress
+from jobmatch.sync.runner import SyncResult, SyncRunner
+
+log = logging.getLogger(__name__)
+
+# Waiting out Kombo's first sync or an outage: 30 s doubling, 8 times (about two hours in all). Kombo's
+# sync-finished webhook requests a new sync anyway once its first sync is done.
+RETRIES = 8
+FIRST_RETRY_DELAY = 30
+REMATCH_BATCH = 100  # postings re-matched per transaction: short write locks, few commits
+
+
+def current_tasks() -> "Tasks":
+    """The app's task queue, within a request."""
+    return current_app.extensions["jobmatch.tasks"]
+
+
+def make_huey(settings: Settings) -> Huey:
+    """RedisHuey when JOBMATCH_REDIS_URL is set, else SqliteHuey in the instance folder. No results are kept:
+    nobody reads them, and the task's outcome is recorded as a sync run."""
+    if settings.redis_url:
+        return RedisHuey("jobmatch", url=settings.redis_url, results=False)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("jobmatch", filename=str(settings.instance_path / "tasks.db"), results=False)
+
+
+class Tasks:
+    """The queue and its task, bound to one configuration; the app and the worker each make one."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], pools: Pools, huey: Huey) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.pools = pools
+        self.huey = huey
+        self._sync = huey.task(retries=RETRIES, context=True, name="sync_integration")(self._run_sync)
+
+    def enqueue_sync(self, integration_id: str) -> None:
+        """Queue a sync that `request_sync` flagged. If the queue refuses it the flag is cleared again: every
+        later request would otherwise coalesce into a sync that never runs."""
+        try:
+            self._sync(integration_id)
+        except Exception:
+            with self.sessions.begin() as session:
+                session.execute(
+                    update(Integration).where(Integration.id == integration_id).values(sync_requested=False)
+                )
+            raise
+
+    def _run_sync(self, integration_id: str, task: Task) -> None:
+        if not self.settings.kombo_api_key:
+            log.error("sync of %s not run: KOMBO_API_KEY is not set", integration_id)
+            raise CancelExecution(retry=False)
+        with KomboClient(api_key=self.settings.kombo_api_key, base_url=self.settings.kombo_base_url) as client:
+            try:
+                result = sync_integration(self.sessions, client, self.pools, integration_id)
+            except (KomboSetupPending, KomboUnavailable, SyncInProgress) as exc:
+                raise _retry_later(integration_id, task, exc) from exc
+            except Exception as exc:  # recorded on the sync run; retrying cannot help
+                log.error("sync of %s failed: %s", integration_id, exc)
+                raise CancelExecution(retry=False) from exc
+        log.info("%s: %s", integration_id, result.summary)
+
+
+def _retry_later(integration_id: str, task: Task, exc: Exception) -> Exception:
+    """RetryTask with the next delay of the doubling series (longer if Kombo asked for it); once the task's
+    retries are used up, the sync is given up until the next request. A run of the integration in progress
+    (another worker) is waited out too: changes made since it started still need this one."""
+    if task.retries == 0:
+        log.error("sync of %s given up after %d retries: %s", integration_id, RETRIES, exc)
+        return CancelExecution(retry=False)
+    task.retries -= 1  # RetryTask alone retries forever: Huey counts it back up
+    delay = FIRST_RETRY_DELAY * 2 ** (RETRIES - 1 - task.retries)
+    if isinstance(exc, KomboUnavailable) and exc.retry_after:
+        delay = max(delay, round(exc.retry_after))
+    log.warning("sync of %s retried in %d s: %s", integration_id, delay, exc)
+    return RetryTask(delay=delay)
+
+
+def sync_integration(
+    sessions: sessionmaker[Session], client: KomboClient, pools: Pools, integration_id: str
+) -> SyncResult:
+    """Sync one integration; when jobs were created, updated or deleted, match the customer's postings that
+    have no link again, so a job that just appeared in the ATS is found."""
+    result = SyncRunner(sessions, client).sync(integration_id)
+    if result.created or result.updated or result.deleted:
+        reason = (
+            f"ATS jobs changed in sync run {result.run_id}: "
+            f"{result.created} created, {result.updated} updated, {result.deleted} deleted"
+        )
+        rematch_unlinked(sessions, pools, integration_id, reason)
+    return result
+
+
+def rematch_unlinked(sessions: sessionmaker[Session], pools: Pools, integration_id: str, reason: str) -> int:
+    """Match again every posting of the integration's customer that is neither linked nor withdrawn; the
+    number re-matched. A posting linked meanwhile (by a reviewer, concurrently) is left alone."""
+    with sessions() as session:
+        customer_id = session.scalar(select(Integration.customer_id).where(Integration.id == integration_id))
+        if customer_id is None:
+            return 0
+        index = pools.index(session, customer_id)
+        ids = list(session.scalars(_unlinked(customer_id).with_only_columns(Posting.id).order_by(Posting.id)))
+    for start in range(0, len(ids), REMATCH_BATCH):
+        with sessions.begin() as session:
+            postings = session.scalars(
+                _unlinked(customer_id)
+                .where(Posting.id.in_(ids[start : start + REMATCH_BATCH]))
+                .order_by(Posting.id)
+                .options(selectinload(Posting.candidates), selectinload(Posting.events))
+                .with_for_update(of=Posting)
+            ).all()
+            for posting in postings:
+                decisions.rematch(session, posting, index, decisions.SYSTEM, reason)
+    return len(ids)
+
+
+def _unlinked(customer_id: int) -> Select[tuple[Posting]]:
+    return select(Posting).where(
+        Posting.customer_id == customer_id, Posting.linked_job_id.is_(None), Posting.withdrawn_at.is_(None)
+    )

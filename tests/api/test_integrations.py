@@ -1,0 +1,118 @@
+"""GET /v1/integrations and POST /v1/integrations/{id}/sync: state, what to do, last run, counts; syncs on request."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from jobmatch.api.database import database
+from jobmatch.fixtures.fake_kombo import FakeKombo
+from jobmatch.sync.webhooks import AUTHENTICATION_FAILED_REASON
+from tests.api.conftest import ACME_JOBS, OTHER_INTEGRATION_ID
+from tests.api.queue_helpers import kombo_app, send, tasks
+from tests.factories import INTEGRATION_ID
+
+
+@pytest.fixture
+def kombo() -> Iterator[FakeKombo]:
+    with FakeKombo(api_key="kombo-key") as fake:
+        fake.add_integration(INTEGRATION_ID, jobs=ACME_JOBS)
+        yield fake
+
+
+@pytest.fixture
+def app(database_url, sessions, tmp_path, kombo):
+    app = kombo_app(database_url, tmp_path, kombo)
+    yield app
+    database(app).close()
+
+
+def listing(client, keys, role="admin"):
+    response = client.get("/v1/integrations", headers=keys.header(role))
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def sync(client, keys, integration_id=INTEGRATION_ID, role="admin"):
+    return client.post(f"/v1/integrations/{integration_id}/sync", headers=keys.header(role))
+
+
+def test_a_new_integration_waits_for_its_first_sync(client, keys) -> None:
+    [item] = listing(client, keys)
+    assert item["id"] == INTEGRATION_ID and item["tool"] == "personio"
+    assert item["state"] == "waiting_for_first_sync"
+    assert "first sync" in item["action"]
+    assert (item["last_run"], item["watermark"], item["sync_queued"]) == (None, None, False)
+    assert item["jobs"] == {"total": 4, "active": 3}  # one of ACME's jobs is closed
+
+
+def test_a_requested_sync_runs_and_the_integration_is_ready(client, keys, kombo) -> None:
+    kombo.close_job(INTEGRATION_ID, "job-nurse-hamburg")
+    response = sync(client, keys)
+    assert response.status_code == 202
+    assert response.json == {"integration_id": INTEGRATION_ID, "queued": True, "message": "a sync is queued"}
+    [item] = listing(client, keys)
+    assert (item["state"], item["action"], item["kombo_sync_state"]) == ("ready", None, None)
+    assert item["watermark"] is not None
+    run = item["last_run"]
+    assert (run["kind"], run["outcome"], run["pages"], run["error"]) == ("full", "succeeded", 1, None)
+    assert run["jobs_created"] + run["jobs_updated"] + run["jobs_unchanged"] == 4
+    assert run["started_at"] <= run["finished_at"]
+    assert item["jobs"] == {"total": 4, "active": 2}
+    assert sync(client, keys).status_code == 202
+    assert listing(client, keys)[0]["last_run"]["kind"] == "incremental"
+
+
+def test_a_failed_last_run_shows_failing_with_the_error(client, keys, kombo) -> None:
+    sync(client, keys)
+    kombo.faults.add("auth_error")  # our Kombo key refused: an operator's problem, not the customer's
+    assert sync(client, keys).status_code == 202
+    [item] = listing(client, keys)
+    assert item["state"] == "failing"
+    assert "last_run.error" in item["action"] and INTEGRATION_ID in item["action"]
+    assert item["last_run"]["outcome"] == "failed"
+    assert item["last_run"]["error_code"] == "PLATFORM.AUTHENTICATION_INVALID"
+    assert "KOMBO_API_KEY" in item["last_run"]["error"]
+    sync(client, keys)
+    assert listing(client, keys)[0]["state"] == "ready"
+
+
+def test_what_only_the_customer_can_fix_is_said(client, keys, kombo) -> None:
+    send(client, kombo.sync_finished(INTEGRATION_ID, "AUTHENTICATION_FAILED"))
+    [item] = listing(client, keys)
+    assert (item["state"], item["action"]) == ("needs_customer_action", AUTHENTICATION_FAILED_REASON)
+    assert item["kombo_sync_state"] == "AUTHENTICATION_FAILED"
+
+
+def test_while_kombo_sets_up_the_run_waits_and_is_retried(app, client, keys, kombo) -> None:
+    kombo.set_setup(INTEGRATION_ID, "FINAL_SYNC_PENDING")
+    sync(client, keys)
+    [item] = listing(client, keys)
+    assert (item["state"], item["last_run"]["outcome"]) == ("waiting_for_first_sync", "waiting")
+    assert item["last_run"]["error_code"] == "INTEGRATION.SETUP_SYNC_PENDING"
+    assert len(tasks(app).huey.scheduled()) == 1
+
+
+def test_sync_requests_coalesce(app, client, keys) -> None:
+    huey = tasks(app).huey
+    huey.immediate = False
+    assert sync(client, keys).json["queued"] is True
+    again = sync(client, keys)
+    assert again.status_code == 202
+    assert again.json["queued"] is False and "joins it" in again.json["message"]
+    assert huey.pending_count() == 1
+    assert listing(client, keys)[0]["sync_queued"] is True
+
+
+def test_other_customers_integrations_are_not_found(client, keys) -> None:
+    assert [item["id"] for item in listing(client, keys, "other")] == [OTHER_INTEGRATION_ID]
+    response = sync(client, keys, role="other")
+    assert response.status_code == 404
+    assert INTEGRATION_ID in response.json["error"]["message"]  # the id the caller sent, nothing more
+    assert sync(client, keys, "personio:NoSuchIntegration").status_code == 404
+    assert listing(client, keys)[0]["last_run"] is None
+
+
+@pytest.mark.parametrize("role", ["poster", "reviewer"])
+def test_only_admins_see_and_sync_integrations(client, keys, role) -> None:
+    assert client.get("/v1/integrations", headers=keys.header(role)).status_code == 403
+    assert sync(client, keys, role=role).status_code == 403
