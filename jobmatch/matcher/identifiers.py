@@ -33,6 +33,8 @@ def normalize_code(code: str | None) -> str:
     """A job code as HR would read it: case, Unicode forms, dash variants and spacing do not matter."""
     if not code:
         return ""
+    if code.isascii():  # every dash variant is outside ASCII; most codes take this way
+        return " ".join(code.split()).lower()
     return " ".join(clean(code).translate(_DASHES).split()).casefold()
 
 

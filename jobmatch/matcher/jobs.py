@@ -1,8 +1,8 @@
 """An ATS job (Kombo's shape) reduced to what matching reads."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -35,48 +35,68 @@ class JobRecord:
         return None
 
 
-_JOB_TEXTS = ("name", "job_code", "remote_id", "post_url", "department", "employment_type", "status")
+_JOB_KEYS = ("id", "name", "job_code", "remote_id", "post_url", "department", "employment_type", "status",
+             "remote_deleted_at", "location")
+_JOB_TEXTS = _JOB_KEYS[1:8]
 _LOCATION_TEXTS = ("city", "zip_code", "raw")
 _TEXT_TYPES = frozenset({str, type(None)})
-_GETTERS = {keys: itemgetter(*keys) for keys in (_JOB_TEXTS, _LOCATION_TEXTS)}
+_NO_LOCATION: dict[str, Any] = {}
 
 
-def _texts(data: Mapping[str, Any], keys: tuple[str, ...], job_id: str, part: str = "") -> tuple[str | None, ...]:
-    """The values of `keys` (None where missing), each checked to be a string or None. Kombo sends every key, so
-    they are read in one C call, and checked in one pass; the slow ways run only for a job that needs them."""
+def job_records(jobs: Iterable[Any]) -> list[JobRecord]:
+    """Read Kombo jobs; a clear ValueError says which field of which job is wrong.
+
+    The jobs are read a field at a time, not a job at a time: each field of every job is fetched, type-checked and
+    mapped by C loops (itemgetter, map, set), so the per-job Python work is what only Python can do (identifiers,
+    new places). The slow ways (a Mapping that is not a dict, a missing key, a wrong type) run only where needed."""
+    jobs = list(jobs)
+    if not jobs:
+        return []
+    if not {dict}.issuperset(map(type, jobs)):  # the ABC check is slow; JSON gives dicts
+        for job in jobs:
+            if not isinstance(job, Mapping):
+                raise ValueError(f"a job must be an object, not {type(job).__name__}")
+    ids, *texts, deleted_at, locations = zip(*_rows(jobs, _JOB_KEYS))
+    if not {str}.issuperset(map(type, ids)) or "" in ids:
+        raise ValueError("a job needs a non-empty string id")
+    for key, values in zip(_JOB_TEXTS, texts):
+        _check_texts(values, key, ids, "")
+    names, codes, remote_ids, urls, departments, employment_types, statuses = texts
+    locations = [location or _NO_LOCATION for location in locations]
+    if not {dict}.issuperset(map(type, locations)):
+        for job_id, location in zip(ids, locations):
+            if not isinstance(location, Mapping):
+                raise ValueError(f"job {job_id}: location must be an object or null")
+    places = tuple(zip(*_rows(locations, _LOCATION_TEXTS)))
+    for key, values in zip(_LOCATION_TEXTS, places):
+        _check_texts(values, key, ids, " location")
+    cities, zip_codes, raws = places
+    statuses = [(status or "").upper() for status in statuses]
+    deleted = [moment is not None for moment in deleted_at]
+    return list(map(
+        JobRecord, ids, [name or "" for name in names], map(normalize_code, codes),
+        map(normalize_remote_id, remote_ids), map(normalize_url, urls),
+        map(job_side, cities, zip_codes, raws, departments, employment_types), statuses, deleted,
+        [not gone and status not in INACTIVE_STATUSES for gone, status in zip(deleted, statuses)],
+    ))
+
+
+def _rows(items: list[Mapping[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The values of `keys` of every item (None where missing): one C call per item, as Kombo sends every key."""
     try:
-        values = _GETTERS[keys](data)
+        return list(map(itemgetter(*keys), items))
     except KeyError:
-        values = tuple(data.get(key) for key in keys)
+        return [tuple(item.get(key) for key in keys) for item in items]
+
+
+def _check_texts(values: tuple[Any, ...], key: str, ids: tuple[str, ...], part: str) -> None:
     if not _TEXT_TYPES.issuperset(map(type, values)):
-        for key, value in zip(keys, values):
+        for job_id, value in zip(ids, values):
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"job {job_id}{part}: {key} must be a string or null, not {type(value).__name__}")
-    return values
 
 
-def job_record(job: Any) -> JobRecord:
-    """Read one Kombo job; a clear ValueError says which field of which job is wrong."""
-    if job.__class__ is not dict and not isinstance(job, Mapping):  # the ABC check is slow; JSON gives dicts
-        raise ValueError(f"a job must be an object, not {type(job).__name__}")
-    job_id = job.get("id")
-    if not isinstance(job_id, str) or not job_id:
-        raise ValueError("a job needs a non-empty string id")
-    name, code, remote_id, url, department, employment_type, status = _texts(job, _JOB_TEXTS, job_id)
-    status = (status or "").upper()
-    deleted = job.get("remote_deleted_at") is not None
-    location = job.get("location") or {}
-    if location.__class__ is not dict and not isinstance(location, Mapping):
-        raise ValueError(f"job {job_id}: location must be an object or null")
-    city, zip_code, raw = _texts(location, _LOCATION_TEXTS, job_id, " location")
-    return JobRecord(  # positional: measurably faster than keywords at 100,000 jobs
-        job_id, name or "", normalize_code(code), normalize_remote_id(remote_id), normalize_url(url),
-        job_side(city, zip_code, raw, department, employment_type),
-        status, deleted, not deleted and status not in INACTIVE_STATUSES,
-    )
-
-
-@cache  # one look-up for what many jobs share: place, department and employment type
+@lru_cache(maxsize=1 << 17)  # what many jobs share, made once; bounded: pools come and go in a long-lived API
 def job_side(city: str | None, zip_code: str | None, raw: str | None, department: str | None,
              employment_type: str | None) -> Side:
     return side(Place.of(city, zip_code, raw), city or raw, department, employment_type)

@@ -3,7 +3,7 @@
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from jobmatch.matcher.text import STOPWORDS, fold, words
 
@@ -26,7 +26,7 @@ class Place:
     zip_code: str
 
     @staticmethod
-    @cache  # a pool has few distinct places and many jobs in each
+    @lru_cache(maxsize=1 << 16)  # a pool has few distinct places and many jobs in each; postings add more
     def of(city: str | None, zip_code: str | None, raw: str | None = None) -> "Place":
         """The place of a location; a raw "96047 Bamberg" fills in a missing city or zip code."""
         zip_match = _ZIP.search(zip_code or "") or _ZIP.search(raw or "")

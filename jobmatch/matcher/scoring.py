@@ -5,8 +5,6 @@ records the measurements and the reasons.
 """
 
 from dataclasses import dataclass
-from functools import cache
-
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -18,30 +16,41 @@ TitleViews = tuple[str, str]  # the words sorted, the words joined without space
 # Normalized titles are compared as a reader compares them: word order does not matter (sorted words, Indel
 # ratio as fuzz.token_sort_ratio), a swap of neighbouring letters is one slip, not two ("Bäkcer": OSA), and a
 # compound may be written apart ("Vollzeitkraft Tankstelle" / "Vollzeitkrafttankstelle": the words joined).
-# The similarity is the best of these views, 0-100. (view index, scorer, factor to 0-100)
-_VIEWS = ((0, fuzz.ratio, 1.0), (0, OSA.normalized_similarity, 100.0), (1, fuzz.ratio, 1.0))
+# The similarity is the best of these views, 0-100. Between two one-word titles only OSA counts: a one-word title
+# is a compound, and letters more or fewer inside it make another word ("Teilezurichter" / "Teilerichter"), which
+# OSA charges per letter of the longer word while Indel charges half that; a swap costs the same in both.
+# (view index, scorer, factor to 0-100, counts between one-word titles)
+_VIEWS = ((0, fuzz.ratio, 1.0, False), (0, OSA.normalized_similarity, 100.0, True), (1, fuzz.ratio, 1.0, False))
 
 
 def title_views(text: str) -> TitleViews:
     return " ".join(sorted(text.split())), text.replace(" ", "")
 
 
+def _one_word(views: TitleViews) -> bool:
+    return len(views[0]) == len(views[1])  # nothing was joined
+
+
 def title_similarity(a: str, b: str) -> float:
     """How alike two normalized titles are, 0-100."""
     views_a, views_b = title_views(a), title_views(b)
-    return max(scorer(views_a[view], views_b[view]) * factor for view, scorer, factor in _VIEWS)
+    one_word = _one_word(views_a) and _one_word(views_b)
+    return max(scorer(views_a[view], views_b[view]) * factor
+               for view, scorer, factor, between_words in _VIEWS if between_words or not one_word)
 
 
 def similar_titles(text: str, candidates: list[TitleViews], cutoff: float) -> list[tuple[int, float]]:
     """(index into `candidates`, similarity) for those scoring at least `cutoff` against `text`, best first:
     `title_similarity` for many titles at once, each view scored by rapidfuzz's C loop."""
     query = title_views(text)
+    one_word = _one_word(query)
     best: dict[int, float] = {}
-    for view, scorer, factor in _VIEWS:
+    for view, scorer, factor, between_words in _VIEWS:
         choices = [views[view] for views in candidates]
         for _, score, i in process.extract(query[view], choices, scorer=scorer, limit=None,
                                            score_cutoff=cutoff / factor):
-            best[i] = max(best.get(i, 0.0), score * factor)
+            if between_words or not (one_word and _one_word(candidates[i])):
+                best[i] = max(best.get(i, 0.0), score * factor)
     return sorted(best.items(), key=lambda found: (-found[1], found[0]))
 
 REVIEW_FLOOR = 80.0  # below this nothing is plausible: no_match
@@ -66,7 +75,6 @@ class Side:
     employment_type: str
 
 
-@cache  # shared by the many jobs of one place, department and employment type
 def side(place: Place, place_label: str | None, department: str | None, employment_type: str | None) -> Side:
     return Side(place, (place_label or "").strip(), (department or "").strip().casefold(),
                 (employment_type or "").strip().upper())

@@ -7,7 +7,7 @@ are scored with rapidfuzz.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from heapq import nlargest
 from math import log
 
@@ -43,7 +43,8 @@ class TitleSearch:
         self._titles_by_key: dict[str, set[str]] = defaultdict(set)
         self._vocabulary: list[str] | None = None  # the words among the keys, rebuilt after changes
 
-    def add(self, text: str, words: tuple[str, ...], job_id: str) -> None:
+    def add(self, text: str, words: tuple[str, ...], job_ids: Iterable[str]) -> None:
+        """List jobs under their normalized title."""
         if not text:
             return
         if text not in self._jobs:
@@ -52,7 +53,7 @@ class TitleSearch:
             for key, _ in _keys(words):
                 self._titles_by_key[key].add(text)
             self._vocabulary = None
-        self._jobs[text].add(job_id)
+        self._jobs[text].update(job_ids)
 
     def discard(self, text: str, words: tuple[str, ...], job_id: str) -> None:
         jobs = self._jobs.get(text)

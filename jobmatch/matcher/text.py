@@ -26,6 +26,8 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case, German umlauts as ae/oe/ue (ß -> ss by case folding), other accents dropped."""
+    if text.isascii():  # nothing to fold but case
+        return text.lower()
     folded = clean(text).casefold().translate(_GERMAN_FOLDING)
     return folded if folded.isascii() else _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
 

@@ -66,18 +66,9 @@ class Title:
 
 def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Title:
     """The words of `title` that name the job; `cities` are removed wherever they stand, and so is `also`
-    (the posting's own city, which the pool may not know). Idempotent: normalizing the text again changes nothing."""
-    current, removed = (title or ""), frozenset()
-    while True:
-        title_words, found = _normalize_once(current, cities, also)
-        text, removed = " ".join(title_words), removed | found
-        if text == current:
-            return Title(text, tuple(title_words), removed)
-        current = text
-
-
-def _normalize_once(title: str, cities: CityNames, also: City) -> tuple[list[str], frozenset[City]]:
-    text = clean(title)
+    (the posting's own city, which the pool may not know). One pass reaches the fixed point: normalizing the text
+    again changes nothing (a property test checks it), so no title is normalized twice."""
+    text = clean(title or "")
     if "In" in text:
         text = _BINNEN_I.sub("", text)
     text = fold(text)
@@ -91,17 +82,21 @@ def _normalize_once(title: str, cities: CityNames, also: City) -> tuple[list[str
     if not kept:  # a title of work-time words alone ("Minijob", "Teilzeit oder Minijob") is named by them
         meaningful = [word for word in raw if word not in _MEANINGLESS and not _REFERENCE_NUMBER.fullmatch(word)]
         kept, found = _naming_words(meaningful, raw, cities, also)
-    return kept, found
+    return Title(" ".join(kept), tuple(kept), found)
 
 
 def _naming_words(
     candidates: list[str], raw: list[str], cities: CityNames, also: City
 ) -> tuple[list[str], frozenset[City]]:
-    kept = _drop_work_time_phrases([_masculine(word, raw) for word in candidates])
-    kept, found = _drop_cities(kept, cities, also)
-    while kept and kept[-1] in _LOCATION_LEADS:  # "Schreiner Standort": the place itself was cut off
-        kept.pop()
-    return _drop_repeats(kept), found
+    kept, found = [_masculine(word, raw) for word in candidates], frozenset[City]()
+    while True:  # a removal can make a new neighbour: "Großraum um" loses "um" (it repeats the end of "raum")
+        before = len(kept)
+        kept, removed = _drop_cities(_drop_work_time_phrases(kept), cities, also)
+        kept, found = _drop_repeats(kept), found | removed
+        while kept and kept[-1] in _LOCATION_LEADS:  # "Schreiner Standort": the place itself was cut off
+            kept.pop()
+        if len(kept) == before:  # nothing removed: another round would change nothing
+            return kept, found
 
 
 @cache  # a pool has far fewer distinct words than titles

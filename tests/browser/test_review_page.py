@@ -16,7 +16,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 NURSE_BERLIN = {"external_id": "a", "source": "stepstone", "title": "Pflegefachkraft (m/w/d)",
                 "location": {"city": "Berlin"}}
-CARER = {"external_id": "c", "source": "indeed", "title": "Pflegekraft Hamburg"}
+CARER = {"external_id": "c", "source": "indeed", "title": "Pflegefachkraft Hamburg"}
 ASTRONAUT = {"external_id": "d", "source": "indeed", "title": "Astronaut"}
 
 
@@ -46,7 +46,7 @@ def test_signing_in_shows_the_queue_and_signing_out_leaves_it(page: Page, keys, 
     page.get_by_label("API key").fill(keys.reviewer)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Queue")).to_contain_text("2")
-    expect(page.get_by_role("link", name="Pflegekraft Hamburg")).to_be_visible()
+    expect(page.get_by_role("link", name="Pflegefachkraft Hamburg")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.fixtures.labelled import damage_title
 from jobmatch.matcher import JobIndex, Location, Posting
+from jobmatch.matcher.index import JobsByKey
 
 
 def job(id_, name, *, code=None, city="Bamberg", zip_code="96047", status="OPEN", url=None, deleted=False, **kw):
@@ -110,9 +111,42 @@ def test_incremental_updates_equal_a_fresh_build():
     assert index.match(Posting("Tierpfleger")).best.job_id == renamed["id"]
 
 
-def test_a_bad_job_is_named():
-    with pytest.raises(ValueError, match="job x: name must be a string or null"):
-        JobIndex([{"id": "x", "name": 5}])
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"id": "x", "name": 5}, "job x: name must be a string or null, not int"),
+    ({"id": "x", "name": "Koch", "location": {"city": ["Bamberg"]}}, "job x location: city must be a string or null"),
+    ({"id": "x", "name": "Koch", "location": "Bamberg"}, "job x: location must be an object or null"),
+    ({"id": "", "name": "Koch"}, "a job needs a non-empty string id"),
+    ({"name": "Koch"}, "a job needs a non-empty string id"),
+    (["x", "Koch"], "a job must be an object, not list"),
+])
+def test_a_bad_job_is_named(bad, message):
+    good = job("ok", "Koch (m/w/d)")
+    with pytest.raises(ValueError, match=message):
+        JobIndex([good, bad])
+    index = JobIndex([good])
+    with pytest.raises(ValueError, match=message):
+        index.upsert(bad)
+    assert index.match(Posting("Koch")).best.job_id == "ok"  # nothing half-written
+
+
+@pytest.mark.parametrize(("changes", "held"), [
+    ([("add", "a"), ("add", "b")], {"a", "b"}),  # a shared code: both jobs
+    ([("add", "a"), ("add", "b"), ("discard", "a")], {"b"}),
+    ([("add", "a"), ("add", "b"), ("discard", "a"), ("discard", "b")], set()),
+    ([("add", "a"), ("discard", "b")], {"a"}),  # another job's key is left alone
+    ([("add", "a"), ("discard", "a"), ("add", "b")], {"b"}),
+])
+def test_jobs_by_key_holds_exactly_the_jobs_added_and_not_discarded(changes, held):
+    jobs_by_key = JobsByKey[str]()
+    for change, job_id in changes:
+        if change == "add":
+            jobs_by_key.add([("DUP-1", job_id)])
+        else:
+            jobs_by_key.discard("DUP-1", job_id)
+    assert jobs_by_key.get("DUP-1") == held
+    assert jobs_by_key.get("OTHER") == set()
+    jobs_by_key.get("DUP-1").add("z")  # the caller's own set
+    assert jobs_by_key.get("DUP-1") == held
 
 
 POOL_500 = [j for j in generate_jobs(500, seed=3) if j["name"]]

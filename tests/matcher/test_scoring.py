@@ -14,13 +14,18 @@ from jobmatch.matcher.scoring import similar_titles, title_similarity, title_vie
     ("trokcenbauer", "trockenbauer", 91, 92),
     ("rezeptionsmitarbeiter", "produktionsmitarbeiter", 0, 80),  # a shared generic part is not enough
     ("koch", "elektriker", 0, 30),
+    # between one-word titles, letters more or fewer inside the compound make another word
+    ("teilezurichter", "teilerichter", 85, 86),  # Indel would say 92
+    ("teilezurichter", "teile richter", 92, 93),  # not one word each: every view counts
+    ("kundenbetreuer", "kundenbetreuerin", 87, 88),
 ])
 def test_title_similarity(a: str, b: str, low: float, high: float) -> None:
     assert low <= title_similarity(a, b) <= high
     assert title_similarity(a, b) == title_similarity(b, a)
 
 
-WORDS = st.lists(st.sampled_from(["lager", "mitarbeiter", "lagermitarbeiter", "koch", "kcoh", "helfer", "pflege"]),
+WORDS = st.lists(st.sampled_from(["lager", "mitarbeiter", "lagermitarbeiter", "koch", "kcoh", "helfer", "pflege",
+                                 "teilerichter", "teilezurichter"]),
                  min_size=1, max_size=3).map(" ".join)
 
 

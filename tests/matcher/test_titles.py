@@ -83,9 +83,15 @@ def test_normalization_is_idempotent(title: str) -> None:
     ("Професионални шофьори (m/w/d)", "професионални шофьори"),
     # what a noise word is close to but is not stays
     ("Teilezurichter", "teilezurichter"), ("Vollzeitkraft Tankstelle", "vollzeitkraft tankstelle"),
+    # a removal that leaves new neighbours is followed to the end in one normalization
+    ("Gartencenterleitung (m/w/d) | im Großraum um &", "gartencenterleitung"),  # "um" repeats the end of "raum"
+    ("0000:FULL:0000:TIME", "0000"),  # the repeated number gone, "full time" is one phrase
+    ("Koch Neustadt full time an der Aisch", "koch"),  # the phrase gone, the city is whole
 ])
 def test_noise_is_recognised_as_a_reader_recognises_it(title: str, expected: str) -> None:
-    assert normalize_title(title, cities()).text == expected
+    known = cities("Neustadt an der Aisch")
+    assert normalize_title(title, known).text == expected
+    assert normalize_title(expected, known).text == expected
 
 
 @pytest.mark.parametrize(("title", "city", "expected"), [
