@@ -16,6 +16,9 @@ KOMBO_REGIONS = {
 }
 
 MIN_SECRET_KEY_CHARS = 32
+MIN_METRICS_TOKEN_CHARS = 16
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(ValueError):
@@ -31,6 +34,10 @@ class Settings:
     instance_path: Path
     redis_url: str | None = None  # the task queue's Redis; None: a SQLite file in the instance folder
     secret_key: str | None = None  # signs the review page's session cookie; None: a key kept in the instance folder
+    safety_sync_minutes: int = 60  # an integration not synced for this long is synced by the safety net
+    metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off
+    log_format: str = "text"  # text for a terminal, json for a log collector
+    log_level: str | None = None  # None: INFO for serve and worker, WARNING for one-off commands
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -45,6 +52,10 @@ class Settings:
             instance_path=instance,
             redis_url=_redis_url(env.get("JOBMATCH_REDIS_URL") or None),
             secret_key=_secret_key(env.get("JOBMATCH_SECRET_KEY") or None),
+            safety_sync_minutes=_safety_sync_minutes(env.get("JOBMATCH_SAFETY_SYNC_MINUTES") or "60"),
+            metrics_token=_metrics_token(env.get("JOBMATCH_METRICS_TOKEN") or None),
+            log_format=_log_format(env.get("JOBMATCH_LOG_FORMAT") or "text"),
+            log_level=_log_level(env.get("JOBMATCH_LOG_LEVEL") or None),
         )
 
 
@@ -74,6 +85,41 @@ def _secret_key(value: str | None) -> str | None:
             f"JOBMATCH_SECRET_KEY must be at least {MIN_SECRET_KEY_CHARS} characters of random text, not "
             f"{len(value)}; make one with: python -c 'import secrets; print(secrets.token_urlsafe())'"
         )
+    return value
+
+
+def _safety_sync_minutes(value: str) -> int:
+    try:
+        minutes = int(value)
+    except ValueError:
+        minutes = 0
+    if not 1 <= minutes <= 7 * 24 * 60:
+        raise ConfigError(
+            f"JOBMATCH_SAFETY_SYNC_MINUTES must be a whole number of minutes from 1 to 10080 (a week), not {value!r}"
+        )
+    return minutes
+
+
+def _metrics_token(value: str | None) -> str | None:
+    if value is not None and len(value) < MIN_METRICS_TOKEN_CHARS:
+        raise ConfigError(
+            f"JOBMATCH_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters of random text, not "
+            f"{len(value)}; make one with: python -c 'import secrets; print(secrets.token_urlsafe())'"
+        )
+    return value
+
+
+def _log_format(value: str) -> str:
+    return _choice("JOBMATCH_LOG_FORMAT", value.lower(), LOG_FORMATS)
+
+
+def _log_level(value: str | None) -> str | None:
+    return None if value is None else _choice("JOBMATCH_LOG_LEVEL", value.upper(), LOG_LEVELS)
+
+
+def _choice(variable: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{variable} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 

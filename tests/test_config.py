@@ -1,3 +1,6 @@
+import runpy
+from pathlib import Path
+
 import pytest
 
 from jobmatch.config import ConfigError, Settings
@@ -39,3 +42,55 @@ def test_bad_values_name_their_variable(variable: str, value: str, message: str)
 def test_postgres_urls_use_psycopg_3() -> None:
     settings = Settings.from_env({"JOBMATCH_DATABASE_URL": "postgresql://u:p@db:5432/jobs"})
     assert settings.database_url == "postgresql+psycopg://u:p@db:5432/jobs"
+
+
+def test_operation_settings_default_to_an_hourly_safety_net_text_logs_and_no_metrics() -> None:
+    settings = Settings.from_env({})
+    assert settings.safety_sync_minutes == 60
+    assert settings.metrics_token is None
+    assert (settings.log_format, settings.log_level) == ("text", None)
+
+
+def test_operation_settings_are_read_from_their_variables() -> None:
+    settings = Settings.from_env({
+        "JOBMATCH_SAFETY_SYNC_MINUTES": "15", "JOBMATCH_METRICS_TOKEN": "m" * 16,
+        "JOBMATCH_LOG_FORMAT": "JSON", "JOBMATCH_LOG_LEVEL": "debug",
+    })
+    assert settings.safety_sync_minutes == 15
+    assert settings.metrics_token == "m" * 16
+    assert (settings.log_format, settings.log_level) == ("json", "DEBUG")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("JOBMATCH_SAFETY_SYNC_MINUTES", "soon", "JOBMATCH_SAFETY_SYNC_MINUTES must be a whole number of minutes"),
+        ("JOBMATCH_SAFETY_SYNC_MINUTES", "0", "JOBMATCH_SAFETY_SYNC_MINUTES must be a whole number .* not '0'"),
+        ("JOBMATCH_SAFETY_SYNC_MINUTES", "10081", "JOBMATCH_SAFETY_SYNC_MINUTES must be .* to 10080"),
+        ("JOBMATCH_METRICS_TOKEN", "short", "JOBMATCH_METRICS_TOKEN must be at least 16 characters"),
+        ("JOBMATCH_LOG_FORMAT", "xml", "JOBMATCH_LOG_FORMAT must be one of text, json, not 'xml'"),
+        ("JOBMATCH_LOG_LEVEL", "loud", "JOBMATCH_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not 'LOUD'"),
+    ],
+)
+def test_bad_operation_settings_name_their_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({variable: value})
+
+
+GUNICORN_CONF = Path(__file__).parent.parent / "jobmatch" / "api" / "gunicorn_conf.py"
+
+
+def test_gunicorn_settings_come_from_their_variables(monkeypatch) -> None:
+    monkeypatch.setenv("JOBMATCH_GUNICORN_WORKERS", "3")
+    monkeypatch.setenv("JOBMATCH_GUNICORN_TIMEOUT", "90")
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    assert (conf["workers"], conf["threads"], conf["timeout"]) == (3, 2, 90)
+    assert conf["accesslog"] is None  # the app logs each request with its id
+
+
+@pytest.mark.parametrize("variable", ["JOBMATCH_GUNICORN_WORKERS", "JOBMATCH_GUNICORN_THREADS",
+                                      "JOBMATCH_GUNICORN_TIMEOUT"])
+def test_bad_gunicorn_settings_name_their_variable(monkeypatch, variable: str) -> None:
+    monkeypatch.setenv(variable, "two")
+    with pytest.raises(ConfigError, match=f"{variable} must be a whole number of at least 1, not 'two'"):
+        runpy.run_path(str(GUNICORN_CONF))

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from jobmatch.api import errors
+from jobmatch.api import errors, request_log
 from jobmatch.api.database import Database, close_session
 from jobmatch.api.pools import Pools
 from jobmatch.api.smorest import Api
@@ -35,10 +35,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings, app.extensions["jobmatch.database"].sessions, app.extensions["jobmatch.pools"], make_huey(settings)
     )
     app.teardown_appcontext(close_session)
+    request_log.register(app)
     api = Api(app)
     errors.register(app)  # after Api, so the envelope replaces flask-smorest's own error shape
 
-    from jobmatch.api import pages
+    from jobmatch.api import health, metrics, pages
     from jobmatch.api.ats_jobs import blp as ats_jobs
     from jobmatch.api.customer import blp as customer
     from jobmatch.api.integrations import blp as integrations
@@ -53,4 +54,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(ats_jobs)
     api.register_blueprint(customer)
     pages.register(app, settings)  # the reviewer's page at /review
+    app.register_blueprint(health.blp)  # /healthz and /readyz, outside the API's OpenAPI document
+    app.register_blueprint(metrics.blueprint(settings))  # /metrics for Prometheus
     return app

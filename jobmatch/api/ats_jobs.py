@@ -39,6 +39,7 @@ blp = Blueprint("ats_jobs", __name__, url_prefix="/v1/ats-jobs", description="Th
 @requires(Role.REVIEWER)
 @blp.arguments(AtsJobQuerySchema, location="query")
 @blp.response(200, AtsJobPageSchema)
+@blp.errors(401, 403)
 def list_jobs(query: dict[str, Any]) -> dict[str, Any]:
     """Without `q`: the jobs ordered by id, a page at a time. With `q`: the jobs whose title is most like it,
     best first, and those whose job code, remote id or post URL it is; the best `limit` at once."""
@@ -60,6 +61,7 @@ def list_jobs(query: dict[str, Any]) -> dict[str, Any]:
 @requires(Role.REVIEWER)
 @blp.arguments(BulkExposeSchema)
 @blp.response(200, BulkExposeResultSchema)
+@blp.errors(400, 401, 403, 404, 413)
 def expose_jobs(body: dict[str, Any]) -> dict[str, Any]:
     """Expose (or hide) many jobs at once: all of them, or none when any id is not one of the customer's jobs."""
     ids = list(dict.fromkeys(body["ids"]))
@@ -81,6 +83,7 @@ def expose_jobs(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/<string:job_id>", methods=["GET"])
 @requires(Role.REVIEWER)
 @blp.response(200, AtsJobDetailSchema)
+@blp.errors(401, 403, 404)
 def get_job(job_id: str) -> "_Annotated":
     """One job with what syncs changed in it, newest first."""
     job = _owned_job(job_id)
@@ -94,6 +97,7 @@ def get_job(job_id: str) -> "_Annotated":
 @requires(Role.REVIEWER)
 @blp.arguments(ExposeSchema)
 @blp.response(200, AtsJobSchema)
+@blp.errors(400, 401, 403, 404, 413)
 def expose_job(body: dict[str, Any], job_id: str) -> AtsJob:
     """Expose the job to matching, or hide it from matching."""
     job = _owned_job(job_id)

@@ -16,6 +16,7 @@ blp = Blueprint("customer", __name__, url_prefix="/v1/customer", description="Th
 @blp.route("", methods=["GET"])
 @requires(Role.ADMIN)
 @blp.response(200, CustomerSchema)
+@blp.errors(401, 403)
 def get_customer() -> Customer:
     """The settings of the key's customer."""
     return _customer()
@@ -25,6 +26,7 @@ def get_customer() -> Customer:
 @requires(Role.ADMIN)
 @blp.arguments(CustomerPatchSchema)
 @blp.response(200, CustomerSchema)
+@blp.errors(400, 401, 403, 413)
 def update_customer(body: dict[str, Any]) -> Customer:
     """Change settings; with `match_exposed_only`, postings matched from now on see only the exposed jobs."""
     customer = _customer()

@@ -4,16 +4,28 @@
 import multiprocessing
 import os
 
+from jobmatch.config import ConfigError
+
+
+def _count(variable: str, default: int) -> int:
+    value = os.environ.get(variable) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{variable} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 bind = os.environ.get("JOBMATCH_GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("JOBMATCH_GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("JOBMATCH_GUNICORN_THREADS", "2"))
+workers = _count("JOBMATCH_GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
+threads = _count("JOBMATCH_GUNICORN_THREADS", 2)
 # Matching a batch of postings can take seconds; a worker silent for longer than this is restarted.
-timeout = int(os.environ.get("JOBMATCH_GUNICORN_TIMEOUT", "60"))
+timeout = _count("JOBMATCH_GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000  # recycle workers now and then, so a slow leak cannot grow without bound
-max_requests_jitter = 200
-accesslog = "-"
+# Recycle workers now and then, so a slow leak cannot grow without bound; rarely, since a new worker builds each
+# customer's job index again (seconds for a large pool) on its first posting.
+max_requests = _count("JOBMATCH_GUNICORN_MAX_REQUESTS", 50_000)
+max_requests_jitter = max_requests // 10
+accesslog = None  # the app logs every request itself, with its id and duration (jobmatch.api.request_log)
 errorlog = "-"
 # Each worker builds its app (and its database pool) after the fork, never sharing connections.
 preload_app = False

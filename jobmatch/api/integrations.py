@@ -39,6 +39,7 @@ class State:
 @blp.route("", methods=["GET"])
 @requires(Role.ADMIN)
 @blp.response(200, IntegrationListSchema)
+@blp.errors(401, 403)
 def list_integrations() -> dict[str, Any]:
     """Each of the caller's integrations: its state and what to do, the last sync run, watermark, job counts."""
     db = session()
@@ -54,6 +55,7 @@ def list_integrations() -> dict[str, Any]:
 @blp.route("/<integration_id>/sync", methods=["POST"])
 @requires(Role.ADMIN)
 @blp.response(202, SyncRequestAnswerSchema, description="Queued, or joined a sync already queued.")
+@blp.errors(401, 403, 404, 503)
 def request_integration_sync(integration_id: str) -> dict[str, Any]:
     """Ask for a sync of what changed since the watermark. Requests coalesce: while one sync is queued and
     not started, asking again queues nothing more."""

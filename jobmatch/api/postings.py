@@ -54,6 +54,7 @@ def owned_posting(posting_id: int) -> Posting:
 @blp.arguments(PostingInSchema)
 @blp.response(201, PostingSchema, description="The posting is new; it was matched.")
 @blp.alt_response(200, schema=PostingSchema, description="Known already (same source and external_id).")
+@blp.errors(400, 401, 403, 413)
 def create_posting(fields: dict[str, Any]) -> tuple[Posting, int]:
     """Store and match a posting; a repeat is answered with the same posting, matched again if it changed."""
     return store_posting(fields)
@@ -63,6 +64,7 @@ def create_posting(fields: dict[str, Any]) -> tuple[Posting, int]:
 @requires(Role.POSTER)
 @blp.arguments(PostingBatchInSchema)
 @blp.response(200, PostingBatchResultSchema)
+@blp.errors(400, 401, 403, 413)
 def create_postings(body: dict[str, Any]) -> Response:
     """Many postings in one request, each checked, stored and answered on its own (in order), as POST
     /v1/postings would: an invalid posting gets its 422 with the field errors and the others are stored. Each
@@ -114,6 +116,7 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting, int]:
 @requires(Role.POSTER, Role.REVIEWER)
 @blp.arguments(PostingQuerySchema, location="query")
 @blp.response(200, PostingPageSchema)
+@blp.errors(401, 403)
 def list_postings(query: dict[str, Any]) -> dict[str, Any]:
     """The caller's postings, oldest first, a page at a time."""
     statement = select(Posting).where(Posting.customer_id == caller().customer_id).order_by(Posting.id)
@@ -139,6 +142,7 @@ def list_postings(query: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/<int:posting_id>", methods=["GET"])
 @requires(Role.POSTER, Role.REVIEWER)
 @blp.response(200, PostingSchema)
+@blp.errors(401, 403, 404)
 def get_posting(posting_id: int) -> Posting:
     """A posting with its candidates, current link and decision history."""
     return owned_posting(posting_id)
@@ -147,6 +151,7 @@ def get_posting(posting_id: int) -> Posting:
 @blp.route("/<int:posting_id>", methods=["DELETE"])
 @requires(Role.POSTER)
 @blp.response(204)
+@blp.errors(401, 403, 404)
 def withdraw_posting(posting_id: int) -> None:
     """The multiposter withdrew the posting; it stays readable, with `withdrawn_at` set."""
     posting = owned_posting(posting_id)

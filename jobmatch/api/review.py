@@ -19,6 +19,7 @@ blp = Blueprint("review", __name__, url_prefix="/v1/postings", description="Revi
 @requires(Role.REVIEWER)
 @blp.arguments(LinkSchema)
 @blp.response(200, PostingSchema)
+@blp.errors(400, 401, 403, 404, 409, 413)
 def link_posting(body: dict[str, Any], posting_id: int) -> Posting:
     """Link the posting to a job of the customer: a candidate, or any job found by search."""
     posting = _open_posting(posting_id)
@@ -31,6 +32,7 @@ def link_posting(body: dict[str, Any], posting_id: int) -> Posting:
 @requires(Role.REVIEWER)
 @blp.arguments(RejectSchema)
 @blp.response(200, PostingSchema)
+@blp.errors(400, 401, 403, 404, 409, 413)
 def reject_posting(body: dict[str, Any], posting_id: int) -> Posting:
     """Reject a job (never suggested again for this posting) or, without `job_id`, say it is not in the ATS."""
     posting = _open_posting(posting_id)
@@ -44,6 +46,7 @@ def reject_posting(body: dict[str, Any], posting_id: int) -> Posting:
 @blp.route("/<int:posting_id>/unlink", methods=["POST"])
 @requires(Role.REVIEWER)
 @blp.response(200, PostingSchema)
+@blp.errors(401, 403, 404, 409)
 def unlink_posting(posting_id: int) -> Posting:
     """Remove the posting's link; it goes back to review."""
     posting = _open_posting(posting_id)

@@ -243,7 +243,8 @@ MAX_BATCH = 500
 class PostingBatchInSchema(Schema):
     """Each posting is checked on its own (PostingInSchema), so that one bad posting fails alone."""
 
-    postings = fields.List(fields.Raw(metadata={"description": "a posting as POST /v1/postings takes it"}),
+    postings = fields.List(fields.Raw(allow_none=True,  # null, like any item, fails alone
+                                      metadata={"description": "a posting as POST /v1/postings takes it"}),
                            required=True, validate=validate.Length(min=1, max=MAX_BATCH))
 
 

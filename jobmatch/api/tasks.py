@@ -1,19 +1,24 @@
-"""Background work on a Huey queue: the syncs Kombo's webhooks and admins ask for, and the re-matching that
-follows them. The app enqueues; `jobmatch worker` (or the consumer inside `jobmatch serve`) runs the tasks."""
+"""Background work on a Huey queue: the syncs Kombo's webhooks and admins ask for, the re-matching that
+follows them, and a safety net that syncs integrations nobody asked about for a while. The app enqueues;
+`jobmatch worker` (or the consumer inside `jobmatch serve`) runs the tasks and the safety net's schedule."""
 
 import logging
+from datetime import datetime, timedelta
 
 from flask import current_app
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import Task
 from huey.exceptions import CancelExecution, RetryTask
-from sqlalchemy import Select, select, update
+from redis import ConnectionPool
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from jobmatch import logs
 from jobmatch.api import decisions
 from jobmatch.api.pools import Pools
 from jobmatch.config import Settings
-from jobmatch.store.models import Integration, Posting
+from jobmatch.store.models import Integration, Posting, SyncKind, SyncRun
+from jobmatch.store.types import utcnow
 from jobmatch.sync.errors import KomboSetupPending, KomboUnavailable
 from jobmatch.sync.kombo import KomboClient
 from jobmatch.sync.lease import SyncInProgress
@@ -36,8 +41,9 @@ def current_tasks() -> "Tasks":
 def make_huey(settings: Settings) -> Huey:
     """RedisHuey when JOBMATCH_REDIS_URL is set, else SqliteHuey in the instance folder. No results are kept:
     nobody reads them, and the task's outcome is recorded as a sync run."""
-    if settings.redis_url:
-        return RedisHuey("jobmatch", url=settings.redis_url, results=False)
+    if settings.redis_url:  # a Redis that does not answer fails the call in seconds, not never
+        pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=5)
+        return RedisHuey("jobmatch", connection_pool=pool, results=False)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("jobmatch", filename=str(settings.instance_path / "tasks.db"), results=False)
 
@@ -51,6 +57,7 @@ class Tasks:
         self.pools = pools
         self.huey = huey
         self._sync = huey.task(retries=RETRIES, context=True, name="sync_integration")(self._run_sync)
+        huey.periodic_task(crontab(minute="*"), name="safety_net")(self.safety_net)
 
     def enqueue_sync(self, integration_id: str) -> None:
         """Queue a sync that `request_sync` flagged. If the queue refuses it the flag is cleared again: every
@@ -64,19 +71,66 @@ class Tasks:
                 )
             raise
 
-    def _run_sync(self, integration_id: str, task: Task) -> None:
-        if not self.settings.kombo_api_key:
-            log.error("sync of %s not run: KOMBO_API_KEY is not set", integration_id)
-            raise CancelExecution(retry=False)
-        with KomboClient(api_key=self.settings.kombo_api_key, base_url=self.settings.kombo_base_url) as client:
+    def safety_net(self, now: datetime | None = None) -> list[str]:
+        """Queue a sync of every integration whose last sync started longer ago than JOBMATCH_SAFETY_SYNC_MINUTES
+        (webhooks can be lost); the ids queued. Runs every minute in every consumer: claiming the integration's
+        `safety_sync_at` lets one consumer per interval queue it. The sync is queued whether or not
+        `sync_requested` is set: an old run with the flag set means its queued task was lost (Redis restarted,
+        tasks.db deleted), and the run clears the flag."""
+        now = now or utcnow()
+        cutoff = now - timedelta(minutes=self.settings.safety_sync_minutes)
+        queued = []
+        for integration_id in self._due(cutoff):
+            with self.sessions.begin() as session:
+                claimed = session.execute(
+                    update(Integration)
+                    .where(Integration.id == integration_id, _not_claimed_since(cutoff))
+                    .values(safety_sync_at=now, sync_requested=True)
+                ).rowcount
+            if not claimed:
+                continue  # another consumer queued it this interval
             try:
-                result = sync_integration(self.sessions, client, self.pools, integration_id)
-            except (KomboSetupPending, KomboUnavailable, SyncInProgress) as exc:
-                raise _retry_later(integration_id, task, exc) from exc
-            except Exception as exc:  # recorded on the sync run; retrying cannot help
-                log.error("sync of %s failed: %s", integration_id, exc)
-                raise CancelExecution(retry=False) from exc
-        log.info("%s: %s", integration_id, result.summary)
+                self.enqueue_sync(integration_id)
+            except Exception:
+                log.exception("safety net could not queue a sync of %s", integration_id)
+                continue
+            log.info("safety net queued a sync of %s", integration_id, extra={"integration_id": integration_id})
+            queued.append(integration_id)
+        return queued
+
+    def _due(self, cutoff: datetime) -> list[str]:
+        last_started = (
+            select(func.max(SyncRun.started_at))
+            .where(SyncRun.integration_id == Integration.id, SyncRun.kind != SyncKind.TARGETED)
+            .scalar_subquery()
+        )
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Integration.id)
+                    .where(func.coalesce(last_started, Integration.created_at) < cutoff, _not_claimed_since(cutoff))
+                    .order_by(Integration.id)
+                )
+            )
+
+    def _run_sync(self, integration_id: str, task: Task) -> None:
+        with logs.bind(integration_id=integration_id, task_id=task.id):
+            if not self.settings.kombo_api_key:
+                log.error("sync of %s not run: KOMBO_API_KEY is not set", integration_id)
+                raise CancelExecution(retry=False)
+            with KomboClient(api_key=self.settings.kombo_api_key, base_url=self.settings.kombo_base_url) as client:
+                try:
+                    result = sync_integration(self.sessions, client, self.pools, integration_id)
+                except (KomboSetupPending, KomboUnavailable, SyncInProgress) as exc:
+                    raise _retry_later(integration_id, task, exc) from exc
+                except Exception as exc:  # recorded on the sync run; retrying cannot help
+                    log.error("sync of %s failed: %s", integration_id, exc)
+                    raise CancelExecution(retry=False) from exc
+            log.info("%s: %s", integration_id, result.summary, extra={"run_id": result.run_id})
+
+
+def _not_claimed_since(cutoff: datetime) -> ColumnElement[bool]:
+    return or_(Integration.safety_sync_at.is_(None), Integration.safety_sync_at < cutoff)
 
 
 def _retry_later(integration_id: str, task: Task, exc: Exception) -> Exception:

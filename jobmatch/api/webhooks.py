@@ -37,6 +37,7 @@ def settings() -> Settings:
 @blp.alt_response(400, schema=ErrorSchema, description="Signed, but not a webhook jobmatch understands.")
 @blp.alt_response(401, schema=ErrorSchema, description="The signature is missing or wrong, or no secret is set.")
 @blp.alt_response(503, schema=ErrorSchema, description="The sync could not be queued; Kombo delivers it again.")
+@blp.errors(413)
 def kombo_webhook() -> dict[str, Any]:
     """A data-changed webhook queues a sync of the integration (coalesced with one already queued); a
     sync-finished webhook records how Kombo's sync went and, after Kombo's first sync, queues ours."""

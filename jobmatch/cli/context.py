@@ -1,5 +1,6 @@
 """What every command needs: validated settings and a database, created once per invocation."""
 
+import logging
 from collections.abc import Callable
 from functools import cached_property, update_wrapper
 from typing import Any
@@ -8,6 +9,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobmatch import logs
 from jobmatch.config import ConfigError, Settings
 from jobmatch.store.db import make_engine, make_session_factory
 
@@ -15,10 +17,17 @@ from jobmatch.store.db import make_engine, make_session_factory
 class AppContext:
     @cached_property
     def settings(self) -> Settings:
+        """Read and validated once; logging is set up from them (warnings and errors only, for one-off commands)."""
         try:
-            return Settings.from_env()
+            settings = Settings.from_env()
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from None
+        logs.configure(settings.log_format, settings.log_level or "WARNING")
+        return settings
+
+    def log_activity(self) -> None:
+        """Long-running commands (serve, worker) log what they do: INFO unless JOBMATCH_LOG_LEVEL says otherwise."""
+        logs.configure(self.settings.log_format, self.settings.log_level or "INFO")
 
     @cached_property
     def engine(self) -> Engine:

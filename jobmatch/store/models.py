@@ -56,6 +56,8 @@ class Integration(Base):
     # Held by the run syncing this integration (see jobmatch.sync.lease): who, and until when unless renewed.
     sync_lease_owner: Mapped[str | None] = mapped_column(String(200))
     sync_lease_until: Mapped[datetime | None]
+    # When the safety net last queued a sync of it (see jobmatch.api.tasks): once per interval, whatever the workers.
+    safety_sync_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship(back_populates="integrations")
 

@@ -65,8 +65,9 @@ def test_openapi_document_is_generated_from_the_schemas(client, keys) -> None:
     assert schemas["PostingIn"]["properties"]["title"]["maxLength"] == 500
     assert document["components"]["securitySchemes"]["apiKey"] == {"type": "http", "scheme": "bearer"}
     assert set(schemas["ErrorDetail"]["properties"]) == {"code", "message", "details"}
-    assert create["responses"]["default"] == {"$ref": "#/components/responses/DEFAULT_ERROR"}
-    error_response = document["components"]["responses"]["DEFAULT_ERROR"]
+    assert create["responses"]["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}
+    assert "default" not in create["responses"]  # each error a route answers is documented by its status
+    error_response = document["components"]["responses"]["UNAUTHORIZED"]
     assert error_response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 

@@ -1,0 +1,251 @@
+"""The API under load: gunicorn (jobmatch.api.wsgi:app with jobmatch/api/gunicorn_conf.py) on a fresh PostgreSQL
+database holding a 10,000-job pool mirrored the way a sync writes it; a fixed number of clients on loopback POST
+realistic postings (advert titles, some with a job code or URL), GET each posting back, and GET /healthz, the
+baseline route of the same app that does no database work.
+
+    python benchmarks/api_load.py [--postings 2000] [--concurrency 8] [--workers 2,3] [--threads 1,2] [--repeat 3]
+
+Prints one JSON object per worker layout: per route the requests/s and p50/p99 latency (median over the runs),
+errors, and the postings acknowledged (201/200) against those stored in the database afterwards.
+"""
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from jobmatch.api.keys import create_key
+from jobmatch.fixtures.kombo_jobs import generate_jobs
+from jobmatch.store.migrate import upgrade
+from jobmatch.store.models import Customer, Integration, Posting, SyncRun
+from jobmatch.store.types import utcnow
+from jobmatch.sync.mirror import write_page
+
+POSTGRES_URL = os.environ.get("JOBMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+INTEGRATION_ID = "personio:LoadBenchmark000000000001"
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+PAGE = 500
+
+
+@contextmanager
+def fresh_postgres():
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"jobmatch_load_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seed(url: str, jobs: list[dict], keys: int) -> list[str]:
+    """A customer with one integration, its pool mirrored page by page as a sync would, and poster keys."""
+    engine = create_engine(url)
+    with Session(engine) as session, session.begin():
+        session.add(Integration(id=INTEGRATION_ID, customer=Customer(slug="load", name="Load"), tool="personio"))
+        session.flush()
+        run = SyncRun(integration_id=INTEGRATION_ID, kind="full")
+        session.add(run)
+        session.flush()
+        for start in range(0, len(jobs), PAGE):
+            write_page(session, INTEGRATION_ID, run.id, jobs[start:start + PAGE], utcnow())
+        api_keys = [create_key(session, "load", "poster") for _ in range(keys)]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))  # what autovacuum does within a minute of a bulk load
+    engine.dispose()
+    return api_keys
+
+
+def postings(jobs: list[dict], count: int, run: str, rng: random.Random) -> list[dict]:
+    """Postings as multiposters send them for jobs of the pool: all carry the advert's title and city; some a
+    job code, some the post URL, the rest only the title."""
+    out, titled = [], [job for job in jobs if job["name"].strip()]  # a few adverts have no title
+    for n in range(count):
+        job = rng.choice(titled)
+        city = (job.get("location") or {}).get("city")
+        body = {"external_id": f"{run}-{n}", "source": rng.choice(("stepstone", "indeed", "backoffice")),
+                "title": job["name"], "location": {"city": city} if city else None}
+        kind = rng.random()
+        if kind < 0.3 and job.get("job_code"):
+            body["job_code"] = job["job_code"]
+        elif kind < 0.5 and job.get("post_url"):
+            body["post_url"] = job["post_url"]
+        out.append(body)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str, workers: int, threads: int, instance: Path):
+    port = free_port()
+    env = {**os.environ, "JOBMATCH_DATABASE_URL": url, "JOBMATCH_INSTANCE_PATH": str(instance),
+           "JOBMATCH_GUNICORN_BIND": f"127.0.0.1:{port}", "JOBMATCH_GUNICORN_WORKERS": str(workers),
+           "JOBMATCH_GUNICORN_THREADS": str(threads)}
+    log = open(instance / "gunicorn.log", "w")
+    process = subprocess.Popen([GUNICORN, "-c", "jobmatch/api/gunicorn_conf.py", "jobmatch.api.wsgi:app"],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start; see {instance / 'gunicorn.log'}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def load(base: str, keys: list[str], bodies: list[dict], concurrency: int) -> dict:
+    """`concurrency` clients share the postings; each POSTs one, GETs it back, then GETs /healthz."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # route -> status -> count
+    acknowledged: set[int] = set()
+    lock = threading.Lock()
+    queue = iter(bodies)
+
+    def client(number: int) -> None:
+        headers = {"Authorization": f"Bearer {keys[number % len(keys)]}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            while True:
+                with lock:
+                    body = next(queue, None)
+                if body is None:
+                    return
+                posted = timed(http, "POST /v1/postings", "POST", "/v1/postings", json=body)
+                posting_id = posted.json()["id"] if posted is not None and posted.status_code in (200, 201) else None
+                if posting_id is not None:
+                    with lock:
+                        acknowledged.add(posting_id)
+                    timed(http, "GET /v1/postings/{id}", "GET", f"/v1/postings/{posting_id}")
+                timed(http, "GET /healthz", "GET", "/healthz")
+
+    def timed(http: httpx.Client, route: str, method: str, path: str, **kwargs) -> httpx.Response | None:
+        started = time.perf_counter()
+        try:
+            response = http.request(method, path, **kwargs)
+        except httpx.HTTPError:
+            response = None
+        elapsed = time.perf_counter() - started
+        with lock:
+            latencies[route].append(elapsed)
+            if response is None or response.status_code >= 300:
+                errors[route]["no answer" if response is None else str(response.status_code)] += 1
+        return response
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    routes = {
+        route: {"requests_per_s": round(len(times) / wall, 1), "p50_ms": round(percentile(times, 50) * 1000, 1),
+                "p99_ms": round(percentile(times, 99) * 1000, 1), "errors": dict(errors[route])}
+        for route, times in sorted(latencies.items())
+    }
+    return {"seconds": round(wall, 2), "routes": routes, "acknowledged": acknowledged}
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def stored(url: str, ids: set[int]) -> set[int]:
+    engine = create_engine(url)
+    with Session(engine) as session:
+        found = set(session.scalars(select(Posting.id).where(Posting.id.in_(ids)))) if ids else set()
+        total = session.scalar(select(func.count()).select_from(Posting))
+    engine.dispose()
+    return found, total
+
+
+def median_routes(runs: list[dict]) -> dict:
+    out = {}
+    for route in runs[0]["routes"]:
+        values = [run["routes"][route] for run in runs]
+        out[route] = {name: statistics.median(v[name] for v in values) for name in values[0] if name != "errors"}
+        out[route]["errors"] = {status: sum(v["errors"].get(status, 0) for v in values)
+                                for status in sorted({status for v in values for status in v["errors"]})}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument("--postings", type=int, default=2000, help="POSTs per run")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", default="2,3", help="gunicorn worker counts to compare")
+    parser.add_argument("--threads", default="1,2", help="threads per worker to compare (1: sync, more: gthread)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    rng = random.Random(7)
+    jobs = generate_jobs(args.jobs, seed=1)
+    report = {"jobs": args.jobs, "postings_per_run": args.postings, "concurrency": args.concurrency,
+              "repeat": args.repeat, "cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "layouts": []}
+    with fresh_postgres() as url, tempfile.TemporaryDirectory() as folder:
+        keys = seed(url, jobs, keys=4)
+        for workers in (int(w) for w in args.workers.split(",")):
+            for threads in (int(t) for t in args.threads.split(",")):
+                instance = Path(folder) / f"w{workers}t{threads}"
+                instance.mkdir()
+                runs = []
+                with gunicorn(url, workers, threads, instance) as base:
+                    # every worker builds the customer's index on its first posting; not part of the measure
+                    load(base, keys, postings(jobs, 8 * workers, f"warm{workers}-{threads}", rng), args.concurrency)
+                    for n in range(args.repeat):
+                        bodies = postings(jobs, args.postings, f"w{workers}t{threads}r{n}", rng)
+                        runs.append(load(base, keys, bodies, args.concurrency))
+                acknowledged = set().union(*(run["acknowledged"] for run in runs))
+                found, _ = stored(url, acknowledged)
+                report["layouts"].append({
+                    "workers": workers, "threads": threads, "worker_class": "sync" if threads == 1 else "gthread",
+                    "postings_per_s": statistics.median(
+                        run["routes"]["POST /v1/postings"]["requests_per_s"] for run in runs),
+                    "routes": median_routes(runs),
+                    "postings_acknowledged": len(acknowledged),
+                    "acknowledged_missing": len(acknowledged - found),
+                })
+    report["load_average_after"] = os.getloadavg()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Prometheus metrics: behind their token, in the text exposition format, computed from the database."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from jobmatch.api import create_app
+from jobmatch.api.database import database
+from jobmatch.config import Settings
+from jobmatch.store.models import Integration, SyncRun
+from jobmatch.store.types import utcnow
+from tests.api.conftest import OTHER_INTEGRATION_ID
+from tests.api.helpers import NURSE, post
+from tests.factories import INTEGRATION_ID
+
+TOKEN = "metrics-token-0123456789"
+
+
+@pytest.fixture
+def app(database_url, sessions, tmp_path):
+    app = create_app(Settings(database_url, "https://api.kombo.dev", None, None, tmp_path, metrics_token=TOKEN))
+    yield app
+    database(app).close()
+
+
+def scrape(client) -> dict[str, float]:
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200, response.json
+    assert response.content_type == "text/plain; version=0.0.4; charset=utf-8"
+    samples = {}
+    for line in response.text.splitlines():
+        if not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
+
+
+def test_metrics_need_the_token(client, keys) -> None:
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    response = client.get("/metrics", headers=keys.header("admin"))  # a customer's key sees one customer only
+    assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized"
+
+
+def test_metrics_are_off_without_a_token(database_url, sessions, tmp_path) -> None:
+    app = create_app(Settings(database_url, "https://api.kombo.dev", None, None, tmp_path))
+    try:
+        response = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    finally:
+        database(app).close()
+    assert response.status_code == 404
+    assert "JOBMATCH_METRICS_TOKEN" in response.json["error"]["message"]
+
+
+def test_every_family_is_declared_with_help_and_type(client, keys) -> None:
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    for name, kind in [("jobmatch_sync_lag_seconds", "gauge"), ("jobmatch_sync_running", "gauge"),
+                       ("jobmatch_review_backlog", "gauge"), ("jobmatch_postings", "gauge"),
+                       ("jobmatch_sync_runs_total", "counter"), ("jobmatch_sync_errors_total", "counter")]:
+        assert f"# TYPE {name} {kind}\n" in text and f"# HELP {name} " in text
+
+
+def test_backlog_and_decisions_count_postings_by_customer_decision_and_method(client, keys) -> None:
+    assert post(client, keys, NURSE).json["decision"] == "auto_linked"  # by its job code
+    vague = {"external_id": "mp-2", "source": "stepstone", "title": "Pflegefachkraft (m/w/d)"}
+    assert post(client, keys, vague).json["decision"] == "needs_review"
+    samples = scrape(client)
+    assert samples['jobmatch_review_backlog{customer="acme"}'] == 1
+    assert samples['jobmatch_review_backlog{customer="other"}'] == 0
+    assert samples['jobmatch_postings{customer="acme",decision="auto_linked",method="job_code"}'] == 1
+    assert samples['jobmatch_postings{customer="acme",decision="needs_review",method=""}'] == 1
+
+
+def test_sync_lag_runs_and_errors_come_from_the_integrations_and_their_runs(client, keys, sessions) -> None:
+    now = utcnow()
+    with sessions.begin() as session:
+        session.execute(update(Integration).where(Integration.id == INTEGRATION_ID)
+                        .values(watermark=now - timedelta(minutes=10), sync_lease_until=now + timedelta(minutes=1)))
+        session.add_all([
+            SyncRun(integration_id=INTEGRATION_ID, kind="full", outcome="succeeded", started_at=now, finished_at=now),
+            SyncRun(integration_id=INTEGRATION_ID, kind="incremental", outcome="failed", started_at=now,
+                    finished_at=now, error_code="REMOTE.SERVICE_UNAVAILABLE"),
+            SyncRun(integration_id=INTEGRATION_ID, kind="incremental", outcome="failed", started_at=now,
+                    finished_at=now, error_code="REMOTE.SERVICE_UNAVAILABLE"),
+            SyncRun(integration_id=INTEGRATION_ID, kind="incremental", outcome="running", started_at=now),
+        ])
+    samples = scrape(client)
+    lag = samples[f'jobmatch_sync_lag_seconds{{integration_id="{INTEGRATION_ID}",customer="acme"}}']
+    assert 600 <= lag < 660
+    never_synced = samples[f'jobmatch_sync_lag_seconds{{integration_id="{OTHER_INTEGRATION_ID}",customer="other"}}']
+    assert 0 <= never_synced < 60  # since it was added
+    assert samples[f'jobmatch_sync_running{{integration_id="{INTEGRATION_ID}",customer="acme"}}'] == 1
+    assert samples[f'jobmatch_sync_running{{integration_id="{OTHER_INTEGRATION_ID}",customer="other"}}'] == 0
+    assert samples[f'jobmatch_sync_runs_total{{integration_id="{INTEGRATION_ID}",kind="full",outcome="succeeded"}}'] == 1
+    assert samples[f'jobmatch_sync_runs_total{{integration_id="{INTEGRATION_ID}",kind="incremental",outcome="failed"}}'] == 2
+    assert not any(name.startswith("jobmatch_sync_runs_total") and "running" in name for name in samples)
+    code = f'jobmatch_sync_errors_total{{integration_id="{INTEGRATION_ID}",code="REMOTE.SERVICE_UNAVAILABLE"}}'
+    assert samples[code] == 2
+
+
+def test_label_values_are_escaped(client, sessions) -> None:
+    from tests.factories import add_integration
+
+    add_integration(sessions, 'odd:"quoted"\\back', slug="odd")
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    assert 'integration_id="odd:\\"quoted\\"\\\\back"' in text
