@@ -20,44 +20,25 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from databases import fresh_database  # benchmarks/databases.py, beside this script
 from jobmatch.api.keys import create_key
 from jobmatch.fixtures.kombo_jobs import generate_jobs
-from jobmatch.store.migrate import upgrade
 from jobmatch.store.models import Customer, Integration, Posting, SyncRun
 from jobmatch.store.types import utcnow
 from jobmatch.sync.mirror import write_page
 
-POSTGRES_URL = os.environ.get("JOBMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 INTEGRATION_ID = "personio:LoadBenchmark000000000001"
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 PAGE = 500
-
-
-@contextmanager
-def fresh_postgres():
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"jobmatch_load_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(url: str, jobs: list[dict], keys: int) -> list[str]:
@@ -220,7 +201,7 @@ def main() -> None:
     jobs = generate_jobs(args.jobs, seed=1)
     report = {"jobs": args.jobs, "postings_per_run": args.postings, "concurrency": args.concurrency,
               "repeat": args.repeat, "cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "layouts": []}
-    with fresh_postgres() as url, tempfile.TemporaryDirectory() as folder:
+    with fresh_database("postgresql") as url, tempfile.TemporaryDirectory() as folder:
         keys = seed(url, jobs, keys=4)
         for workers in (int(w) for w in args.workers.split(",")):
             for threads in (int(t) for t in args.threads.split(",")):

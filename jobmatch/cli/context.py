@@ -1,6 +1,5 @@
 """What every command needs: validated settings and a database, created once per invocation."""
 
-import logging
 from collections.abc import Callable
 from functools import cached_property, update_wrapper
 from typing import Any

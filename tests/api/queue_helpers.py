@@ -1,18 +1,38 @@
-"""An app wired to a fake Kombo, with a webhook secret and its task queue in Huey's immediate mode."""
+"""An app wired to a fake Kombo, with a webhook secret and its task queue in Huey's immediate mode; the `kombo`
+and `app` fixtures of the webhook, task and integration tests."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from jobmatch.api import create_app
+from jobmatch.api.database import database
 from jobmatch.api.tasks import Tasks
 from jobmatch.config import Settings
 from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.sync.webhooks import sign
+from tests.api.conftest import ACME_JOBS
+from tests.factories import INTEGRATION_ID
 
 SECRET = "whsec-test-secret"
+
+
+@pytest.fixture
+def kombo() -> Iterator[FakeKombo]:
+    with FakeKombo(api_key="kombo-key") as fake:
+        fake.add_integration(INTEGRATION_ID, jobs=ACME_JOBS)
+        yield fake
+
+
+@pytest.fixture
+def app(database_url, sessions, tmp_path, kombo):
+    app = kombo_app(database_url, tmp_path, kombo)
+    yield app
+    database(app).close()
 
 
 def kombo_app(database_url: str, tmp_path: Path, kombo: FakeKombo, secret: str | None = SECRET) -> Flask:

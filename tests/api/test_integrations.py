@@ -1,29 +1,12 @@
 """GET /v1/integrations and POST /v1/integrations/{id}/sync: state, what to do, last run, counts; syncs on request."""
 
-from collections.abc import Iterator
 
 import pytest
 
-from jobmatch.api.database import database
-from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.sync.webhooks import AUTHENTICATION_FAILED_REASON
-from tests.api.conftest import ACME_JOBS, OTHER_INTEGRATION_ID
-from tests.api.queue_helpers import kombo_app, send, tasks
+from tests.api.conftest import OTHER_INTEGRATION_ID
+from tests.api.queue_helpers import app, kombo, kombo_app, send, tasks  # noqa: F401 (app, kombo: fixtures)
 from tests.factories import INTEGRATION_ID
-
-
-@pytest.fixture
-def kombo() -> Iterator[FakeKombo]:
-    with FakeKombo(api_key="kombo-key") as fake:
-        fake.add_integration(INTEGRATION_ID, jobs=ACME_JOBS)
-        yield fake
-
-
-@pytest.fixture
-def app(database_url, sessions, tmp_path, kombo):
-    app = kombo_app(database_url, tmp_path, kombo)
-    yield app
-    database(app).close()
 
 
 def listing(client, keys, role="admin"):

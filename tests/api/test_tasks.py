@@ -1,24 +1,20 @@
 """The sync task: retried with a growing delay while Kombo is not ready, bounded, and followed by re-matching."""
 
 from datetime import UTC, datetime
-from collections.abc import Iterator
 
 import pytest
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy import select
 
-from jobmatch.api.database import database
 from jobmatch.api.pools import Pools
 from jobmatch.api.tasks import FIRST_RETRY_DELAY, RETRIES, Tasks, make_huey, sync_integration
 from jobmatch.config import ConfigError, Settings
-from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.store.models import Integration, Posting, PostingAction, SetupState, SyncRun
 from jobmatch.sync import lease
 from jobmatch.sync.kombo import KomboClient
-from tests.api.conftest import ACME_JOBS
 from tests.api.helpers import NURSE, post
-from tests.api.queue_helpers import kombo_app, tasks
+from tests.api.queue_helpers import app, kombo, kombo_app, tasks  # noqa: F401 (app, kombo: fixtures)
 from tests.factories import INTEGRATION_ID
 
 def utcnow() -> datetime:
@@ -28,20 +24,6 @@ def utcnow() -> datetime:
 COOK = kombo_job("job-new-cook", "150", "Koch (m/w/d)", job_code="KO-150", city="Berlin")
 COOK_POSTING = {"external_id": "mp-cook", "source": "stepstone", "title": "Koch (m/w/d)", "job_code": "KO-150",
                 "location": {"city": "Berlin"}}
-
-
-@pytest.fixture
-def kombo() -> Iterator[FakeKombo]:
-    with FakeKombo(api_key="kombo-key") as fake:
-        fake.add_integration(INTEGRATION_ID, jobs=ACME_JOBS)
-        yield fake
-
-
-@pytest.fixture
-def app(database_url, sessions, tmp_path, kombo):
-    app = kombo_app(database_url, tmp_path, kombo)
-    yield app
-    database(app).close()
 
 
 def outcomes(sessions) -> list[str]:

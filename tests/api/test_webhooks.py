@@ -1,6 +1,5 @@
 """POST /webhooks/kombo: signed by Kombo, deduplicated, coalesced, and the sync it queues runs (immediate mode)."""
 
-from collections.abc import Iterator
 
 import pytest
 from huey import RedisHuey
@@ -8,26 +7,10 @@ from sqlalchemy import func, select
 
 from jobmatch.api.database import database
 from jobmatch.api.tasks import Tasks
-from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.store.models import AtsJob, Integration, SetupState, SyncRun, WebhookEvent
-from tests.api.conftest import ACME_JOBS
 from tests.api.helpers import NURSE, post
-from tests.api.queue_helpers import kombo_app, send, tasks
+from tests.api.queue_helpers import app, kombo, kombo_app, send, tasks  # noqa: F401 (app, kombo: fixtures)
 from tests.factories import INTEGRATION_ID
-
-
-@pytest.fixture
-def kombo() -> Iterator[FakeKombo]:
-    with FakeKombo(api_key="kombo-key") as fake:
-        fake.add_integration(INTEGRATION_ID, jobs=ACME_JOBS)
-        yield fake
-
-
-@pytest.fixture
-def app(database_url, sessions, tmp_path, kombo):
-    app = kombo_app(database_url, tmp_path, kombo)
-    yield app
-    database(app).close()
 
 
 def runs(sessions) -> list[SyncRun]:
