@@ -15,11 +15,12 @@ def add_integration(sessions: sessionmaker[Session], integration_id: str = INTEG
 
 
 def add_ats_jobs(sessions: sessionmaker[Session], jobs: list[dict], integration_id: str = INTEGRATION_ID) -> None:
-    """Mirror Kombo-shaped jobs into the store the way a sync does."""
-    from jobmatch.sync.mirror import job_columns
+    """Mirror Kombo-shaped jobs into the store the way a sync does, raising the integration's jobs version."""
+    from jobmatch.sync.mirror import bump_jobs_version, job_columns
 
     with sessions.begin() as session:
         session.add_all(AtsJob(**job_columns(job), integration_id=integration_id) for job in jobs)
+        bump_jobs_version(session, integration_id)
 
 
 def add_api_key(sessions: sessionmaker[Session], slug: str = "acme", role: str = "admin") -> str:

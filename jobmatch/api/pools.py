@@ -5,7 +5,7 @@ changed. Matching uses the customer's pool: every job, or only the exposed ones 
 import threading
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jobmatch.matcher import JobIndex
@@ -27,12 +27,17 @@ class Pools:
         return self._index(session, customer_id, exposed_only=False)
 
     def _index(self, session: Session, customer_id: int, exposed_only: bool) -> JobIndex:
-        """A sync touches `last_synced_at` of every job it sees and an exposure change raises the customer's
-        `exposure_version`, so the version (job count, latest sync time, exposure version) changes whenever the
-        pool may have."""
-        version = tuple(session.execute(
-            _customer_jobs(customer_id, func.count(), func.max(AtsJob.last_synced_at))
-        ).one())
+        """A sync raises its integration's `jobs_version` with every page that changed jobs, and an exposure change
+        raises the customer's `exposure_version`: together they change whenever the pool may have, and reading
+        them costs a few rows however large the pool."""
+        version: tuple[Any, ...] = tuple(
+            tuple(row)
+            for row in session.execute(
+                select(Integration.id, Integration.jobs_version)
+                .where(Integration.customer_id == customer_id)
+                .order_by(Integration.id)
+            )
+        )
         if exposed_only:
             version += (session.scalar(select(Customer.exposure_version).where(Customer.id == customer_id)),)
         key = (customer_id, exposed_only)

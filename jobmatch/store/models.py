@@ -58,6 +58,9 @@ class Integration(Base):
     sync_lease_until: Mapped[datetime | None]
     # When the safety net last queued a sync of it (see jobmatch.api.tasks): once per interval, whatever the workers.
     safety_sync_at: Mapped[datetime | None]
+    # Raised with every sync page that created, changed or deleted jobs: caches of the pool (the API's indexes)
+    # compare it instead of reading the jobs, and stay valid through syncs that changed nothing.
+    jobs_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     customer: Mapped[Customer] = relationship(back_populates="integrations")
 
@@ -74,8 +77,6 @@ class AtsJob(Base):
         Index("ix_ats_jobs_integration_job_code", "integration_id", "job_code"),
         Index("ix_ats_jobs_integration_remote_id", "integration_id", "remote_id"),
         Index("ix_ats_jobs_integration_post_url", "integration_id", "post_url"),
-        # the version of a cached pool (job count, latest sync) is read per request: from the index, not the rows
-        Index("ix_ats_jobs_integration_last_synced_at", "integration_id", "last_synced_at"),
     )
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)  # Kombo's id

@@ -1,6 +1,7 @@
 """Writing one page of Kombo jobs into the mirror: insert new jobs, update changed ones, record each changed field.
 
-A page is written in the caller's transaction, so a page is stored whole or not at all.
+A page is written in the caller's transaction, so a page is stored whole or not at all, together with the raised
+version of the integration's jobs when it changed any.
 """
 
 import logging
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from jobmatch.store.models import AtsJob, JobChange
+from jobmatch.store.models import AtsJob, Integration, JobChange
 
 log = logging.getLogger(__name__)
 JOBS = AtsJob.__table__
@@ -119,7 +120,16 @@ def write_page(session: Session, integration_id: str, run_id: int, jobs: list[di
         session.execute(insert(JobChange.__table__), changes)
     if unchanged:
         session.execute(update(JOBS).where(JOBS.c.id.in_(unchanged)).values(last_synced_at=now))
+    if inserts or updates:
+        bump_jobs_version(session, integration_id)
     return PageCounts(created=len(inserts), updated=len(updates) - deleted, deleted=deleted, unchanged=len(unchanged))
+
+
+def bump_jobs_version(session: Session, integration_id: str) -> None:
+    """Tell caches of the integration's jobs (the API's indexes) that the jobs changed, in the same transaction."""
+    session.execute(
+        update(Integration).where(Integration.id == integration_id).values(jobs_version=Integration.jobs_version + 1)
+    )
 
 
 def _without_id(columns: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobmatch.fixtures.kombo_jobs import kombo_job, kombo_timestamp
-from jobmatch.store.models import AtsJob, JobChange, SyncRun
+from jobmatch.store.models import AtsJob, Integration, JobChange, SyncRun
 from jobmatch.sync.mirror import JobOwnershipError, PageCounts, changed_fields, parse_kombo_datetime, write_page
 from tests.factories import add_integration
 
@@ -111,3 +111,18 @@ def test_parse_kombo_datetime(raw, expected) -> None:
 
 def test_changed_fields_lists_added_removed_and_changed_keys() -> None:
     assert changed_fields({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == [("b", 2, 3), ("c", None, 4)]
+
+
+def jobs_version(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return session.scalar(select(Integration.jobs_version))
+
+
+def test_the_jobs_version_rises_with_pages_that_changed_jobs_only(sessions, run_id) -> None:
+    job = kombo_job("job1", "1", "Koch (m/w/d)")
+    write(sessions, run_id, [job])
+    assert jobs_version(sessions) == 1
+    write(sessions, run_id, [dict(job)])  # unchanged: caches of the pool stay valid
+    assert jobs_version(sessions) == 1
+    write(sessions, run_id, [kombo_job("job1", "1", "Koch (m/w/d)", status="CLOSED")])
+    assert jobs_version(sessions) == 2
