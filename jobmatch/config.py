@@ -51,9 +51,11 @@ class Settings:
             kombo_webhook_secret=env.get("KOMBO_WEBHOOK_SECRET") or None,
             instance_path=instance,
             redis_url=_redis_url(env.get("JOBMATCH_REDIS_URL") or None),
-            secret_key=_secret_key(env.get("JOBMATCH_SECRET_KEY") or None),
+            secret_key=_random_text("JOBMATCH_SECRET_KEY", env.get("JOBMATCH_SECRET_KEY") or None, MIN_SECRET_KEY_CHARS),
             safety_sync_minutes=_safety_sync_minutes(env.get("JOBMATCH_SAFETY_SYNC_MINUTES") or "60"),
-            metrics_token=_metrics_token(env.get("JOBMATCH_METRICS_TOKEN") or None),
+            metrics_token=_random_text(
+                "JOBMATCH_METRICS_TOKEN", env.get("JOBMATCH_METRICS_TOKEN") or None, MIN_METRICS_TOKEN_CHARS
+            ),
             log_format=_log_format(env.get("JOBMATCH_LOG_FORMAT") or "text"),
             log_level=_log_level(env.get("JOBMATCH_LOG_LEVEL") or None),
         )
@@ -79,11 +81,12 @@ def _redis_url(value: str | None) -> str | None:
     return value
 
 
-def _secret_key(value: str | None) -> str | None:
-    if value is not None and len(value) < MIN_SECRET_KEY_CHARS:
+def _random_text(variable: str, value: str | None, min_chars: int) -> str | None:
+    """A secret an operator makes up: long enough that guessing it is hopeless."""
+    if value is not None and len(value) < min_chars:
         raise ConfigError(
-            f"JOBMATCH_SECRET_KEY must be at least {MIN_SECRET_KEY_CHARS} characters of random text, not "
-            f"{len(value)}; make one with: python -c 'import secrets; print(secrets.token_urlsafe())'"
+            f"{variable} must be at least {min_chars} characters of random text, not {len(value)}; "
+            "make one with: python -c 'import secrets; print(secrets.token_urlsafe())'"
         )
     return value
 
@@ -98,15 +101,6 @@ def _safety_sync_minutes(value: str) -> int:
             f"JOBMATCH_SAFETY_SYNC_MINUTES must be a whole number of minutes from 1 to 10080 (a week), not {value!r}"
         )
     return minutes
-
-
-def _metrics_token(value: str | None) -> str | None:
-    if value is not None and len(value) < MIN_METRICS_TOKEN_CHARS:
-        raise ConfigError(
-            f"JOBMATCH_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters of random text, not "
-            f"{len(value)}; make one with: python -c 'import secrets; print(secrets.token_urlsafe())'"
-        )
-    return value
 
 
 def _log_format(value: str) -> str:
