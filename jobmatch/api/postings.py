@@ -88,7 +88,10 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting, int]:
     db, who = session(), caller()
     posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
     if posting is None:
-        posting = Posting(customer_id=who.customer_id, decision=PostingDecision.NO_MATCH, **fields)
+        # empty collections given, not lazily loaded: a new posting has no candidates or events to read back
+        posting = Posting(
+            customer_id=who.customer_id, decision=PostingDecision.NO_MATCH, candidates=[], events=[], **fields
+        )
         db.add(posting)
         try:
             db.flush()  # claims (source, external_id) before the work of matching
