@@ -47,7 +47,7 @@ def list_jobs(query: dict[str, Any]) -> dict[str, Any]:
         if "cursor" in query:
             fail(422, "a search answers its best results at once; `cursor` pages only the list without q",
                  {"query": {"cursor": ["not allowed with q"]}})
-        return {"items": _search(query), "next_cursor": None}
+        return {"items": search_jobs(query), "next_cursor": None}
     statement = _filtered(query).order_by(AtsJob.id)
     if "cursor" in query:
         statement = statement.where(AtsJob.id > _after(query["cursor"]))
@@ -75,7 +75,7 @@ def expose_jobs(body: dict[str, Any]) -> dict[str, Any]:
                                                       if len(unknown) > UNKNOWN_SHOWN else "")
         fail(404, f"no ATS job of this customer has these ids, so nothing was changed: {shown}",
              {"json": {"ids": {"unknown": unknown}}})
-    changed = _set_exposed(db, customer_id, ids, body["exposed"])
+    changed = set_exposed(db, customer_id, ids, body["exposed"])
     db.commit()
     return {"exposed": body["exposed"], "jobs": len(ids), "changed": changed}
 
@@ -102,13 +102,13 @@ def expose_job(body: dict[str, Any], job_id: str) -> AtsJob:
     """Expose the job to matching, or hide it from matching."""
     job = _owned_job(job_id)
     db = session()
-    _set_exposed(db, caller().customer_id, [job.id], body["exposed"])
+    set_exposed(db, caller().customer_id, [job.id], body["exposed"])
     db.commit()
     db.refresh(job)
     return job
 
 
-def _search(query: dict[str, Any]) -> list["_Annotated"]:
+def search_jobs(query: dict[str, Any]) -> list["_Annotated"]:
     """Ranked by the matcher over every job of the customer; `q` is tried as a title and as each identifier (the
     matcher normalizes them, so a word that is no code simply finds nothing as one)."""
     db, customer_id, q = session(), caller().customer_id, query["q"].strip()
@@ -164,7 +164,7 @@ def _owned_job(job_id: str) -> AtsJob:
     return job
 
 
-def _set_exposed(db: Session, customer_id: int, ids: list[str], exposed: bool) -> int:
+def set_exposed(db: Session, customer_id: int, ids: list[str], exposed: bool) -> int:
     """Set `exposed` on the customer's jobs among `ids`; when any changed, raise the customer's exposure version
     in the same transaction, so that every process rebuilds a pool built from exposed jobs."""
     changed = db.execute(

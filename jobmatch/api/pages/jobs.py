@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
-from jobmatch.api.ats_jobs import _set_exposed as set_exposed
+from jobmatch.api.ats_jobs import set_exposed
 from jobmatch.api.auth import caller
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail

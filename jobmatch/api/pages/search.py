@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 
-from jobmatch.api.ats_jobs import _search as ranked_jobs
+from jobmatch.api.ats_jobs import search_jobs
 from jobmatch.api.auth import caller
 from jobmatch.api.database import session
 from jobmatch.store.models import AtsJob, Integration
@@ -15,7 +15,7 @@ MAX_QUERY_CHARS = 200
 
 
 def find_jobs(q: str, limit: int) -> list[Any]:
-    ranked = ranked_jobs({"q": q, "limit": limit})
+    ranked = search_jobs({"q": q, "limit": limit})
     seen = {job.id for job in ranked}
     containing = session().scalars(
         select(AtsJob).join(Integration, AtsJob.integration_id == Integration.id)
