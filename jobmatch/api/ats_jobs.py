@@ -1,8 +1,6 @@
 """The customer's mirrored ATS jobs for reviewers: search them, read one with its change history, and choose
 which jobs matching may use (`exposed`)."""
 
-import base64
-import binascii
 from typing import Any
 
 from sqlalchemy import Select, exists, select, update
@@ -11,6 +9,7 @@ from sqlalchemy.orm import Session, defer
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
+from jobmatch.api.paging import keyset_page
 from jobmatch.api.pools import customer_job
 from jobmatch.api.postings import pools
 from jobmatch.api.schemas import (
@@ -48,13 +47,7 @@ def list_jobs(query: dict[str, Any]) -> dict[str, Any]:
             fail(422, "a search answers its best results at once; `cursor` pages only the list without q",
                  {"query": {"cursor": ["not allowed with q"]}})
         return {"items": search_jobs(query), "next_cursor": None}
-    statement = _filtered(query).order_by(AtsJob.id)
-    if "cursor" in query:
-        statement = statement.where(AtsJob.id > _after(query["cursor"]))
-    items = list(session().scalars(statement.limit(query["limit"] + 1)))
-    more = len(items) > query["limit"]
-    items = items[: query["limit"]]
-    return {"items": items, "next_cursor": _cursor(items[-1].id) if more else None}
+    return keyset_page(_filtered(query).order_by(AtsJob.id), AtsJob.id, "ats_job", query)
 
 
 @blp.route("", methods=["PATCH"])
@@ -177,17 +170,3 @@ def set_exposed(db: Session, customer_id: int, ids: list[str], exposed: bool) ->
         db.execute(update(Customer).where(Customer.id == customer_id)
                    .values(exposure_version=Customer.exposure_version + 1))
     return changed
-
-
-def _cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(f"ats_job:{last_id}".encode()).decode()
-
-
-def _after(cursor: str) -> str:
-    try:
-        kind, _, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "ats_job" and last_id:
-            return last_id
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    fail(422, "the cursor is not one this API gave", {"query": {"cursor": ["not a cursor this API gave"]}})

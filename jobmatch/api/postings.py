@@ -1,7 +1,5 @@
 """Postings: multiposters and back offices send them; the answer carries the decision and the candidates."""
 
-import base64
-import binascii
 from typing import Any
 
 from flask import Response, current_app, jsonify
@@ -16,6 +14,7 @@ from jobmatch.api.smorest import Blueprint
 from jobmatch.api.database import session
 from jobmatch.api.deactivation import linked_to_inactive_job
 from jobmatch.api.errors import fail
+from jobmatch.api.paging import keyset_page
 from jobmatch.api.pools import Pools
 from jobmatch.api.schemas import (
     PostingBatchInSchema,
@@ -134,12 +133,7 @@ def list_postings(query: dict[str, Any]) -> dict[str, Any]:
     if "deactivated" in query:
         deactivated = linked_to_inactive_job()
         statement = statement.where(deactivated if query["deactivated"] else ~deactivated)
-    if "cursor" in query:
-        statement = statement.where(Posting.id > _after(query["cursor"]))
-    items = list(session().scalars(statement.limit(query["limit"] + 1)))
-    more = len(items) > query["limit"]
-    items = items[: query["limit"]]
-    return {"items": items, "next_cursor": _cursor(items[-1].id) if more else None}
+    return keyset_page(statement, Posting.id, "posting", query, _posting_id)
 
 
 @blp.route("/<int:posting_id>", methods=["GET"])
@@ -170,15 +164,5 @@ def _by_external_id(customer_id: int, source: str, external_id: str) -> Posting 
     )
 
 
-def _cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"posting:{last_id}".encode()).decode()
-
-
-def _after(cursor: str) -> int:
-    try:
-        kind, _, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "posting" and last_id.isdigit() and int(last_id) <= MAX_ID:
-            return int(last_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    fail(422, "the cursor is not one this API gave", {"query": {"cursor": ["not a cursor this API gave"]}})
+def _posting_id(text: str) -> int | None:
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
