@@ -4,7 +4,7 @@ which jobs matching may use (`exposed`)."""
 from typing import Any
 
 from sqlalchemy import Select, exists, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
@@ -137,7 +137,7 @@ def _filtered(query: dict[str, Any], ids: list[str] | None = None) -> Select[tup
         ownership = AtsJob.integration_id.in_(_integrations(customer_id))
     else:
         ownership = exists().where(Integration.id == AtsJob.integration_id, Integration.customer_id == customer_id)
-    statement = select(AtsJob).where(ownership).options(defer(AtsJob.data))
+    statement = select(AtsJob).where(ownership)
     if ids is not None:
         statement = statement.where(AtsJob.id.in_(ids))
     for name in FILTERS:

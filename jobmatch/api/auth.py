@@ -6,7 +6,7 @@ from functools import wraps
 from typing import Any
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
@@ -14,6 +14,9 @@ from jobmatch.api.keys import hash_key
 from jobmatch.store.models import ApiKey, Role
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch"'}
+_KEY = select(ApiKey.customer_id, ApiKey.role, ApiKey.prefix, ApiKey.revoked_at).where(
+    ApiKey.key_hash == bindparam("key_hash")
+)  # built once: every request runs it
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def _authenticate() -> Caller:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         fail(401, "send an API key as 'Authorization: Bearer KEY'", headers=CHALLENGE)
-    row = session().scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key.strip())))
+    row = session().execute(_KEY, {"key_hash": hash_key(key.strip())}).first()
     if row is None or row.revoked_at is not None:
         fail(401, "the API key is unknown or revoked", headers=CHALLENGE)
     return Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix)

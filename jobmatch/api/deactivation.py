@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import object_session
 
 from jobmatch.store.models import AtsJob, Posting
 
@@ -33,11 +32,3 @@ def deactivation(job: AtsJob) -> dict[str, Any] | None:
         since: datetime | None = job.closed_at if job.status == "CLOSED" and job.closed_at else job.changed_at
         return {"reason": OFFLINE_STATUSES[job.status], "since": since}
     return None
-
-
-def linked_job(posting: Posting) -> AtsJob | None:
-    """The posting's linked job, from the session's identity map when already loaded."""
-    session = object_session(posting)
-    if posting.linked_job_id is None or session is None:
-        return None
-    return session.get(AtsJob, posting.linked_job_id)

@@ -4,16 +4,51 @@ A reviewer's verdict (linked, rejected) stands through later re-matches, which o
 jobs a reviewer rejected are never suggested again for that posting.
 """
 
-from sqlalchemy.orm import Session
+from typing import Any
 
-from jobmatch.matcher import JobIndex, Location
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, object_session
+
+from jobmatch.matcher import Candidate, JobIndex, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
+from jobmatch.store.db import insert_unless_exists
 from jobmatch.store.models import AtsJob, Posting, PostingAction, PostingCandidate, PostingDecision, PostingEvent
 from jobmatch.store.types import utcnow
 
 CANDIDATES = 5
 SYSTEM = "system"
 REVIEWER_METHOD = "reviewer"
+_INSERT_CANDIDATES = insert(PostingCandidate.__table__)
+_INSERT_EVENTS = insert(PostingEvent.__table__)
+
+
+def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: JobIndex) -> dict[str, Any] | None:
+    """Match a posting and store it with its candidates and, when linked automatically, that event: one INSERT
+    per table, written as rows rather than ORM objects since every multiposter's posting passes here. None when
+    the customer's (source, external_id) is stored already, also by a concurrent request; nothing is written
+    then. Returns the posting as the API shows it, from the values in hand."""
+    result = index.match(_matcher_posting(fields), limit=CANDIDATES)
+    now, linked = utcnow(), _auto_link(result)
+    row = {
+        **fields, "customer_id": customer_id, "decision": result.decision, "withdrawn_at": None,
+        "linked_job_id": linked.job_id if linked else None, "link_method": linked.method if linked else None,
+        "link_evidence": list(linked.reasons) if linked else None, "created_at": now, "updated_at": now,
+    }
+    new_posting = insert_unless_exists(session, Posting.__table__.c.id, "customer_id", "source", "external_id")
+    posting_id = session.execute(new_posting, row).scalar()
+    if posting_id is None:
+        return None
+    candidates = [{"posting_id": posting_id, **candidate} for candidate in _candidate_rows(result)]
+    if candidates:
+        session.execute(_INSERT_CANDIDATES, candidates)
+    events = []
+    if linked:
+        events.append({"posting_id": posting_id, "action": PostingAction.AUTO_LINKED, "actor": SYSTEM,
+                       "job_id": linked.job_id, "reason": _evidence(linked), "at": now})
+        session.execute(_INSERT_EVENTS, events)
+    # only an active job is linked automatically, so a new posting's link always takes applications
+    return {**row, "id": posting_id, "candidates": candidates, "events": events,
+            "deactivated_in_ats": None, "can_apply": linked is not None}
 
 
 def match(session: Session, posting: Posting, index: JobIndex) -> None:
@@ -21,19 +56,15 @@ def match(session: Session, posting: Posting, index: JobIndex) -> None:
     result = index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected_jobs(posting))
     posting.candidates.clear()
     session.flush()  # old ranks leave before new ones arrive: (posting_id, rank) is unique
-    posting.candidates.extend(
-        PostingCandidate(job_id=c.job_id, rank=rank, score=c.score, method=c.method, reasons=list(c.reasons),
-                         active=c.active)
-        for rank, c in enumerate(result.candidates, start=1)
-    )
+    posting.candidates.extend(PostingCandidate(**row) for row in _candidate_rows(result))
     posting.updated_at = utcnow()
     if posting.decision in PostingDecision.BY_REVIEWER:
         return
-    best = result.best
-    if result.decision == PostingDecision.AUTO_LINKED and best is not None:
-        if posting.linked_job_id != best.job_id:
-            _set_link(posting, best.job_id, best.method, list(best.reasons))
-            _record(posting, PostingAction.AUTO_LINKED, SYSTEM, best.job_id, "; ".join(best.reasons))
+    linked = _auto_link(result)
+    if linked is not None:
+        if posting.linked_job_id != linked.job_id:
+            _set_link(posting, linked.job_id, linked.method, list(linked.reasons))
+            _record(posting, PostingAction.AUTO_LINKED, SYSTEM, linked.job_id, _evidence(linked))
     elif posting.linked_job_id is not None:
         _record(posting, PostingAction.UNLINKED, SYSTEM, posting.linked_job_id, "the new match no longer links it")
         _set_link(posting, None, None, None)
@@ -96,19 +127,43 @@ def rejected_jobs(posting: Posting) -> set[str]:
     return rejected
 
 
-def _matcher_posting(posting: Posting) -> MatcherPosting:
+def _auto_link(result: MatchResult) -> Candidate | None:
+    return result.best if result.decision == PostingDecision.AUTO_LINKED else None
+
+
+def _evidence(candidate: Candidate) -> str:
+    return "; ".join(candidate.reasons)
+
+
+def _candidate_rows(result: MatchResult) -> list[dict[str, Any]]:
+    return [
+        {"job_id": c.job_id, "rank": rank, "score": c.score, "method": c.method, "reasons": list(c.reasons),
+         "active": c.active}
+        for rank, c in enumerate(result.candidates, start=1)
+    ]
+
+
+def _matcher_posting(posting: Posting | dict[str, Any]) -> MatcherPosting:
+    """The matcher's view of a stored posting, or of a posting's validated fields."""
+    fields = posting if isinstance(posting, dict) else {name: getattr(posting, name) for name in _MATCHED_FIELDS}
+    location = fields.get("location")
     return MatcherPosting(
-        title=posting.title,
-        job_code=posting.job_code,
-        remote_id=posting.remote_id,
-        post_url=posting.post_url,
-        location=Location(**posting.location) if posting.location else None,
-        department=posting.department,
-        employment_type=posting.employment_type,
+        title=fields["title"],
+        job_code=fields.get("job_code"),
+        remote_id=fields.get("remote_id"),
+        post_url=fields.get("post_url"),
+        location=Location(**location) if location else None,
+        department=fields.get("department"),
+        employment_type=fields.get("employment_type"),
     )
 
 
+_MATCHED_FIELDS = ("title", "job_code", "remote_id", "post_url", "location", "department", "employment_type")
+
+
 def _set_link(posting: Posting, job_id: str | None, method: str | None, evidence: list[str] | None) -> None:
+    if job_id != posting.linked_job_id and (session := object_session(posting)) is not None:
+        session.expire(posting, ["linked_job"])  # read again, for the new id, when the answer needs it
     posting.linked_job_id, posting.link_method, posting.link_evidence = job_id, method, evidence
     posting.updated_at = utcnow()
 

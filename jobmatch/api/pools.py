@@ -5,11 +5,19 @@ changed. Matching uses the customer's pool: every job, or only the exposed ones 
 import threading
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from jobmatch.matcher import JobIndex
 from jobmatch.store.models import AtsJob, Customer, Integration
+
+
+_VERSIONS = (  # built once: every posting runs it
+    select(Customer.match_exposed_only, Customer.exposure_version, Integration.id, Integration.jobs_version)
+    .outerjoin(Integration, Integration.customer_id == Customer.id)
+    .where(Customer.id == bindparam("customer_id"))
+    .order_by(Integration.id)
+)
 
 
 class Pools:
@@ -19,27 +27,22 @@ class Pools:
 
     def index(self, session: Session, customer_id: int) -> JobIndex:
         """The pool matching uses: only exposed jobs when the customer chose so, every job otherwise."""
-        exposed_only = bool(session.scalar(select(Customer.match_exposed_only).where(Customer.id == customer_id)))
-        return self._index(session, customer_id, exposed_only)
+        return self._index(session, customer_id, exposed_only=None)
 
     def search_index(self, session: Session, customer_id: int) -> JobIndex:
         """Every job of the customer, exposed or not: what reviewers search to find or expose a job."""
         return self._index(session, customer_id, exposed_only=False)
 
-    def _index(self, session: Session, customer_id: int, exposed_only: bool) -> JobIndex:
+    def _index(self, session: Session, customer_id: int, exposed_only: bool | None) -> JobIndex:
         """A sync raises its integration's `jobs_version` with every page that changed jobs, and an exposure change
-        raises the customer's `exposure_version`: together they change whenever the pool may have, and reading
-        them costs a few rows however large the pool."""
-        version: tuple[Any, ...] = tuple(
-            tuple(row)
-            for row in session.execute(
-                select(Integration.id, Integration.jobs_version)
-                .where(Integration.customer_id == customer_id)
-                .order_by(Integration.id)
-            )
-        )
+        raises the customer's `exposure_version`: together they change whenever the pool may have. One query reads
+        them (and the customer's choice, when `exposed_only` is None): a few rows however large the pool."""
+        rows = session.execute(_VERSIONS, {"customer_id": customer_id}).all()
+        if exposed_only is None:
+            exposed_only = bool(rows and rows[0].match_exposed_only)
+        version: tuple[Any, ...] = tuple((row.id, row.jobs_version) for row in rows if row.id is not None)
         if exposed_only:
-            version += (session.scalar(select(Customer.exposure_version).where(Customer.id == customer_id)),)
+            version += (rows[0].exposure_version,)
         key = (customer_id, exposed_only)
         with self._lock:
             cached = self._indexes.get(key)

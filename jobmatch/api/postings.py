@@ -5,8 +5,7 @@ from typing import Any
 from flask import Response, current_app, jsonify
 from marshmallow import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from jobmatch.api import decisions
 from jobmatch.api.auth import caller, requires
@@ -25,7 +24,7 @@ from jobmatch.api.schemas import (
     PostingQuerySchema,
     PostingSchema,
 )
-from jobmatch.store.models import Posting, PostingDecision, Role
+from jobmatch.store.models import Posting, Role
 
 MAX_ID = 2**31 - 1  # the id column's range: larger ids cannot exist, and PostgreSQL refuses to compare them
 
@@ -41,7 +40,7 @@ def owned_posting(posting_id: int) -> Posting:
     posting = None if posting_id > MAX_ID else session().scalar(
         select(Posting)
         .where(Posting.id == posting_id, Posting.customer_id == caller().customer_id)
-        .options(selectinload(Posting.candidates), selectinload(Posting.events))
+        .options(joinedload(Posting.linked_job), selectinload(Posting.candidates), selectinload(Posting.events))
     )
     if posting is None:
         fail(404, f"posting {posting_id} not found")
@@ -81,35 +80,25 @@ def create_postings(body: dict[str, Any]) -> Response:
     return jsonify(results=results)
 
 
-def store_posting(fields: dict[str, Any]) -> tuple[Posting, int]:
+def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int]:
     """Store and match a valid posting, committed; 201 when it is new, 200 when (source, external_id) is known
     already: then it is matched again if it changed or had been withdrawn."""
     db, who = session(), caller()
+    index = pools().index(db, who.customer_id)
+    created = decisions.store_new(db, who.customer_id, fields, index)
+    if created is not None:
+        db.commit()
+        return created, 201
     posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
-    if posting is None:
-        # empty collections given, not lazily loaded: a new posting has no candidates or events to read back
-        posting = Posting(
-            customer_id=who.customer_id, decision=PostingDecision.NO_MATCH, candidates=[], events=[], **fields
-        )
-        db.add(posting)
-        try:
-            db.flush()  # claims (source, external_id) before the work of matching
-        except IntegrityError:  # a concurrent request stored the same posting first
-            db.rollback()
-            posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
-            if posting is None:
-                raise
-        else:
-            decisions.match(db, posting, pools().index(db, who.customer_id))
-            db.commit()
-            return posting, 201
+    if posting is None:  # stored by a request whose transaction had not ended; it has now
+        raise RuntimeError(f"posting {fields['source']}/{fields['external_id']} is neither new nor stored")
     changed = [name for name, value in fields.items() if getattr(posting, name) != value]
     if changed or posting.withdrawn_at is not None:
         reason = f"changed: {', '.join(changed)}" if changed else "posted again after withdrawal"
         for name in changed:
             setattr(posting, name, fields[name])
         posting.withdrawn_at = None
-        decisions.rematch(db, posting, pools().index(db, who.customer_id), who.prefix, reason)
+        decisions.rematch(db, posting, index, who.prefix, reason)
         db.commit()
     return posting, 200
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from jobmatch.api.deactivation import deactivation, linked_job
+from jobmatch.api.deactivation import deactivation
 from jobmatch.store.models import Posting, PostingDecision
 
 MAX_TITLE = 500
@@ -17,9 +17,8 @@ def _not_blank(value: str) -> None:
         raise ValidationError("must not be blank")
 
 
-def _no_nul(value: str) -> None:
-    if "\x00" in value:  # PostgreSQL text cannot hold it
-        raise ValidationError("must not contain NUL characters")
+# PostgreSQL text cannot hold NUL; as a pattern, the OpenAPI document says so too
+_no_nul = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL characters")
 
 
 def _text(max_length: int = MAX_TEXT) -> fields.String:
@@ -106,13 +105,17 @@ class PostingSummarySchema(Schema):
         "type": "boolean", "description": "true when the posting is linked to a job that is active in the ATS",
     })
 
-    def _deactivated_in_ats(self, posting: Posting) -> dict[str, Any] | None:
-        job = linked_job(posting)
+    def _deactivated_in_ats(self, posting: Posting | dict[str, Any]) -> dict[str, Any] | None:
+        if isinstance(posting, dict):  # a new posting, answered from the values just stored
+            return posting["deactivated_in_ats"]
+        job = posting.linked_job
         state = deactivation(job) if job is not None else None
         return None if state is None else DeactivationSchema().dump(state)
 
-    def _can_apply(self, posting: Posting) -> bool:
-        job = linked_job(posting)
+    def _can_apply(self, posting: Posting | dict[str, Any]) -> bool:
+        if isinstance(posting, dict):
+            return posting["can_apply"]
+        job = posting.linked_job
         return job is not None and deactivation(job) is None
 
 

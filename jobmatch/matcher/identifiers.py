@@ -64,10 +64,10 @@ def normalize_url(url: str | None) -> str:
     if plain and not _tracking(plain["key"] or ""):
         query = f"?{plain['key']}={plain['value']}" if plain["key"] else ""
         return f"https://{plain['host']}{(plain['path'] or '').rstrip('/')}{query}"
-    parts = urlsplit(text if "//" in text else "//" + text)
     try:
+        parts = urlsplit(text if "//" in text else "//" + text)
         port = parts.port
-    except ValueError:  # a port that is not a number: keep the URL as written, lower-cased
+    except ValueError:  # urllib cannot read it (a port that is not a number, an unclosed "["): keep it as written
         return text.casefold()
     host = (parts.hostname or "").removeprefix("www.")
     if port and port not in _DEFAULT_PORTS:

@@ -1,8 +1,11 @@
 """Engine and session setup for SQLite (the embedded default) and PostgreSQL."""
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Column, Engine, Insert, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -25,3 +28,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_unless_exists(session: Session, returned: Column[Any], *unique: str) -> Insert:
+    """INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING returned, for the session's backend: execute it with
+    the row as parameters; no row comes back when one with the same unique values exists already (also one a
+    concurrent transaction is inserting), and there is no error to recover from. Built once per table."""
+    return _insert_unless_exists(session.get_bind().dialect.name, returned, unique)
+
+
+@cache
+def _insert_unless_exists(dialect: str, returned: Column[Any], unique: tuple[str, ...]) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(returned.table).on_conflict_do_nothing(index_elements=list(unique)).returning(returned)

@@ -98,7 +98,8 @@ class AtsJob(Base):
     remote_deleted_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    data: Mapped[dict[str, Any]]  # the job JSON exactly as received
+    # the job JSON exactly as received; loaded only when read, as the columns beside it serve every route
+    data: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     exposed: Mapped[bool] = mapped_column(default=False)  # the customer lets us use this job
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_synced_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -232,6 +233,8 @@ class Posting(Base):
         order_by="PostingCandidate.rank", cascade="all, delete-orphan"
     )
     events: Mapped[list["PostingEvent"]] = relationship(order_by="PostingEvent.id", cascade="all, delete-orphan")
+    # read to tell whether the link still takes applications; whoever changes linked_job_id expires it
+    linked_job: Mapped[AtsJob | None] = relationship(viewonly=True, lazy="selectin")
 
 
 class PostingCandidate(Base):

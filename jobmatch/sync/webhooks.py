@@ -13,10 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from jobmatch.store.db import insert_unless_exists
 from jobmatch.store.models import Integration, SetupState, WebhookEvent
 from jobmatch.store.types import utcnow
 
@@ -120,11 +119,5 @@ def _parse(payload: Any) -> tuple[str, str, dict[str, Any]]:
 
 def _first_time(session: Session, event_id: str, event_type: str, integration_id: str) -> bool:
     """Record the event id; False when it was recorded before (also under a concurrent delivery)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(WebhookEvent)
-        .values(id=event_id, type=event_type, integration_id=integration_id, received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(WebhookEvent.id)
-    )
-    return session.execute(statement).first() is not None
+    row = {"id": event_id, "type": event_type, "integration_id": integration_id, "received_at": utcnow()}
+    return session.execute(insert_unless_exists(session, WebhookEvent.__table__.c.id, "id"), row).first() is not None

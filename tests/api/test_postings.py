@@ -1,5 +1,7 @@
 import threading
 
+import pytest
+
 from sqlalchemy import func, select
 
 from jobmatch.fixtures.kombo_jobs import kombo_job
@@ -22,6 +24,20 @@ def test_a_new_posting_is_matched_and_stored(client, keys, sessions) -> None:
     assert body["location"] == {"city": "Berlin", "zip_code": None, "country": None, "raw": None}
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(PostingCandidate)) == len(body["candidates"])
+
+
+@pytest.mark.parametrize("body", [
+    NURSE,  # auto_linked: candidates, link, an event
+    {"external_id": "mp-2", "source": "indeed", "title": "Pflegefachkraft"},  # needs_review
+    {"external_id": "mp-3", "source": "indeed", "title": "Astronaut", "location": None},  # no_match
+])
+def test_a_new_posting_is_answered_exactly_as_it_reads_back(client, keys, body) -> None:
+    """The answer to a new posting is built from the values written, not read back: it must be what GET shows."""
+    created = post(client, keys, body)
+    assert created.status_code == 201, created.json
+    read = client.get(f"/v1/postings/{created.json['id']}", headers=keys.header("poster"))
+    assert read.json == created.json
+    assert created.json["can_apply"] is (created.json["decision"] == "auto_linked")
 
 
 def test_a_title_alone_needs_review_and_other_customers_jobs_are_never_candidates(client, keys) -> None:

@@ -1,3 +1,4 @@
+from jobmatch.store.models import AtsJob
 from tests.api.helpers import NURSE, post
 
 TITLE_ONLY = {"external_id": "mp-9", "source": "indeed", "title": "Pflegefachkraft (m/w/d)",
@@ -93,3 +94,17 @@ def test_review_bodies_are_validated(client, keys) -> None:
     unknown = review(client, keys, created["id"], "reject", {"job": "job-nurse-berlin"})
     assert unknown.status_code == 422
     assert unknown.json["error"]["details"] == {"json": {"job": ["Unknown field."]}}
+
+
+def test_each_decision_answers_with_the_new_links_state(client, keys, sessions) -> None:
+    """The answer to a link or unlink tells whether the job now linked takes applications, not the one before."""
+    with sessions.begin() as session:
+        session.get(AtsJob, "job-driver-berlin").status = "CLOSED"
+    created = post(client, keys, NURSE).json
+    assert (created["deactivated_in_ats"], created["can_apply"]) == (None, True)
+    closed = review(client, keys, created["id"], "link", {"job_id": "job-driver-berlin"}).json
+    assert (closed["deactivated_in_ats"]["reason"], closed["can_apply"]) == ("closed", False)
+    unlinked = review(client, keys, created["id"], "unlink").json
+    assert (unlinked["deactivated_in_ats"], unlinked["can_apply"]) == (None, False)
+    relinked = review(client, keys, created["id"], "link", {"job_id": "job-nurse-berlin"}).json
+    assert (relinked["deactivated_in_ats"], relinked["can_apply"]) == (None, True)

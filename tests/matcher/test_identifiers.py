@@ -41,6 +41,11 @@ def test_parameters_that_identify_the_job_are_kept():
     assert normalize_url("https://x.de:8080/job") == "https://x.de:8080/job"
 
 
+@pytest.mark.parametrize("unreadable", ["[", "https://[jobs.example.de/4711", "https://x.de:80a/job"])
+def test_an_unreadable_url_is_kept_as_written(unreadable):
+    assert normalize_url(unreadable) == unreadable.casefold()
+
+
 @pytest.mark.parametrize(("plain", "parsed"), [
     ("https://jobboard.compleet.com/?externalId=4473933964",
      "http://www.jobboard.compleet.com/?utm_source=indeed&externalId=4473933964#apply"),

@@ -81,7 +81,7 @@ def test_a_sync_whose_connection_dies_fails_cleanly_and_a_retry_completes(databa
         engine.dispose()
     assert (retry.kind, retry.outcome, retry.created, retry.unchanged) == ("full", "succeeded", JOB_COUNT - 250, 250)
     with sessions() as session:
-        assert {job.id: job.data for job in session.scalars(select(AtsJob))} == kombo.truth(INTEGRATION_ID)
+        assert dict(session.execute(select(AtsJob.id, AtsJob.data)).all()) == kombo.truth(INTEGRATION_ID)
 
 
 def test_a_posting_whose_connection_dies_is_not_half_written_and_a_retry_stores_it(database_url, sessions,

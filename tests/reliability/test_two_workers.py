@@ -78,7 +78,7 @@ def test_two_workers_asked_at_once_sync_one_at_a_time(database_url, sessions, tm
     assert second.started_at >= first.finished_at  # never two at once
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(AtsJob)) == JOB_COUNT
-        mirror = {job.id: job.data for job in session.scalars(select(AtsJob))}
+        mirror = dict(session.execute(select(AtsJob.id, AtsJob.data)).all())
         integration = session.get_one(Integration, INTEGRATION_ID)
     assert mirror == kombo.truth(INTEGRATION_ID)
     assert (integration.sync_requested, integration.sync_lease_owner) == (False, None)

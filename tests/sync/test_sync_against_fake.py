@@ -57,7 +57,7 @@ def runner(sessions: sessionmaker[Session], kombo: FakeKombo, sleeps: Sleeps) ->
 
 def mirror(sessions: sessionmaker[Session]) -> dict[str, dict]:
     with sessions() as session:
-        return {job.id: job.data for job in session.scalars(select(AtsJob))}
+        return dict(session.execute(select(AtsJob.id, AtsJob.data)).all())
 
 
 def integration(sessions: sessionmaker[Session]) -> Integration:
