@@ -14,9 +14,11 @@ from jobmatch.api.keys import hash_key
 from jobmatch.store.models import ApiKey, Role
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch"'}
-_KEY = select(ApiKey.customer_id, ApiKey.role, ApiKey.prefix, ApiKey.revoked_at).where(
-    ApiKey.key_hash == bindparam("key_hash")
-)  # built once: every request runs it
+_KEYS = ApiKey.__table__.c
+# built once, of table columns (no ORM entity to load): every request runs it
+_KEY = select(_KEYS.customer_id, _KEYS.role, _KEYS.prefix, _KEYS.revoked_at).where(
+    _KEYS.key_hash == bindparam("key_hash")
+)
 
 
 @dataclass(frozen=True)

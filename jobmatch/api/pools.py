@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 from jobmatch.matcher import JobIndex
 from jobmatch.store.models import AtsJob, Customer, Integration
 
-
-_VERSIONS = (  # built once: every posting runs it
-    select(Customer.match_exposed_only, Customer.exposure_version, Integration.id, Integration.jobs_version)
-    .outerjoin(Integration, Integration.customer_id == Customer.id)
-    .where(Customer.id == bindparam("customer_id"))
-    .order_by(Integration.id)
+_CUSTOMERS, _INTEGRATIONS = Customer.__table__.c, Integration.__table__.c
+# built once, of table columns (no ORM entity to load): every posting runs it
+_VERSIONS = (
+    select(_CUSTOMERS.match_exposed_only, _CUSTOMERS.exposure_version, _INTEGRATIONS.id, _INTEGRATIONS.jobs_version)
+    .select_from(Customer.__table__.outerjoin(Integration.__table__))
+    .where(_CUSTOMERS.id == bindparam("customer_id"))
+    .order_by(_INTEGRATIONS.id)
 )
 
 

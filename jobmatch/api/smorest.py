@@ -24,6 +24,11 @@ class Api(flask_smorest.Api):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = FlaskParser(unknown=None)  # None: each schema's own setting, marshmallow's RAISE
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """As flask-smorest's, but a schema class is instantiated once, here: webargs would make an instance (and
+        copy its fields) for every request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
     def errors(self, *statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document the error statuses a route answers, each as the shared response of the error envelope."""
 

@@ -8,8 +8,8 @@ are scored with rapidfuzz.
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from heapq import nlargest
 from math import log
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -30,8 +30,19 @@ def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, float]]:
             yield ">" + word[-_AFFIX:], _AFFIX_WEIGHT
 
 
-def _weight_then_title(item: tuple[str, float]) -> tuple[float, str]:
-    return item[1], item[0]
+_WEIGHT_THEN_TITLE = itemgetter(1, 0)
+
+
+def _heaviest(weights: dict[str, float]) -> list[str]:
+    """The SHORTLIST titles of most weight, ties broken by the title itself (set order differs between
+    processes; the shortlist must not). The floats alone are sorted to find the cut, then only the titles at or
+    above it: C sorts, where heapq.nlargest with a key runs a Python loop over every title (the most costly step
+    of a query)."""
+    items: Iterable[tuple[str, float]] = weights.items()
+    if len(weights) > SHORTLIST:
+        cut = sorted(weights.values(), reverse=True)[SHORTLIST - 1]
+        items = [item for item in items if item[1] >= cut]
+    return [title for title, _ in sorted(items, key=_WEIGHT_THEN_TITLE, reverse=True)[:SHORTLIST]]
 
 
 class TitleSearch:
@@ -103,8 +114,7 @@ class TitleSearch:
                 rarity = weight * log(1 + total / len(titles))
                 for title in titles:
                     weights[title] += rarity
-        # ties broken by the title itself: set order differs between processes, the shortlist must not
-        shortlist = [title for title, _ in nlargest(SHORTLIST, weights.items(), key=_weight_then_title)]
+        shortlist = _heaviest(weights)
         if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
             shortlist.append(text)
         found = similar_titles(text, [self._views[title] for title in shortlist], cutoff)
