@@ -3,7 +3,7 @@ which jobs matching may use (`exposed`)."""
 
 from typing import Any
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from jobmatch.api.auth import caller, requires
@@ -41,7 +41,8 @@ blp = Blueprint("ats_jobs", __name__, url_prefix="/v1/ats-jobs", description="Th
 @blp.errors(401, 403)
 def list_jobs(query: dict[str, Any]) -> dict[str, Any]:
     """Without `q`: the jobs ordered by id, a page at a time. With `q`: the jobs whose title is most like it,
-    best first, and those whose job code, remote id or post URL it is; the best `limit` at once."""
+    best first, and those whose job code, remote id or post URL it is; then, while fewer than `limit` were
+    found, the jobs whose title, job code or remote id contains it (a word half typed); `limit` at once."""
     if "q" in query:
         if "cursor" in query:
             fail(422, "a search answers its best results at once; `cursor` pages only the list without q",
@@ -103,16 +104,30 @@ def expose_job(body: dict[str, Any], job_id: str) -> AtsJob:
 
 def search_jobs(query: dict[str, Any]) -> list["_Annotated"]:
     """Ranked by the matcher over every job of the customer; `q` is tried as a title and as each identifier (the
-    matcher normalizes them, so a word that is no code simply finds nothing as one)."""
-    db, customer_id, q = session(), caller().customer_id, query["q"].strip()
+    matcher normalizes them, so a word that is no code simply finds nothing as one). When that finds fewer than
+    `limit`, jobs containing `q` follow, by title, without a score: a reviewer's list narrows as they type."""
+    db, customer_id, q, limit = session(), caller().customer_id, query["q"].strip(), query["limit"]
     index = pools().search_index(db, customer_id)
-    depth = SEARCH_DEPTH if any(name in query for name in FILTERS) else query["limit"]
+    depth = SEARCH_DEPTH if any(name in query for name in FILTERS) else limit
     candidates = index.match(Query(title=q, job_code=q, remote_id=q, post_url=q if "/" in q else None),
                              limit=depth).candidates
     scores = {candidate.job_id: candidate.score for candidate in candidates}
     found = {job.id: job for job in db.scalars(_filtered(query, ids=list(scores)))}
-    hits = [found[job_id] for job_id in scores if job_id in found][: query["limit"]]
-    return [_Annotated(job, score=scores[job.id]) for job in hits]
+    hits = [_Annotated(found[job_id], score=score) for job_id, score in scores.items() if job_id in found][:limit]
+    if len(hits) < limit:
+        containing = db.scalars(
+            _filtered(query).where(contains_text(q), AtsJob.id.not_in([hit.id for hit in hits]))
+            .order_by(AtsJob.name, AtsJob.id).limit(limit - len(hits))
+        )
+        hits += [_Annotated(job, score=None) for job in containing]
+    return hits
+
+
+def contains_text(q: str) -> ColumnElement[bool]:
+    """The job's title, job code or ATS id contains `q`, ignoring case (LIKE's wildcards in `q` are literal)."""
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(*(func.lower(column).like(f"%{escaped}%", escape="\\")
+                 for column in (AtsJob.name, AtsJob.job_code, AtsJob.remote_id)))
 
 
 class _Annotated:

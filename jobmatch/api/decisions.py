@@ -12,19 +12,18 @@ from sqlalchemy.orm import Session, object_session
 from jobmatch.matcher import Candidate, JobIndex, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.store.db import insert_unless_exists
-from jobmatch.store.models import AtsJob, Posting, PostingAction, PostingCandidate, PostingDecision, PostingEvent
+from jobmatch.store.models import AtsJob, Posting, PostingAction, PostingDecision, PostingEvent
 from jobmatch.store.types import utcnow
 
 CANDIDATES = 5
 SYSTEM = "system"
 REVIEWER_METHOD = "reviewer"
-_INSERT_CANDIDATES = insert(PostingCandidate.__table__)
 _INSERT_EVENTS = insert(PostingEvent.__table__)
 
 
 def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: JobIndex) -> dict[str, Any] | None:
-    """Match a posting and store it with its candidates and, when linked automatically, that event: one INSERT
-    per table, written as rows rather than ORM objects since every multiposter's posting passes here. None when
+    """Match a posting and store it with its candidates and, when linked automatically, that event: an INSERT
+    each, written as rows rather than ORM objects since every multiposter's posting passes here. None when
     the customer's (source, external_id) is stored already, also by a concurrent request; nothing is written
     then. Returns the posting as the API shows it, from the values in hand."""
     result = index.match(_matcher_posting(fields), limit=CANDIDATES)
@@ -32,31 +31,27 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     row = {
         **fields, "customer_id": customer_id, "decision": result.decision, "withdrawn_at": None,
         "linked_job_id": linked.job_id if linked else None, "link_method": linked.method if linked else None,
-        "link_evidence": list(linked.reasons) if linked else None, "created_at": now, "updated_at": now,
+        "link_evidence": list(linked.reasons) if linked else None, "candidates": _candidate_rows(result),
+        "created_at": now, "updated_at": now,
     }
     new_posting = insert_unless_exists(session, Posting.__table__.c.id, "customer_id", "source", "external_id")
     posting_id = session.execute(new_posting, row).scalar()
     if posting_id is None:
         return None
-    candidates = [{"posting_id": posting_id, **candidate} for candidate in _candidate_rows(result)]
-    if candidates:
-        session.execute(_INSERT_CANDIDATES, candidates)
     events = []
     if linked:
         events.append({"posting_id": posting_id, "action": PostingAction.AUTO_LINKED, "actor": SYSTEM,
                        "job_id": linked.job_id, "reason": _evidence(linked), "at": now})
         session.execute(_INSERT_EVENTS, events)
     # only an active job is linked automatically, so a new posting's link always takes applications
-    return {**row, "id": posting_id, "candidates": candidates, "events": events,
+    return {**row, "id": posting_id, "events": events,
             "deactivated_in_ats": None, "can_apply": linked is not None}
 
 
-def match(session: Session, posting: Posting, index: JobIndex) -> None:
+def match(posting: Posting, index: JobIndex) -> None:
     """Store the candidates of a fresh match and, unless a reviewer decided, the matcher's decision."""
     result = index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected_jobs(posting))
-    posting.candidates.clear()
-    session.flush()  # old ranks leave before new ones arrive: (posting_id, rank) is unique
-    posting.candidates.extend(PostingCandidate(**row) for row in _candidate_rows(result))
+    posting.candidates = _candidate_rows(result)
     posting.updated_at = utcnow()
     if posting.decision in PostingDecision.BY_REVIEWER:
         return
@@ -71,23 +66,22 @@ def match(session: Session, posting: Posting, index: JobIndex) -> None:
     posting.decision = result.decision
 
 
-def rematch(session: Session, posting: Posting, index: JobIndex, actor: str, reason: str) -> None:
+def rematch(posting: Posting, index: JobIndex, actor: str, reason: str) -> None:
     _record(posting, PostingAction.REMATCHED, actor, None, reason)
-    match(session, posting, index)
+    match(posting, index)
 
 
 def link(posting: Posting, job: AtsJob, actor: str) -> None:
     """A reviewer confirms the job (a candidate or any job of the customer); repeating it changes nothing."""
     if posting.decision == PostingDecision.LINKED and posting.linked_job_id == job.id:
         return
-    evidence = next((list(c.reasons) for c in posting.candidates if c.job_id == job.id), [])
+    evidence = next((list(c["reasons"]) for c in posting.candidates if c["job_id"] == job.id), [])
     _set_link(posting, job.id, REVIEWER_METHOD, evidence)
     posting.decision = PostingDecision.LINKED
     _record(posting, PostingAction.LINKED, actor, job.id, None)
 
 
-def reject(session: Session, posting: Posting, job: AtsJob | None, reason: str | None, actor: str,
-           index: JobIndex) -> None:
+def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: str, index: JobIndex) -> None:
     """Reject one job (never suggested again; the posting is matched anew without it), or, without a job,
     say the posting's job is not in the ATS at all."""
     _record(posting, PostingAction.REJECTED, actor, job.id if job else None, reason)
@@ -99,7 +93,7 @@ def reject(session: Session, posting: Posting, job: AtsJob | None, reason: str |
     if posting.linked_job_id == job.id:
         _set_link(posting, None, None, None)
         posting.decision = PostingDecision.NEEDS_REVIEW  # the verdict was about this job: let the matcher decide
-    match(session, posting, index)
+    match(posting, index)
 
 
 def unlink(posting: Posting, actor: str) -> None:

@@ -40,7 +40,7 @@ def owned_posting(posting_id: int) -> Posting:
     posting = None if posting_id > MAX_ID else session().scalar(
         select(Posting)
         .where(Posting.id == posting_id, Posting.customer_id == caller().customer_id)
-        .options(joinedload(Posting.linked_job), selectinload(Posting.candidates), selectinload(Posting.events))
+        .options(joinedload(Posting.linked_job), selectinload(Posting.events))
     )
     if posting is None:
         fail(404, f"posting {posting_id} not found")
@@ -98,7 +98,7 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
         for name in changed:
             setattr(posting, name, fields[name])
         posting.withdrawn_at = None
-        decisions.rematch(db, posting, index, who.prefix, reason)
+        decisions.rematch(posting, index, who.prefix, reason)
         db.commit()
     return posting, 200
 

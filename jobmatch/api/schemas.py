@@ -177,7 +177,8 @@ class AtsJobSchema(Schema):
 
 class AtsJobHitSchema(AtsJobSchema):
     score = fields.Float(allow_none=True, dump_default=None,
-                         metadata={"description": "how well the job answers `q`; null without q"})
+                         metadata={"description": "how well the job answers `q`; null without q, and for a "
+                                                    "job found only because its title or an id contains q"})
 
 
 class JobChangeSchema(Schema):

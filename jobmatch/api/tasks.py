@@ -178,11 +178,11 @@ def rematch_unlinked(sessions: sessionmaker[Session], pools: Pools, integration_
                 _unlinked(customer_id)
                 .where(Posting.id.in_(ids[start : start + REMATCH_BATCH]))
                 .order_by(Posting.id)
-                .options(selectinload(Posting.candidates), selectinload(Posting.events))
+                .options(selectinload(Posting.events))
                 .with_for_update(of=Posting)
             ).all()
             for posting in postings:
-                decisions.rematch(session, posting, index, decisions.SYSTEM, reason)
+                decisions.rematch(posting, index, decisions.SYSTEM, reason)
     return len(ids)
 
 

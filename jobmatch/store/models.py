@@ -229,28 +229,12 @@ class Posting(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    candidates: Mapped[list["PostingCandidate"]] = relationship(
-        order_by="PostingCandidate.rank", cascade="all, delete-orphan"
-    )
+    # the last match's suggestions, best first: {job_id, rank, score, method, reasons, active}; always written
+    # and read whole with the posting, so a list on it rather than rows of their own
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, server_default="[]", default=list)
     events: Mapped[list["PostingEvent"]] = relationship(order_by="PostingEvent.id", cascade="all, delete-orphan")
     # read to tell whether the link still takes applications; whoever changes linked_job_id expires it
     linked_job: Mapped[AtsJob | None] = relationship(viewonly=True, lazy="selectin")
-
-
-class PostingCandidate(Base):
-    """An ATS job the last match suggested for a posting, with the evidence."""
-
-    __tablename__ = "posting_candidates"
-    __table_args__ = (UniqueConstraint("posting_id", "rank"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"))
-    job_id: Mapped[str] = mapped_column(ForeignKey("ats_jobs.id"))
-    rank: Mapped[int]
-    score: Mapped[float] = mapped_column(Float)
-    method: Mapped[str] = mapped_column(String(16))
-    reasons: Mapped[list[str]] = mapped_column(JSONDocument)
-    active: Mapped[bool]
 
 
 class PostingAction:

@@ -52,6 +52,16 @@ def test_a_title_search_ranks_the_customers_jobs_best_first(client, keys) -> Non
     assert ids(search(client, keys, q="Koch")) == []  # another customer's job
 
 
+def test_a_word_half_typed_finds_the_jobs_containing_it_after_the_ranked_ones(client, keys) -> None:
+    items = search(client, keys, q="pflegef").json["items"]
+    assert {item["id"] for item in items} == {"job-nurse-berlin", "job-nurse-hamburg"}
+    assert [item["score"] for item in items] == [None, None]  # found by containing it, not ranked
+    ranked = search(client, keys, q="Pflegefachkraft", limit=5).json["items"]
+    assert len({item["id"] for item in ranked}) == len(ranked)  # a ranked job is not repeated as containing q
+    assert ids(search(client, keys, q="pflegef", status="CLOSED")) == []  # the filters hold for both
+    assert ids(search(client, keys, q="50%")) == []  # LIKE's wildcards are literal
+
+
 def test_a_code_or_url_as_q_finds_the_job_it_identifies(client, keys) -> None:
     assert ids(search(client, keys, q="pf\u2011101")) == ["job-nurse-berlin"]
     assert ids(search(client, keys, q="https://www.acme.example/jobs/101/?utm_source=x")) == ["job-nurse-berlin"]

@@ -6,12 +6,12 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
-from jobmatch.api.ats_jobs import set_exposed
+from jobmatch.api.ats_jobs import contains_text, set_exposed
 from jobmatch.api.auth import caller
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.pages import bp
-from jobmatch.api.pages.search import contains_text, query_text
+from jobmatch.api.pages.search import query_text
 from jobmatch.store.models import AtsJob, Customer, Integration
 
 PAGE_SIZE = 100

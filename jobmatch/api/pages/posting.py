@@ -6,13 +6,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from jobmatch.api import decisions
+from jobmatch.api.ats_jobs import search_jobs
 from jobmatch.api.auth import caller
 from jobmatch.api.database import session
 from jobmatch.api.deactivation import deactivation
 from jobmatch.api.errors import fail
 from jobmatch.api.pages import bp
 from jobmatch.api.pages.queue import QueueFilter, next_posting
-from jobmatch.api.pages.search import find_jobs, query_text
+from jobmatch.api.pages.search import query_text
 from jobmatch.api.pages.words import marked, normalized_words
 from jobmatch.api.pools import customer_job
 from jobmatch.api.postings import owned_posting, pools
@@ -24,16 +25,16 @@ SEARCH_LIMIT = 10
 @bp.route("/postings/<int:posting_id>")
 def posting(posting_id: int) -> str:
     found = owned_posting(posting_id)
-    jobs = {job.id: job for job in _jobs([c.job_id for c in found.candidates] + [found.linked_job_id])}
+    jobs = {job.id: job for job in _jobs([c["job_id"] for c in found.candidates] + [found.linked_job_id])}
     posting_words = normalized_words(found.title)
-    candidate_words = set().union(*(normalized_words(jobs[c.job_id].name) for c in found.candidates))
+    candidate_words = set().union(*(normalized_words(jobs[c["job_id"]].name) for c in found.candidates))
     linked = jobs.get(found.linked_job_id) if found.linked_job_id else None
     q = query_text(request.args)
     return render_template(
         "posting.html", posting=found, jobs=jobs, linked=linked, deactivated=deactivation(linked) if linked else None,
         title=marked(found.title, candidate_words) if found.candidates else marked(found.title, posting_words),
-        job_titles={c.job_id: marked(jobs[c.job_id].name, posting_words) for c in found.candidates},
-        chosen=QueueFilter.read(request.args), q=q, results=find_jobs(q, SEARCH_LIMIT) if q else None,
+        job_titles={c["job_id"]: marked(jobs[c["job_id"]].name, posting_words) for c in found.candidates},
+        chosen=QueueFilter.read(request.args), q=q, results=search_jobs({"q": q, "limit": SEARCH_LIMIT}) if q else None,
     )
 
 
@@ -43,7 +44,7 @@ def search(posting_id: int) -> str:
     found = owned_posting(posting_id)
     q = query_text(request.args)
     return render_template("_search_results.html", posting=found, q=q, chosen=QueueFilter.read(request.args),
-                           results=find_jobs(q, SEARCH_LIMIT) if q else None)
+                           results=search_jobs({"q": q, "limit": SEARCH_LIMIT}) if q else None)
 
 
 @bp.route("/postings/<int:posting_id>/link", methods=["POST"])
@@ -62,7 +63,7 @@ def reject(posting_id: int) -> Response:
     found = _open_posting(posting_id)
     job = _job(request.form["job_id"]) if request.form.get("job_id") else None
     db = session()
-    decisions.reject(db, found, job, request.form.get("reason") or None, caller().prefix,
+    decisions.reject(found, job, request.form.get("reason") or None, caller().prefix,
                      pools().index(db, caller().customer_id))
     db.commit()
     if job is None:
