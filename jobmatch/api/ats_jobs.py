@@ -107,7 +107,7 @@ def search_jobs(query: dict[str, Any]) -> list["_Annotated"]:
     matcher normalizes them, so a word that is no code simply finds nothing as one). When that finds fewer than
     `limit`, jobs containing `q` follow, by title, without a score: a reviewer's list narrows as they type."""
     db, customer_id, q, limit = session(), caller().customer_id, query["q"].strip(), query["limit"]
-    index = pools().search_index(db, customer_id)
+    index = pools().search_index(db, customer_id, caller().pool_versions)
     depth = SEARCH_DEPTH if any(name in query for name in FILTERS) else limit
     candidates = index.match(Query(title=q, job_code=q, remote_id=q, post_url=q if "/" in q else None),
                              limit=depth).candidates

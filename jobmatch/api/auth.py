@@ -11,13 +11,18 @@ from sqlalchemy import bindparam, select
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.keys import hash_key
+from jobmatch.api.pools import VERSION_COLUMNS, VERSION_JOIN, PoolVersions
 from jobmatch.store.models import ApiKey, Role
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch"'}
 _KEYS = ApiKey.__table__.c
-# built once, of table columns (no ORM entity to load): every request runs it
-_KEY = select(_KEYS.customer_id, _KEYS.role, _KEYS.prefix, _KEYS.revoked_at).where(
-    _KEYS.key_hash == bindparam("key_hash")
+# built once, of table columns (no ORM entity to load): every request runs it. The customer's pool versions
+# come along, sparing a posting the round trip that would read them next.
+_KEY = (
+    select(_KEYS.customer_id, _KEYS.role, _KEYS.prefix, _KEYS.revoked_at, *VERSION_COLUMNS)
+    .select_from(ApiKey.__table__.join(VERSION_JOIN))
+    .where(_KEYS.key_hash == bindparam("key_hash"))
+    .order_by(VERSION_COLUMNS[2])
 )
 
 
@@ -26,6 +31,7 @@ class Caller:
     customer_id: int
     role: str
     prefix: str  # recorded as the actor of the caller's decisions
+    pool_versions: PoolVersions | None = None  # as read with the key, in the request's transaction
 
 
 def caller() -> Caller:
@@ -53,8 +59,9 @@ def _authenticate() -> Caller:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         fail(401, "send an API key as 'Authorization: Bearer KEY'", headers=CHALLENGE)
-    row = session().execute(_KEY, {"key_hash": hash_key(key.strip())}).first()
-    if row is None or row.revoked_at is not None:
+    rows = session().execute(_KEY, {"key_hash": hash_key(key.strip())}).all()
+    if not rows or rows[0].revoked_at is not None:
         fail(401, "the API key is unknown or revoked", headers=CHALLENGE)
-    return Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix)
+    row = rows[0]
+    return Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix, pool_versions=PoolVersions.of(rows))
 

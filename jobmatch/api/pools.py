@@ -3,22 +3,47 @@ changed. Matching uses the customer's pool: every job, or only the exposed ones 
 (`match_exposed_only`). The reviewers' job search always uses every job."""
 
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from jobmatch.matcher import JobIndex
 from jobmatch.store.models import AtsJob, Customer, Integration
 
 _CUSTOMERS, _INTEGRATIONS = Customer.__table__.c, Integration.__table__.c
-# built once, of table columns (no ORM entity to load): every posting runs it
-_VERSIONS = (
-    select(_CUSTOMERS.match_exposed_only, _CUSTOMERS.exposure_version, _INTEGRATIONS.id, _INTEGRATIONS.jobs_version)
-    .select_from(Customer.__table__.outerjoin(Integration.__table__))
+# what a pool's version is read from: one row per integration of the customer (one of NULLs without any)
+VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.exposure_version,
+                   _INTEGRATIONS.id.label("integration_id"), _INTEGRATIONS.jobs_version)
+VERSION_JOIN = Customer.__table__.outerjoin(Integration.__table__)
+_VERSIONS = (  # built once: every posting runs it
+    select(*VERSION_COLUMNS).select_from(VERSION_JOIN)
     .where(_CUSTOMERS.id == bindparam("customer_id"))
     .order_by(_INTEGRATIONS.id)
 )
+
+
+@dataclass(frozen=True, slots=True)
+class PoolVersions:
+    """What says whether a customer's cached pools are current. A sync raises its integration's `jobs_version`
+    with every page that changed jobs, and an exposure change raises the customer's `exposure_version`: together
+    they change whenever a pool may have, and reading them costs a few rows however large the pool."""
+
+    exposed_only: bool  # the customer's choice: match against exposed jobs only
+    jobs: tuple[tuple[str, int], ...]  # (integration id, jobs_version), by integration id
+    exposure: int
+
+    @classmethod
+    def of(cls, rows: Sequence[Row[Any]]) -> "PoolVersions":
+        """From the VERSION_COLUMNS rows of one customer, ordered by integration id."""
+        first = rows[0] if rows else None
+        return cls(
+            exposed_only=bool(first and first.match_exposed_only),
+            jobs=tuple((row.integration_id, row.jobs_version) for row in rows if row.integration_id is not None),
+            exposure=first.exposure_version if first else 0,
+        )
 
 
 class Pools:
@@ -26,24 +51,22 @@ class Pools:
         self._lock = threading.Lock()
         self._indexes: dict[tuple[int, bool], tuple[tuple[Any, ...], JobIndex]] = {}
 
-    def index(self, session: Session, customer_id: int) -> JobIndex:
-        """The pool matching uses: only exposed jobs when the customer chose so, every job otherwise."""
-        return self._index(session, customer_id, exposed_only=None)
+    def index(self, session: Session, customer_id: int, versions: PoolVersions | None = None) -> JobIndex:
+        """The pool matching uses: only exposed jobs when the customer chose so, every job otherwise. `versions`,
+        when the caller read them already in this transaction (with the API key), spare reading them again."""
+        versions = versions or self._versions(session, customer_id)
+        return self._index(session, customer_id, versions.exposed_only, versions)
 
-    def search_index(self, session: Session, customer_id: int) -> JobIndex:
+    def search_index(self, session: Session, customer_id: int, versions: PoolVersions | None = None) -> JobIndex:
         """Every job of the customer, exposed or not: what reviewers search to find or expose a job."""
-        return self._index(session, customer_id, exposed_only=False)
+        return self._index(session, customer_id, False, versions or self._versions(session, customer_id))
 
-    def _index(self, session: Session, customer_id: int, exposed_only: bool | None) -> JobIndex:
-        """A sync raises its integration's `jobs_version` with every page that changed jobs, and an exposure change
-        raises the customer's `exposure_version`: together they change whenever the pool may have. One query reads
-        them (and the customer's choice, when `exposed_only` is None): a few rows however large the pool."""
-        rows = session.execute(_VERSIONS, {"customer_id": customer_id}).all()
-        if exposed_only is None:
-            exposed_only = bool(rows and rows[0].match_exposed_only)
-        version: tuple[Any, ...] = tuple((row.id, row.jobs_version) for row in rows if row.id is not None)
-        if exposed_only:
-            version += (rows[0].exposure_version,)
+    @staticmethod
+    def _versions(session: Session, customer_id: int) -> PoolVersions:
+        return PoolVersions.of(session.execute(_VERSIONS, {"customer_id": customer_id}).all())
+
+    def _index(self, session: Session, customer_id: int, exposed_only: bool, versions: PoolVersions) -> JobIndex:
+        version = (versions.jobs, versions.exposure) if exposed_only else versions.jobs
         key = (customer_id, exposed_only)
         with self._lock:
             cached = self._indexes.get(key)

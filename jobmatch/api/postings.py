@@ -84,7 +84,7 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
     """Store and match a valid posting, committed; 201 when it is new, 200 when (source, external_id) is known
     already: then it is matched again if it changed or had been withdrawn."""
     db, who = session(), caller()
-    index = pools().index(db, who.customer_id)
+    index = pools().index(db, who.customer_id, who.pool_versions)
     created = decisions.store_new(db, who.customer_id, fields, index)
     if created is not None:
         db.commit()

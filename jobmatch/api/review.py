@@ -38,7 +38,7 @@ def reject_posting(body: dict[str, Any], posting_id: int) -> Posting:
     posting = _open_posting(posting_id)
     job = _job(body["job_id"]) if body["job_id"] is not None else None
     db, who = session(), caller()
-    decisions.reject(posting, job, body["reason"], who.prefix, pools().index(db, who.customer_id))
+    decisions.reject(posting, job, body["reason"], who.prefix, pools().index(db, who.customer_id, who.pool_versions))
     db.commit()
     return posting
 
