@@ -24,10 +24,10 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
+from databases import fresh_database  # benchmarks/databases.py, beside this script
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from databases import fresh_database  # benchmarks/databases.py, beside this script
 from jobmatch.api.keys import create_key
 from jobmatch.fixtures.kombo_jobs import generate_jobs
 from jobmatch.store.models import Customer, Integration, Posting, SyncRun

@@ -9,7 +9,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from jobmatch.api import decisions
 from jobmatch.api.auth import caller, requires
-from jobmatch.api.smorest import Blueprint
 from jobmatch.api.database import session
 from jobmatch.api.deactivation import linked_to_inactive_job
 from jobmatch.api.errors import fail
@@ -24,6 +23,7 @@ from jobmatch.api.schemas import (
     PostingQuerySchema,
     PostingSchema,
 )
+from jobmatch.api.smorest import Blueprint
 from jobmatch.store.models import Posting, Role
 
 MAX_ID = 2**31 - 1  # the id column's range: larger ids cannot exist, and PostgreSQL refuses to compare them

@@ -4,12 +4,12 @@ from typing import Any
 
 from jobmatch.api import decisions
 from jobmatch.api.auth import caller, requires
-from jobmatch.api.smorest import Blueprint
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.pools import customer_job
 from jobmatch.api.postings import owned_posting, pools
 from jobmatch.api.schemas import LinkSchema, PostingSchema, RejectSchema
+from jobmatch.api.smorest import Blueprint
 from jobmatch.store.models import AtsJob, Posting, Role
 
 blp = Blueprint("review", __name__, url_prefix="/v1/postings", description="Reviewers' decisions.")

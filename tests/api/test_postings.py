@@ -1,7 +1,6 @@
 import threading
 
 import pytest
-
 from sqlalchemy import func, select
 
 from jobmatch.fixtures.kombo_jobs import kombo_job
