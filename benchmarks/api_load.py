@@ -1,7 +1,8 @@
 """The API under load: gunicorn (jobmatch.api.wsgi:app with jobmatch/api/gunicorn_conf.py) on a fresh PostgreSQL
-database holding a 10,000-job pool mirrored the way a sync writes it; a fixed number of clients on loopback POST
-realistic postings (advert titles, some with a job code or URL), GET each posting back, and GET /healthz, the
-baseline route of the same app that does no database work.
+database holding a 10,000-job pool mirrored the way a sync writes it; a fixed number of clients on loopback
+POST realistic postings (advert titles, some with a job code or URL), then GET each posting back, then GET
+/healthz as often, the baseline route of the same app that does no database work. Each phase is timed on its
+own, so each route's requests/s is its own capacity.
 
     python benchmarks/api_load.py [--postings 2000] [--concurrency 8] [--workers 2,3] [--threads 1,2] [--repeat 3]
 
