@@ -82,7 +82,9 @@ def create_postings(body: dict[str, Any]) -> Response:
 
 def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int]:
     """Store and match a valid posting, committed; 201 when it is new, 200 when (source, external_id) is known
-    already: then it is matched again if it changed or had been withdrawn."""
+    already: then it is matched again if it changed or had been withdrawn. The posting is matched before it is
+    known to be new: a repeat pays for a match it does not use, and a new one, the common case, saves the round
+    trip of looking first."""
     db, who = session(), caller()
     index = pools().index(db, who.customer_id, who.pool_versions)
     created = decisions.store_new(db, who.customer_id, fields, index)
@@ -90,7 +92,7 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
         db.commit()
         return created, 201
     posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
-    if posting is None:  # stored by a request whose transaction had not ended; it has now
+    if posting is None:  # cannot be: the insert met this row, or waited for the transaction inserting it to end
         raise RuntimeError(f"posting {fields['source']}/{fields['external_id']} is neither new nor stored")
     changed = [name for name, value in fields.items() if getattr(posting, name) != value]
     if changed or posting.withdrawn_at is not None:

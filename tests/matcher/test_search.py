@@ -1,0 +1,30 @@
+from jobmatch.matcher.search import SHORTLIST, TitleSearch
+
+
+def common_pool() -> TitleSearch:
+    """400 titles share the word "mitarbeiter" (and its word start and end); one is "lagerist"."""
+    search = TitleSearch()
+    for n in range(400):
+        search.add(f"mitarbeiter abteilung{n}", ("mitarbeiter", f"abteilung{n}"), [f"job-{n}"])
+    search.add("lagerist", ("lagerist",), ["job-lager"])
+    return search
+
+
+def test_a_common_word_is_not_counted_when_a_rarer_one_finds_titles() -> None:
+    found = dict(common_pool().similar("mitarbeiter lagerist", ("mitarbeiter", "lagerist"), cutoff=0))
+    assert list(found) == ["lagerist"]
+
+
+def test_a_query_of_common_words_alone_still_finds_their_titles() -> None:
+    found = common_pool().similar("mitarbeiter", ("mitarbeiter",), cutoff=0)
+    assert len(found) == SHORTLIST
+    assert all(title.startswith("mitarbeiter abteilung") for title, _ in found)
+
+
+def test_a_small_pool_is_searched_whole() -> None:
+    search = TitleSearch()
+    for n in range(150):  # every title carries "mitarbeiter": common by share, but the pool is small
+        search.add(f"mitarbeiter abteilung{n}", ("mitarbeiter", f"abteilung{n}"), [f"job-{n}"])
+    search.add("lagerist", ("lagerist",), ["job-lager"])
+    found = dict(search.similar("mitarbeiter lagerist", ("mitarbeiter", "lagerist"), cutoff=0))
+    assert "lagerist" in found and len(found) == SHORTLIST  # "mitarbeiter" counted: its titles fill the list
