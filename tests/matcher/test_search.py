@@ -21,9 +21,9 @@ def test_a_query_of_common_words_alone_still_finds_their_titles() -> None:
     assert all(title.startswith("mitarbeiter abteilung") for title, _ in found)
 
 
-def test_a_small_pool_is_searched_whole() -> None:
+def test_a_key_of_few_titles_is_counted_even_when_most_titles_carry_it() -> None:
     search = TitleSearch()
-    for n in range(150):  # every title carries "mitarbeiter": common by share, but the pool is small
+    for n in range(150):  # nearly every title carries "mitarbeiter", but they are fewer than _COMMON_MIN
         search.add(f"mitarbeiter abteilung{n}", ("mitarbeiter", f"abteilung{n}"), [f"job-{n}"])
     search.add("lagerist", ("lagerist",), ["job-lager"])
     found = dict(search.similar("mitarbeiter lagerist", ("mitarbeiter", "lagerist"), cutoff=0))
