@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.keys import hash_key
-from jobmatch.api.pools import VERSION_COLUMNS, VERSION_JOIN, PoolVersions
+from jobmatch.api.pools import VERSION_COLUMNS, VERSION_JOIN, VERSION_ORDER, PoolVersions
 from jobmatch.store.models import ApiKey, Role
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch"'}
@@ -22,7 +22,7 @@ _KEY = (
     select(_KEYS.customer_id, _KEYS.role, _KEYS.prefix, _KEYS.revoked_at, *VERSION_COLUMNS)
     .select_from(ApiKey.__table__.join(VERSION_JOIN))
     .where(_KEYS.key_hash == bindparam("key_hash"))
-    .order_by(VERSION_COLUMNS[2])
+    .order_by(VERSION_ORDER)
 )
 
 

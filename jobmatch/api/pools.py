@@ -18,10 +18,11 @@ _CUSTOMERS, _INTEGRATIONS = Customer.__table__.c, Integration.__table__.c
 VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.exposure_version,
                    _INTEGRATIONS.id.label("integration_id"), _INTEGRATIONS.jobs_version)
 VERSION_JOIN = Customer.__table__.outerjoin(Integration.__table__)
+VERSION_ORDER = _INTEGRATIONS.id  # PoolVersions.of reads the rows in this order
 _VERSIONS = (  # built once: every posting runs it
     select(*VERSION_COLUMNS).select_from(VERSION_JOIN)
     .where(_CUSTOMERS.id == bindparam("customer_id"))
-    .order_by(_INTEGRATIONS.id)
+    .order_by(VERSION_ORDER)
 )
 
 

@@ -1,6 +1,8 @@
 """One posting beside its candidates, and the reviewer's decisions on it. Decisions go through the same
 `decisions` functions as the JSON API; after each one the reviewer moves on to the next posting."""
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -34,7 +36,7 @@ def posting(posting_id: int) -> str:
         "posting.html", posting=found, jobs=jobs, linked=linked, deactivated=deactivation(linked) if linked else None,
         title=marked(found.title, candidate_words) if found.candidates else marked(found.title, posting_words),
         job_titles={c["job_id"]: marked(jobs[c["job_id"]].name, posting_words) for c in found.candidates},
-        chosen=QueueFilter.read(request.args), q=q, results=search_jobs({"q": q, "limit": SEARCH_LIMIT}) if q else None,
+        chosen=QueueFilter.read(request.args), q=q, results=_results(q),
     )
 
 
@@ -44,7 +46,7 @@ def search(posting_id: int) -> str:
     found = owned_posting(posting_id)
     q = query_text(request.args)
     return render_template("_search_results.html", posting=found, q=q, chosen=QueueFilter.read(request.args),
-                           results=search_jobs({"q": q, "limit": SEARCH_LIMIT}) if q else None)
+                           results=_results(q))
 
 
 @bp.route("/postings/<int:posting_id>/link", methods=["POST"])
@@ -81,6 +83,11 @@ def unlink(posting_id: int) -> Response:
     session().commit()
     flash("Unlinked; the posting is back in review.")
     return redirect(url_for("pages.posting", posting_id=found.id, **_chosen().args()))
+
+
+def _results(q: str) -> list[Any] | None:
+    """The search box's results, the JSON API's search; None while nothing was typed."""
+    return search_jobs({"q": q, "limit": SEARCH_LIMIT}) if q else None
 
 
 def _open_posting(posting_id: int) -> Posting:
