@@ -32,7 +32,7 @@ def submit(client: FlaskClient, url: str, **fields: str):
 
 
 def _token(client: FlaskClient) -> str:
-    with client.session_transaction() as cookie:
+    with client.session_transaction("/review/") as cookie:
         return cookie["csrf"]
 
 
@@ -69,6 +69,16 @@ def test_a_reviewer_signs_in_into_an_httponly_lax_cookie_and_lands_where_they_we
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert keys.reviewer not in cookie
     assert client.get("/review/").status_code == 200
+
+
+def test_only_the_page_reads_and_renews_its_session_cookie(reviewer, keys):
+    # a signed-in session is permanent, so each page answer renews the cookie; the JSON API is stateless and
+    # neither reads nor renews it, whatever cookie the browser sends along
+    assert "Set-Cookie" in reviewer.get("/review/").headers
+    for path, headers in (("/v1/postings", keys.header("reviewer")), ("/healthz", {})):
+        response = reviewer.get(path, headers=headers)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert reviewer.get("/v1/postings").status_code == 401  # the page's cookie is no API credential
 
 
 def test_sign_in_never_redirects_to_another_site(client, keys):

@@ -1,7 +1,9 @@
 """PostgreSQL connections killed mid-transaction (pg_terminate_backend from another connection), during a sync
 and during an API write: the operation fails with an error rather than hanging or half-writing, a retry
-completes, and nothing acknowledged before is lost."""
+completes, and nothing acknowledged before is lost. A connection killed while it lay idle in the pool is
+replaced before a request uses it."""
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -13,7 +15,7 @@ from jobmatch.api import create_app
 from jobmatch.api.database import database
 from jobmatch.config import Settings
 from jobmatch.fixtures.kombo_jobs import kombo_job
-from jobmatch.store.db import make_engine, make_session_factory
+from jobmatch.store.db import PING_AFTER_IDLE_S, make_engine, make_session_factory
 from jobmatch.store.models import AtsJob, Integration, Posting, PostingEvent, SyncRun
 from jobmatch.sync.kombo import KomboClient
 from jobmatch.sync.runner import SyncRunner
@@ -115,3 +117,29 @@ def test_a_posting_whose_connection_dies_is_not_half_written_and_a_retry_stores_
         assert stored.candidates[0]["job_id"] == "job-nurse"
         assert session.scalar(select(func.count()).select_from(PostingEvent)
                               .where(PostingEvent.posting_id == stored.id)) == 1
+
+
+def test_a_connection_killed_while_idle_is_replaced_before_a_request_uses_it(database_url, sessions,
+                                                                             tmp_path) -> None:
+    add_integration(sessions)
+    add_ats_jobs(sessions, [kombo_job("job-cook", "102", "Koch (m/w/d)", job_code="KO-102", city="Berlin")])
+    headers = {"Authorization": f"Bearer {add_api_key(sessions, 'acme', 'poster')}"}
+    app = create_app(Settings(database_url, "https://api.kombo.dev", None, None, tmp_path))
+    client = app.test_client()
+    engine = database(app).engine
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        first = {"external_id": "mp-1", "source": "stepstone", "title": "Koch (m/w/d)"}
+        assert client.post("/v1/postings", json=first, headers=headers).status_code == 201
+        with engine.connect() as connection:  # the pool's one connection, which served the request
+            pid = connection.connection.dbapi_connection.info.backend_pid
+        with admin.connect() as connection:  # a server restart or an idle timeout, while no request runs
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        time.sleep(PING_AFTER_IDLE_S + 0.1)
+        second = {**first, "external_id": "mp-2"}
+        assert client.post("/v1/postings", json=second, headers=headers).status_code == 201
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection.info.backend_pid != pid
+    finally:
+        admin.dispose()
+        database(app).close()

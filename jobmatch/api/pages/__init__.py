@@ -27,4 +27,5 @@ def register(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=SIGNED_IN_FOR,
     )
+    app.session_interface = signin.PageSessions(bp.url_prefix)
     app.register_blueprint(bp)

@@ -7,7 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Request, abort, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -40,6 +41,19 @@ def secret_key(settings: Settings) -> str:
             pass
         path.chmod(0o600)
         return path.read_text().strip()
+
+
+class PageSessions(SecureCookieSessionInterface):
+    """The signed session cookie, for the page's paths only: the JSON API is stateless, so its requests neither
+    read a cookie nor build a signer (a share of each posting's time)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def open_session(self, app: Flask, incoming: Request) -> SecureCookieSession | None:
+        if not incoming.path.startswith(self.prefix):
+            return self.make_null_session(app)
+        return super().open_session(app, incoming)
 
 
 def csrf_token() -> str:
