@@ -7,12 +7,15 @@ own, so each route's requests/s is its own capacity.
     python benchmarks/api_load.py [--postings 2000] [--concurrency 8] [--workers 2,3] [--threads 1,2] [--repeat 3]
 
 Prints one JSON object per worker layout: per route the requests/s and p50/p99 latency (median over the runs),
-errors, and the postings acknowledged (201/200) against those stored in the database afterwards.
+errors, and the postings acknowledged (201/200) against those stored in the database afterwards. The server runs
+on the interpreter that runs this script (its environment's gunicorn), which the report names: a CPython built
+with PGO and LTO (a distribution's, the official Docker image's) served 10-21% more than a plain build.
 """
 
 import argparse
 import json
 import os
+import platform
 import random
 import socket
 import statistics
@@ -264,7 +267,8 @@ def main() -> None:
     rng = random.Random(7)
     jobs = generate_jobs(args.jobs, seed=1)
     report = {"jobs": args.jobs, "postings_per_run": args.postings, "concurrency": args.concurrency,
-              "repeat": args.repeat, "cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "layouts": []}
+              "repeat": args.repeat, "cpus": os.cpu_count(), "load_average_before": os.getloadavg(),
+              "python": f"{platform.python_version()} ({sys.executable})", "layouts": []}
     with fresh_database("postgresql") as url, tempfile.TemporaryDirectory() as folder:
         keys = seed(url, jobs, keys=4)
         for workers in (int(w) for w in args.workers.split(",")):
