@@ -12,6 +12,7 @@ from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.keys import hash_key
 from jobmatch.api.pools import VERSION_COLUMNS, VERSION_JOIN, VERSION_ORDER, PoolVersions
+from jobmatch.store.db import on_its_own
 from jobmatch.store.models import ApiKey, Role
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch"'}
@@ -59,7 +60,8 @@ def _authenticate() -> Caller:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         fail(401, "send an API key as 'Authorization: Bearer KEY'", headers=CHALLENGE)
-    rows = session().execute(_KEY, {"key_hash": hash_key(key.strip())}).all()
+    with on_its_own(session()) as connection:  # the route's work, if any, starts its own transaction
+        rows = connection.execute(_KEY, {"key_hash": hash_key(key.strip())}).all()
     if not rows or rows[0].revoked_at is not None:
         fail(401, "the API key is unknown or revoked", headers=CHALLENGE)
     row = rows[0]

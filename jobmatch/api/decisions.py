@@ -4,28 +4,32 @@ A reviewer's verdict (linked, rejected) stands through later re-matches, which o
 jobs a reviewer rejected are never suggested again for that posting.
 """
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, object_session
 
 from jobmatch.matcher import Candidate, JobIndex, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
-from jobmatch.store.db import insert_unless_exists
+from jobmatch.store.db import insert_unless_exists, on_its_own
 from jobmatch.store.models import AtsJob, Posting, PostingAction, PostingDecision, PostingEvent
 from jobmatch.store.types import utcnow
 
 CANDIDATES = 5
 SYSTEM = "system"
 REVIEWER_METHOD = "reviewer"
-_INSERT_EVENTS = insert(PostingEvent.__table__)
+_POSTINGS, _EVENTS = Posting.__table__, PostingEvent.__table__
+_POSTING_KEY = ("customer_id", "source", "external_id")  # what identifies a posting: its unique constraint
+_INSERT_EVENTS = insert(_EVENTS)
 
 
 def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: JobIndex) -> dict[str, Any] | None:
-    """Match a posting and store it with its candidates and, when linked automatically, that event: an INSERT
-    each, written as rows rather than ORM objects since every multiposter's posting passes here. None when
-    the customer's (source, external_id) is stored already, also by a concurrent request; nothing is written
-    then. Returns the posting as the API shows it, from the values in hand."""
+    """Match a posting and store it with its candidates and, when linked automatically, that event, written as
+    rows rather than ORM objects since every multiposter's posting passes here. None when the customer's
+    (source, external_id) is stored already, also by a concurrent request; nothing is written then. Returns the
+    posting as the API shows it, from the values in hand."""
     result = index.match(_matcher_posting(fields), limit=CANDIDATES)
     now, linked = utcnow(), _auto_link(result)
     row = {
@@ -34,18 +38,52 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
         "link_evidence": list(linked.reasons) if linked else None, "candidates": _candidate_rows(result),
         "created_at": now, "updated_at": now,
     }
-    new_posting = insert_unless_exists(session, Posting.__table__.c.id, "customer_id", "source", "external_id")
-    posting_id = session.execute(new_posting, row).scalar()
+    event = None
+    if linked:
+        event = {"action": PostingAction.AUTO_LINKED, "actor": SYSTEM, "job_id": linked.job_id,
+                 "reason": _evidence(linked), "at": now}
+    posting_id = _write_new(session, row, event)
     if posting_id is None:
         return None
-    events = []
-    if linked:
-        events.append({"posting_id": posting_id, "action": PostingAction.AUTO_LINKED, "actor": SYSTEM,
-                       "job_id": linked.job_id, "reason": _evidence(linked), "at": now})
-        session.execute(_INSERT_EVENTS, events)
     # only an active job is linked automatically, so a new posting's link always takes applications
-    return {**row, "id": posting_id, "events": events,
+    return {**row, "id": posting_id, "events": [{**event, "posting_id": posting_id}] if event else [],
             "deactivated_in_ats": None, "can_apply": linked is not None}
+
+
+def _write_new(session: Session, row: dict[str, Any], event: dict[str, Any] | None) -> int | None:
+    """Insert the posting unless the customer's (source, external_id) is stored, and its auto-link event; the
+    new posting's id, or None. On PostgreSQL one statement (the posting's INSERT inside a WITH) committed as it
+    runs: one round trip, where BEGIN, two INSERTs and COMMIT take four. SQLite, in process, has no round trips
+    to spare and cannot put an INSERT in a WITH: both go into the session's transaction, which the caller
+    commits."""
+    new_posting = insert_unless_exists(session, _POSTINGS.c.id, *_POSTING_KEY)
+    if session.get_bind().dialect.name != "postgresql":
+        posting_id = session.execute(new_posting, row).scalar()
+        if posting_id is not None and event is not None:
+            session.execute(_INSERT_EVENTS, {**event, "posting_id": posting_id})
+        return posting_id
+    with on_its_own(session) as connection:
+        if event is None:
+            return connection.execute(new_posting, row).scalar()
+        events = {f"event_{name}": value for name, value in event.items()}
+        return connection.execute(_posting_with_event(), {**row, **events}).scalar()
+
+
+@cache
+def _posting_with_event() -> Insert:
+    """PostgreSQL: WITH new AS (INSERT INTO postings ... ON CONFLICT DO NOTHING RETURNING id) INSERT INTO
+    posting_events SELECT new.id, ... RETURNING posting_id; no row when the posting is stored already."""
+    new = (
+        pg_insert(_POSTINGS)
+        .values({column.key: bindparam(column.key, type_=column.type, required=False)
+                 for column in _POSTINGS.c if column.key != "id"})
+        .on_conflict_do_nothing(index_elements=_POSTING_KEY)
+        .returning(_POSTINGS.c.id)
+        .cte("new_posting")
+    )
+    fields = ("action", "actor", "job_id", "reason", "at")
+    event = select(new.c.id, *(bindparam(f"event_{name}", type_=_EVENTS.c[name].type) for name in fields))
+    return insert(_EVENTS).from_select(["posting_id", *fields], event).returning(_EVENTS.c.posting_id)
 
 
 def match(posting: Posting, index: JobIndex) -> None:

@@ -4,7 +4,7 @@ import time
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Engine, Insert, create_engine, event
+from sqlalchemy import Column, Connection, Engine, Insert, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DisconnectionError
@@ -57,6 +57,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def on_its_own(session: Session) -> Connection:
+    """A connection of the session's engine in autocommit, to use in a `with`: each statement on it is a
+    transaction of its own, which the server ends as it answers, so it takes one round trip where a transaction
+    adds BEGIN and COMMIT. For a read that need not share a snapshot with the request's other statements, or a
+    write that is one statement. The session's own transaction, if any, is not touched."""
+    return session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def insert_unless_exists(session: Session, returned: Column[Any], *unique: str) -> Insert:

@@ -96,11 +96,11 @@ def test_a_posting_whose_connection_dies_is_not_half_written_and_a_retry_stores_
     client = app.test_client()
     acknowledged = {"external_id": "mp-1", "source": "stepstone", "title": "Koch (m/w/d)", "job_code": "KO-102"}
     posting = {"external_id": "mp-2", "source": "stepstone", "title": "Pflegefachkraft", "job_code": "PF-101"}
-    killer = Killer(database_url, lambda statement: statement.startswith("INSERT INTO posting_events"))
+    killer = Killer(database_url, lambda statement: "INSERT INTO posting_events" in statement)
     try:
         assert client.post("/v1/postings", json=acknowledged, headers=headers).status_code == 201
         with killer.watching(database(app).engine):
-            killer.armed = True  # the posting and its candidates are already sent; its history is next
+            killer.armed = True  # the posting matched; its write (with its auto-link event) is next
             failed = client.post("/v1/postings", json=posting, headers=headers)
             assert killer.killed and failed.status_code == 500
             assert failed.json["error"]["code"] == "internal_server_error"
