@@ -32,7 +32,7 @@ class Caller:
     customer_id: int
     role: str
     prefix: str  # recorded as the actor of the caller's decisions
-    pool_versions: PoolVersions | None = None  # as read with the key, in the request's transaction
+    pool_versions: PoolVersions | None = None  # as read with the key, when the request began
 
 
 def caller() -> Caller:

@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Insert, bindparam, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, object_session
 
 from jobmatch.matcher import Candidate, JobIndex, Location, MatchResult
@@ -66,21 +65,15 @@ def _write_new(session: Session, row: dict[str, Any], event: dict[str, Any] | No
         if event is None:
             return connection.execute(new_posting, row).scalar()
         events = {f"event_{name}": value for name, value in event.items()}
-        return connection.execute(_posting_with_event(), {**row, **events}).scalar()
+        return connection.execute(_with_event(new_posting), {**row, **events}).scalar()
 
 
 @cache
-def _posting_with_event() -> Insert:
-    """PostgreSQL: WITH new AS (INSERT INTO postings ... ON CONFLICT DO NOTHING RETURNING id) INSERT INTO
-    posting_events SELECT new.id, ... RETURNING posting_id; no row when the posting is stored already."""
-    new = (
-        pg_insert(_POSTINGS)
-        .values({column.key: bindparam(column.key, type_=column.type, required=False)
-                 for column in _POSTINGS.c if column.key != "id"})
-        .on_conflict_do_nothing(index_elements=_POSTING_KEY)
-        .returning(_POSTINGS.c.id)
-        .cte("new_posting")
-    )
+def _with_event(new_posting: Insert) -> Insert:
+    """PostgreSQL: WITH new_posting AS (`new_posting`, its values as bind parameters) INSERT INTO posting_events
+    SELECT new_posting.id, ... RETURNING posting_id; no row when the posting is stored already."""
+    new = new_posting.values({column.key: bindparam(column.key, type_=column.type, required=False)
+                              for column in _POSTINGS.c if column.key != "id"}).cte("new_posting")
     fields = ("action", "actor", "job_id", "reason", "at")
     event = select(new.c.id, *(bindparam(f"event_{name}", type_=_EVENTS.c[name].type) for name in fields))
     return insert(_EVENTS).from_select(["posting_id", *fields], event).returning(_EVENTS.c.posting_id)

@@ -54,7 +54,7 @@ class Pools:
 
     def index(self, session: Session, customer_id: int, versions: PoolVersions | None = None) -> JobIndex:
         """The pool matching uses: only exposed jobs when the customer chose so, every job otherwise. `versions`,
-        when the caller read them already in this transaction (with the API key), spare reading them again."""
+        when the caller read them already (with the API key), spare reading them again."""
         versions = versions or self._versions(session, customer_id)
         return self._index(session, customer_id, versions.exposed_only, versions)
 
