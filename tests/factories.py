@@ -15,12 +15,12 @@ def add_integration(sessions: sessionmaker[Session], integration_id: str = INTEG
 
 
 def add_ats_jobs(sessions: sessionmaker[Session], jobs: list[dict], integration_id: str = INTEGRATION_ID) -> None:
-    """Mirror Kombo-shaped jobs into the store the way a sync does, raising the integration's jobs version."""
+    """Mirror Kombo-shaped jobs into the store the way a sync does, stamped with the customer's next jobs version."""
     from jobmatch.sync.mirror import bump_jobs_version, job_columns
 
     with sessions.begin() as session:
-        session.add_all(AtsJob(**job_columns(job), integration_id=integration_id) for job in jobs)
-        bump_jobs_version(session, integration_id)
+        version = bump_jobs_version(session, integration_id)
+        session.add_all(AtsJob(**job_columns(job), integration_id=integration_id, version=version) for job in jobs)
 
 
 def add_api_key(sessions: sessionmaker[Session], slug: str = "acme", role: str = "admin") -> str:
