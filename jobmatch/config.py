@@ -38,6 +38,7 @@ class Settings:
     metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off
     log_format: str = "text"  # text for a terminal, json for a log collector
     log_level: str | None = None  # None: INFO for serve and worker, WARNING for one-off commands
+    pool_cache_mb: int = 256  # what one process's indexes of ATS jobs may hold together, in MiB
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -58,6 +59,7 @@ class Settings:
             ),
             log_format=_log_format(env.get("JOBMATCH_LOG_FORMAT") or "text"),
             log_level=_log_level(env.get("JOBMATCH_LOG_LEVEL") or None),
+            pool_cache_mb=_pool_cache_mb(env.get("JOBMATCH_POOL_CACHE_MB") or "256"),
         )
 
 
@@ -101,6 +103,19 @@ def _safety_sync_minutes(value: str) -> int:
             f"JOBMATCH_SAFETY_SYNC_MINUTES must be a whole number of minutes from 1 to 10080 (a week), not {value!r}"
         )
     return minutes
+
+
+def _pool_cache_mb(value: str) -> int:
+    try:
+        megabytes = int(value)
+    except ValueError:
+        megabytes = 0
+    if not 16 <= megabytes <= 1024 * 1024:
+        raise ConfigError(
+            f"JOBMATCH_POOL_CACHE_MB must be a whole number of MiB from 16 to 1048576, not {value!r} "
+            "(a pool of 100,000 jobs takes about 85 MiB)"
+        )
+    return megabytes
 
 
 def _log_format(value: str) -> str:

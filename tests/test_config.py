@@ -49,13 +49,15 @@ def test_operation_settings_default_to_an_hourly_safety_net_text_logs_and_no_met
     assert settings.safety_sync_minutes == 60
     assert settings.metrics_token is None
     assert (settings.log_format, settings.log_level) == ("text", None)
+    assert settings.pool_cache_mb == 256
 
 
 def test_operation_settings_are_read_from_their_variables() -> None:
     settings = Settings.from_env({
         "JOBMATCH_SAFETY_SYNC_MINUTES": "15", "JOBMATCH_METRICS_TOKEN": "m" * 16,
-        "JOBMATCH_LOG_FORMAT": "JSON", "JOBMATCH_LOG_LEVEL": "debug",
+        "JOBMATCH_LOG_FORMAT": "JSON", "JOBMATCH_LOG_LEVEL": "debug", "JOBMATCH_POOL_CACHE_MB": "96",
     })
+    assert settings.pool_cache_mb == 96
     assert settings.safety_sync_minutes == 15
     assert settings.metrics_token == "m" * 16
     assert (settings.log_format, settings.log_level) == ("json", "DEBUG")
@@ -69,6 +71,8 @@ def test_operation_settings_are_read_from_their_variables() -> None:
         ("JOBMATCH_SAFETY_SYNC_MINUTES", "10081", "JOBMATCH_SAFETY_SYNC_MINUTES must be .* to 10080"),
         ("JOBMATCH_METRICS_TOKEN", "short", "JOBMATCH_METRICS_TOKEN must be at least 16 characters"),
         ("JOBMATCH_LOG_FORMAT", "xml", "JOBMATCH_LOG_FORMAT must be one of text, json, not 'xml'"),
+        ("JOBMATCH_POOL_CACHE_MB", "lots", "JOBMATCH_POOL_CACHE_MB must be a whole number of MiB from 16"),
+        ("JOBMATCH_POOL_CACHE_MB", "8", "JOBMATCH_POOL_CACHE_MB must be .* not '8'"),
         ("JOBMATCH_LOG_LEVEL", "loud", "JOBMATCH_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not 'LOUD'"),
     ],
 )

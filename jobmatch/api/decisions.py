@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy.orm import Session, object_session
 
-from jobmatch.matcher import Candidate, JobIndex, Location, MatchResult
+from jobmatch.api.pools import Pool
+from jobmatch.matcher import Candidate, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.store.db import insert_unless_exists, on_its_own
 from jobmatch.store.models import AtsJob, Posting, PostingAction, PostingDecision, PostingEvent
@@ -24,7 +25,7 @@ _POSTING_KEY = ("customer_id", "source", "external_id")  # what identifies a pos
 _INSERT_EVENTS = insert(_EVENTS)
 
 
-def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: JobIndex) -> dict[str, Any] | None:
+def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: Pool) -> dict[str, Any] | None:
     """Match a posting and store it with its candidates and, when linked automatically, that event, written as
     rows rather than ORM objects since every multiposter's posting passes here. None when the customer's
     (source, external_id) is stored already, also by a concurrent request; nothing is written then. Returns the
@@ -35,7 +36,7 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
         **fields, "customer_id": customer_id, "decision": result.decision, "withdrawn_at": None,
         "linked_job_id": linked.job_id if linked else None, "link_method": linked.method if linked else None,
         "link_evidence": list(linked.reasons) if linked else None, "candidates": _candidate_rows(result),
-        "created_at": now, "updated_at": now,
+        "created_at": now, "updated_at": now, "matched_version": index.version,
     }
     event = None
     if linked:
@@ -79,11 +80,11 @@ def _with_event(new_posting: Insert) -> Insert:
     return insert(_EVENTS).from_select(["posting_id", *fields], event).returning(_EVENTS.c.posting_id)
 
 
-def match(posting: Posting, index: JobIndex) -> None:
+def match(posting: Posting, index: Pool) -> None:
     """Store the candidates of a fresh match and, unless a reviewer decided, the matcher's decision."""
     result = index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected_jobs(posting))
     posting.candidates = _candidate_rows(result)
-    posting.updated_at = utcnow()
+    posting.updated_at, posting.matched_version = utcnow(), index.version
     if posting.decision in PostingDecision.BY_REVIEWER:
         return
     linked = _auto_link(result)
@@ -97,7 +98,7 @@ def match(posting: Posting, index: JobIndex) -> None:
     posting.decision = result.decision
 
 
-def rematch(posting: Posting, index: JobIndex, actor: str, reason: str) -> None:
+def rematch(posting: Posting, index: Pool, actor: str, reason: str) -> None:
     _record(posting, PostingAction.REMATCHED, actor, None, reason)
     match(posting, index)
 
@@ -112,7 +113,7 @@ def link(posting: Posting, job: AtsJob, actor: str) -> None:
     _record(posting, PostingAction.LINKED, actor, job.id, None)
 
 
-def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: str, index: JobIndex) -> None:
+def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: str, index: Pool) -> None:
     """Reject one job (never suggested again; the posting is matched anew without it), or, without a job,
     say the posting's job is not in the ATS at all."""
     _record(posting, PostingAction.REJECTED, actor, job.id if job else None, reason)

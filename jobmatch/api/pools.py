@@ -1,21 +1,68 @@
-"""Each customer's pools of ATS jobs as JobIndexes, built once per process and rebuilt when the pool may have
-changed. Matching uses the customer's pool: every job, or only the exposed ones when the customer asked for that
-(`match_exposed_only`). The reviewers' job search always uses every job."""
+"""Each customer's pools of ATS jobs as JobIndexes, kept by the process and brought up to date from the change feed
+(jobmatch.store.feed). Matching uses the customer's pool: every job, or only the exposed ones when the customer
+asked for that (`match_exposed_only`). The reviewers' job search always uses every job.
 
+The contract:
+- `Pools.index` returns a `Pool` at least as current as the versions read with the caller's API key, unless
+  bringing it there is large: then it answers with the index it has (`Pool.version` says how current), and one
+  thread of the process catches up or rebuilds while requests keep matching. Only a pool the process does not
+  hold yet (first use, or evicted) is built in the request; concurrent requests wait for that one build.
+- An index at version v catches up by reading the jobs changed after v (one indexed query) and upserting them
+  (removing those no longer exposed, from an exposed-only pool). A deleted or closed job stays in the pool:
+  matching shows it as an inactive candidate. A catch-up larger than REBUILD_SHARE of the pool rebuilds instead.
+- An index is changed and matched under its pool's lock, so no thread reads one half caught up. (Copying an
+  index to change the copy costs a build; the lock costs nothing a sync worker's single thread would notice.)
+- A build reads only the columns matching needs (`_job`), streamed; the pools of a process share one memory
+  bound (JOBMATCH_POOL_CACHE_MB), least recently used evicted first. A pool's size is measured when it is built,
+  by walking the objects its index holds (`deep_size`), in a thread: the walk takes about as long as the build
+  (tracemalloc during the build would nearly double it). Until measured, a pool counts at the bytes per job of
+  the last pool measured; catch-ups scale its size by its number of jobs.
+"""
+
+import gc
+import sys
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Engine, Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from jobmatch.matcher import JobIndex
+from jobmatch.matcher import JobIndex, MatchResult
+from jobmatch.matcher import Posting as MatcherPosting
+from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration
 
-_CUSTOMERS = Customer.__table__.c
+_CUSTOMERS, _JOBS = Customer.__table__.c, AtsJob.__table__.c
 # what a pool's version is read from: the customer's row (the API key's query reads them along)
 VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.jobs_version)
 _VERSIONS = select(*VERSION_COLUMNS).where(_CUSTOMERS.id == bindparam("customer_id"))  # built once
+
+INLINE_CATCH_UP = 200  # changed jobs a request applies itself (about 20 ms at 100,000 jobs); more go to a thread
+REBUILD_SHARE = 0.25  # a catch-up of more than this share of the pool's jobs rebuilds it instead
+APPLY_CHUNK = 100  # changed jobs applied per hold of the pool's lock, so matches run between chunks
+READ_CHUNK = 5_000  # rows fetched at a time while a build reads the pool
+DEFAULT_CACHE_MB = 256
+
+
+def _job(row: Row[Any]) -> dict[str, Any]:
+    """A job in the shape the matcher reads, from the columns `JOB_COLUMNS` lists (a new column: one line each)."""
+    return {
+        "id": row.id, "name": row.name, "job_code": row.job_code, "remote_id": row.remote_id,
+        "post_url": row.post_url, "department": row.department, "employment_type": row.employment_type,
+        "status": row.status, "remote_deleted_at": row.remote_deleted_at,
+        "location": {"city": row.location_city, "zip_code": row.location_zip_code, "raw": row.location_raw},
+    }
+
+
+JOB_COLUMNS = (
+    _JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.department, _JOBS.employment_type,
+    _JOBS.status, _JOBS.remote_deleted_at, _JOBS.location_city, _JOBS.location_zip_code, _JOBS.location_raw,
+    _JOBS.exposed, _JOBS.version,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,37 +80,254 @@ class PoolVersions:
         return cls(exposed_only=bool(row and row.match_exposed_only), jobs=row.jobs_version if row else 0)
 
 
+@dataclass(eq=False)
+class _Entry:
+    """One cached pool. `lock` guards the index (every change and every match); `refresh` is held by the one
+    thread bringing the index up to date."""
+
+    customer_id: int
+    exposed_only: bool
+    index: JobIndex
+    version: int  # every change up to this version is in the index
+    nbytes: int
+    seen: int = 0  # the newest version a caller asked for
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    refresh: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A customer's pool as matching uses it: `version` is the pool version the index is at least current to,
+    recorded on the postings matched against it."""
+
+    version: int
+    _entry: _Entry
+
+    def match(self, posting: MatcherPosting, limit: int = 5, exclude: Collection[str] = ()) -> MatchResult:
+        with self._entry.lock:
+            return self._entry.index.match(posting, limit, exclude)
+
+    def __len__(self) -> int:
+        return len(self._entry.index)
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._entry.index
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """The process's pool counters (since it started) and what it holds now, for /metrics."""
+
+    hits: int
+    catch_ups: int
+    rebuilds: int
+    evictions: int
+    pools: int
+    bytes_held: int
+    cache_bytes: int
+    versions_behind: int  # the most any held pool lags the newest version a caller asked for
+
+
 class Pools:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._indexes: dict[tuple[int, bool], tuple[int, JobIndex]] = {}
+    def __init__(self, cache_mb: int = DEFAULT_CACHE_MB) -> None:
+        self.cache_bytes = cache_mb * 2**20
+        self._lock = threading.Lock()  # guards the maps and counters below
+        self._entries: OrderedDict[tuple[int, bool], _Entry] = OrderedDict()  # least recently used first
+        self._builds: dict[tuple[int, bool], threading.Lock] = {}  # one first build per pool at a time
+        self._counts = {"hits": 0, "catch_ups": 0, "rebuilds": 0, "evictions": 0}
+        self._bytes_per_job = 1024.0  # what a new index counts until measured: the last measured pool's figure
+        self._threads: list[threading.Thread] = []
 
-    def index(self, session: Session, customer_id: int, versions: PoolVersions | None = None) -> JobIndex:
+    def index(self, session: Session, customer_id: int, versions: PoolVersions | None = None, *,
+              wait: bool = False) -> Pool:
         """The pool matching uses: only exposed jobs when the customer chose so, every job otherwise. `versions`,
-        when the caller read them already (with the API key), spare reading them again."""
+        when the caller read them already (with the API key), spare reading them again. `wait`: catch up however
+        large the catch-up (what a re-match after a sync needs), rather than hand a large one to a thread."""
         versions = versions or self._versions(session, customer_id)
-        return self._index(session, customer_id, versions.exposed_only, versions)
+        return self._pool(session, customer_id, versions.exposed_only, versions.jobs, wait)
 
-    def search_index(self, session: Session, customer_id: int, versions: PoolVersions | None = None) -> JobIndex:
+    def search_index(self, session: Session, customer_id: int, versions: PoolVersions | None = None) -> Pool:
         """Every job of the customer, exposed or not: what reviewers search to find or expose a job."""
-        return self._index(session, customer_id, False, versions or self._versions(session, customer_id))
+        return self._pool(session, customer_id, False, (versions or self._versions(session, customer_id)).jobs, False)
+
+    def stats(self) -> PoolStats:
+        with self._lock:
+            entries = list(self._entries.values())
+            return PoolStats(**self._counts, pools=len(entries), bytes_held=sum(e.nbytes for e in entries),
+                             cache_bytes=self.cache_bytes,
+                             versions_behind=max((max(0, e.seen - e.version) for e in entries), default=0))
 
     @staticmethod
     def _versions(session: Session, customer_id: int) -> PoolVersions:
         return PoolVersions.of(session.execute(_VERSIONS, {"customer_id": customer_id}).first())
 
-    def _index(self, session: Session, customer_id: int, exposed_only: bool, versions: PoolVersions) -> JobIndex:
-        version = versions.jobs
+    def _pool(self, session: Session, customer_id: int, exposed_only: bool, version: int, wait: bool) -> Pool:
         key = (customer_id, exposed_only)
         with self._lock:
-            cached = self._indexes.get(key)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        jobs = _customer_jobs(customer_id, AtsJob.data)
-        index = JobIndex(session.scalars(jobs.where(AtsJob.exposed) if exposed_only else jobs))
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self._counts["hits"] += 1
+        if entry is None:
+            entry = self._first_build(session, key)
+        entry.seen = max(entry.seen, version)
+        if entry.version < version:
+            self._catch_up(session, entry, version, wait)
+        return Pool(entry.version, entry)
+
+    def _first_build(self, session: Session, key: tuple[int, bool]) -> _Entry:
+        """Build a pool the process does not hold; threads asking for it meanwhile wait for this one build."""
         with self._lock:
-            self._indexes[key] = (version, index)
-        return index
+            building = self._builds.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                entry = self._entries.get(key)
+            if entry is not None:  # built by the thread this one waited for
+                return entry
+            version = feed.current_version(session, key[0])  # read first: every job read after is as new
+            entry = _Entry(key[0], key[1], _build(session, *key), version, 0)
+            with self._lock:
+                self._entries[key] = entry
+                del self._builds[key]
+            self._built(entry)
+            return entry
+
+    def _catch_up(self, session: Session, entry: _Entry, version: int, wait: bool) -> None:
+        """Bring the entry to `version`: in this thread when the catch-up is small or the caller waits, else in
+        a thread of its own. One thread at a time: a request that finds another at it matches as things are."""
+        if not entry.refresh.acquire(blocking=wait):
+            return
+        handed_over = False
+        try:
+            if entry.version >= version:
+                return
+            if wait:
+                self._refresh(session, entry)
+                return
+            rows = session.execute(_changed(entry).limit(INLINE_CATCH_UP + 1)).all()
+            if len(rows) <= INLINE_CATCH_UP:
+                self._apply(entry, rows, version)
+                return
+            self._start(self._refresh_in_thread, session.get_bind(), entry)
+            handed_over = True  # the thread releases `refresh` when done
+        finally:
+            if not handed_over:
+                entry.refresh.release()
+
+    def _refresh_in_thread(self, engine: Engine, entry: _Entry) -> None:
+        try:
+            with Session(engine) as session:
+                self._refresh(session, entry)
+        finally:
+            entry.refresh.release()
+
+    def _refresh(self, session: Session, entry: _Entry) -> None:
+        """Catch up to the latest version, or rebuild when the catch-up is a large share of the pool (the caller
+        holds `refresh`)."""
+        latest = feed.current_version(session, entry.customer_id)  # read first: every job read after is as new
+        changed = session.scalar(select(func.count()).select_from(_changed(entry).order_by(None).subquery()))
+        if changed > REBUILD_SHARE * max(len(entry.index), 1):
+            index = _build(session, entry.customer_id, entry.exposed_only)
+            with entry.lock:
+                entry.index, entry.version = index, latest
+            self._built(entry)
+            return
+        self._apply(entry, session.execute(_changed(entry).execution_options(yield_per=READ_CHUNK)), latest)
+
+    def _apply(self, entry: _Entry, rows: Any, version: int) -> None:
+        """Apply changed jobs a chunk per hold of the pool's lock; the entry's version moves once all are in.
+        Every version up to `version` was committed before these rows were read, and a version read with them
+        comes with every one before it (see jobmatch.store.feed): the index is then at the larger of the two."""
+        index, per_job, newest = entry.index, entry.nbytes / max(len(entry.index), 1), version
+        for chunk in _chunks(iter(rows), APPLY_CHUNK):
+            with entry.lock:
+                for row in chunk:
+                    if entry.exposed_only and not row.exposed:
+                        index.remove(row.id)
+                    else:
+                        index.upsert(_job(row))
+            newest = max(newest, chunk[-1].version)
+        with entry.lock:
+            entry.version, entry.nbytes = newest, round(per_job * len(index))
+        with self._lock:
+            self._counts["catch_ups"] += 1
+            self._evict(keep=entry)
+
+    def _built(self, entry: _Entry) -> None:
+        """Count a new index at the bytes per job of the last pool measured, and measure it in a thread: the
+        walk takes about as long as the build, which no request should wait for."""
+        index = entry.index
+        with self._lock:
+            entry.nbytes = round(self._bytes_per_job * len(index))
+            self._counts["rebuilds"] += 1
+            self._evict(keep=entry)
+        self._start(self._measure, entry, index)
+
+    def _measure(self, entry: _Entry, index: JobIndex) -> None:
+        nbytes = deep_size(index)
+        with self._lock:
+            if len(index):
+                self._bytes_per_job = nbytes / len(index)
+            if entry.index is index:
+                entry.nbytes = nbytes
+            self._evict(keep=entry)
+
+    def _start(self, work: Any, *args: Any) -> None:
+        thread = threading.Thread(target=work, args=args, daemon=True, name=f"jobmatch-pools-{work.__name__}")
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def settle(self) -> None:
+        """Wait for the refreshes and measurements under way (tests and benchmarks read figures after)."""
+        while threads := [t for t in list(self._threads) if t.is_alive()]:
+            for thread in threads:
+                thread.join()
+
+    def _evict(self, keep: _Entry) -> None:
+        """Drop least recently used pools until the held ones fit the cap; never `keep`, the one just needed,
+        even when it alone is larger. The caller holds `_lock`."""
+        held = sum(entry.nbytes for entry in self._entries.values())
+        for key, entry in list(self._entries.items()):
+            if held <= self.cache_bytes:
+                break
+            if entry is not keep:
+                del self._entries[key]
+                held -= entry.nbytes
+                self._counts["evictions"] += 1
+
+
+def _changed(entry: _Entry) -> Any:
+    return feed.changed_after(entry.customer_id, entry.version, *JOB_COLUMNS)
+
+
+def _build(session: Session, customer_id: int, exposed_only: bool) -> JobIndex:
+    """A fresh index of the pool, read in chunks."""
+    jobs = _customer_jobs(customer_id, *JOB_COLUMNS)
+    if exposed_only:
+        jobs = jobs.where(_JOBS.exposed)
+    rows = session.execute(jobs.execution_options(yield_per=READ_CHUNK))
+    return JobIndex(map(_job, rows))
+
+
+def deep_size(root: object) -> int:
+    """Bytes held by `root` and every object reachable from it, each counted once; classes are not followed.
+    Objects shared with other pools (interned strings, cached places) count in each: an upper bound."""
+    seen, stack, total = set(), [root], 0
+    getsizeof, referents, add = sys.getsizeof, gc.get_referents, seen.add
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, type):
+            continue
+        add(id(item))
+        total += getsizeof(item)
+        stack += referents(item)
+    return total
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[Sequence[Any]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 def _customer_jobs(customer_id: int, *columns: Any) -> Any:
@@ -75,3 +339,4 @@ def customer_job(session: Session, customer_id: int, job_id: str) -> AtsJob | No
     return session.scalar(
         select(AtsJob).join(Integration).where(AtsJob.id == job_id, Integration.customer_id == customer_id)
     )
+

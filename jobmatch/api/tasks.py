@@ -170,7 +170,7 @@ def rematch_unlinked(sessions: sessionmaker[Session], pools: Pools, integration_
         customer_id = session.scalar(select(Integration.customer_id).where(Integration.id == integration_id))
         if customer_id is None:
             return 0
-        index = pools.index(session, customer_id)
+        index = pools.index(session, customer_id, wait=True)  # the jobs the sync just wrote included
         ids = list(session.scalars(_unlinked(customer_id).with_only_columns(Posting.id).order_by(Posting.id)))
     for start in range(0, len(ids), REMATCH_BATCH):
         with sessions.begin() as session:

@@ -3,6 +3,7 @@
 import gc
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, Generic, TypeVar
 
 from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
@@ -15,6 +16,7 @@ from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
 
 K = TypeVar("K")
+BUILD_CHUNK = 10_000  # jobs read into records at a time: a caller streaming jobs never holds all of them
 
 
 class JobIndex:
@@ -33,7 +35,10 @@ class JobIndex:
             self._build(jobs)
 
     def _build(self, jobs: Iterable[dict[str, Any]]) -> None:
-        records = {record.id: record for record in job_records(jobs)}  # a later version of a job replaces one before
+        records: dict[str, JobRecord] = {}  # a later version of a job replaces one before
+        jobs = iter(jobs)
+        while chunk := list(islice(jobs, BUILD_CHUNK)):  # the jobs read may be dropped as soon as they are records
+            records.update((record.id, record) for record in job_records(chunk))
         for record in records.values():  # every city first, so no title is normalized twice
             self._cities.add(record.side.place.city)
         normalized = {name: normalize_title(name, self._cities) for name in {r.name for r in records.values()}}

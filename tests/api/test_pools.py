@@ -1,39 +1,205 @@
-from sqlalchemy import select
+"""The process's pools: caught up from the change feed, built once, bounded in memory, safe across threads."""
 
+import itertools
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
+
+from jobmatch.api import pools as pools_module
+from jobmatch.api.ats_jobs import set_exposed
 from jobmatch.api.pools import Pools
-from jobmatch.fixtures.kombo_jobs import kombo_job
-from jobmatch.matcher import Posting
+from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
+from jobmatch.matcher import Location, Posting
 from jobmatch.store.models import Customer, SyncRun
+from jobmatch.store.models import Posting as StoredPosting
 from jobmatch.store.types import utcnow
 from jobmatch.sync.mirror import write_page
-from tests.factories import INTEGRATION_ID, add_ats_jobs, add_integration
+from tests.api.helpers import NURSE, post
+from tests.factories import add_ats_jobs, add_integration
 
 COOK = kombo_job("job-cook", "301", "Koch (m/w/d)", job_code="KO-301", city="Berlin")
+_customers = itertools.count()
 
 
-def sync_page(sessions, jobs: list[dict]) -> None:
+def new_customer(sessions) -> tuple[str, int]:
+    """An integration of a customer of its own: each hypothesis example starts from an empty pool."""
+    n = next(_customers)
+    integration_id = add_integration(sessions, f"personio:pools{n:04d}", slug=f"pools-{n}")
+    with sessions() as session:
+        return integration_id, session.scalar(select(Customer.id).where(Customer.slug == f"pools-{n}"))
+
+
+def sync_page(sessions, integration_id: str, jobs: list[dict]) -> None:
     with sessions.begin() as session:
-        run = SyncRun(integration_id=INTEGRATION_ID, kind="incremental")
+        run = SyncRun(integration_id=integration_id, kind="incremental")
         session.add(run)
         session.flush()
-        write_page(session, INTEGRATION_ID, run.id, jobs, utcnow())
+        write_page(session, integration_id, run.id, jobs, utcnow())
 
 
-def test_a_sync_that_changed_nothing_keeps_the_cached_pool_and_a_change_renews_it(sessions) -> None:
-    add_integration(sessions)
-    add_ats_jobs(sessions, [COOK])
+def index(pools: Pools, sessions, customer_id: int, **kwargs):
+    with sessions() as session:
+        return pools.index(session, customer_id, **kwargs)
+
+
+NAMES = ["Koch (m/w/d)", "Koch in Erlangen", "Pflegefachkraft (m/w/d) Bamberg", "Lagerhelfer Vollzeit",
+         "Staplerfahrer (m/w/d) in Fürth", "Buchhalter", None]
+CITIES = ["Bamberg", "Erlangen", "Fürth", "Berlin", None]
+JOB = st.fixed_dictionaries({
+    "n": st.integers(0, 5), "name": st.sampled_from(NAMES), "city": st.sampled_from(CITIES),
+    "code": st.sampled_from(["REQ-1", "REQ-2", None]), "status": st.sampled_from(["OPEN", "CLOSED", "DRAFT"]),
+    "deleted": st.booleans(),
+})
+STEP = st.one_of(
+    st.tuples(st.just("page"), st.lists(JOB, min_size=1, max_size=3)),
+    st.tuples(st.just("expose"), st.lists(st.integers(0, 5), min_size=1, max_size=3, unique=True), st.booleans()),
+)
+PROBES = [Posting(name or "Koch", location=Location(city=city) if city else None) for name in NAMES for city in CITIES]
+PROBES += [Posting("Koch", job_code=code) for code in ("REQ-1", "REQ-2")]
+
+
+def kombo(integration_id: str, spec: dict) -> dict:
+    deleted = datetime(2026, 11, 1, tzinfo=UTC) if spec["deleted"] else None
+    return kombo_job(f"{integration_id}-{spec['n']}", str(spec["n"]), spec["name"], job_code=spec["code"], city=spec["city"],
+                     status=spec["status"], remote_deleted_at=deleted)
+
+
+@pytest.mark.parametrize("exposed_only", [False, True])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEP, min_size=1, max_size=6))
+def test_a_caught_up_pool_matches_as_a_fresh_build_does(sessions, exposed_only, steps) -> None:
+    integration_id, customer_id = new_customer(sessions)
+    with sessions.begin() as session:
+        session.execute(update(Customer).where(Customer.id == customer_id).values(match_exposed_only=exposed_only))
+    kept = Pools()
+    index(kept, sessions, customer_id)  # built empty, then only ever caught up
+    for step in steps:
+        if step[0] == "page":
+            sync_page(sessions, integration_id, [kombo(integration_id, spec) for spec in step[1]])
+        else:
+            with sessions.begin() as session:
+                set_exposed(session, customer_id, [f"{integration_id}-{n}" for n in step[1]], step[2])
+        caught_up, fresh = index(kept, sessions, customer_id), index(Pools(), sessions, customer_id)
+        assert caught_up.version == fresh.version
+        assert len(caught_up) == len(fresh)
+        for probe in PROBES:
+            assert caught_up.match(probe) == fresh.match(probe), probe
+    assert kept.stats().rebuilds == 1
+
+
+def test_a_sync_that_changed_nothing_keeps_the_pool_and_a_change_is_caught_up(sessions) -> None:
+    integration_id, customer_id = new_customer(sessions)
+    add_ats_jobs(sessions, [COOK], integration_id)
     pools = Pools()
-    with sessions() as session:
-        customer_id = session.scalar(select(Customer.id))
-        first = pools.index(session, customer_id)
+    first = index(pools, sessions, customer_id)
 
-    sync_page(sessions, [COOK])
-    with sessions() as session:
-        assert pools.index(session, customer_id) is first
+    sync_page(sessions, integration_id, [COOK])
+    assert index(pools, sessions, customer_id).version == first.version
 
-    sync_page(sessions, [COOK | {"name": "Küchenchef (m/w/d)"}])
+    sync_page(sessions, integration_id, [COOK | {"name": "Küchenchef (m/w/d)"}])
+    renewed = index(pools, sessions, customer_id)
+    assert renewed.version == first.version + 1
+    assert renewed.match(Posting(title="Küchenchef (m/w/d)"), limit=1).candidates[0].job_id == "job-cook"
+    stats = pools.stats()
+    assert (stats.rebuilds, stats.catch_ups, stats.hits, stats.versions_behind) == (1, 1, 2, 0)
+
+
+def test_concurrent_requests_for_a_pool_not_built_yet_build_it_once(sessions) -> None:
+    integration_id, customer_id = new_customer(sessions)
+    add_ats_jobs(sessions, generate_jobs(2_000), integration_id)
+    pools, start, found = Pools(), threading.Barrier(6), []
+
+    def request() -> None:
+        start.wait()
+        found.append(index(pools, sessions, customer_id))
+
+    threads = [threading.Thread(target=request) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 6 and len({id(pool._entry) for pool in found}) == 1
+    assert pools.stats().rebuilds == 1
+
+
+def test_a_large_catch_up_runs_once_in_a_thread_while_requests_match_the_index_they_have(
+        sessions, monkeypatch) -> None:
+    monkeypatch.setattr(pools_module, "INLINE_CATCH_UP", 5)
+    integration_id, customer_id = new_customer(sessions)
+    jobs = generate_jobs(400)
+    add_ats_jobs(sessions, jobs, integration_id)
+    pools = Pools()
+    before = index(pools, sessions, customer_id)
+    renamed = [job | {"name": f"Tierpfleger {i} (m/w/d)"} for i, job in enumerate(jobs[:40])]  # 10%: a catch-up
+    sync_page(sessions, integration_id, renamed)
+
+    answered, start = [], threading.Barrier(4)
+
+    def request() -> None:
+        start.wait()
+        answered.append(index(pools, sessions, customer_id).version)
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pools.settle()
+    after = index(pools, sessions, customer_id)
+    assert after.version == before.version + 1
+    assert set(answered) <= {before.version, after.version}
+    assert after.match(Posting("Tierpfleger 7 (m/w/d)"), limit=1).best.job_id == jobs[7]["id"]
+    stats = pools.stats()
+    assert (stats.rebuilds, stats.catch_ups) == (1, 1)
+
+    sync_page(sessions, integration_id, [job | {"name": "Imker (m/w/d)"} for job in jobs[:200]])  # half: a rebuild
+    assert index(pools, sessions, customer_id).version == after.version  # answered at once, from what it has
+    pools.settle()
+    rebuilt = index(pools, sessions, customer_id)
+    assert rebuilt.version == after.version + 1 and rebuilt._entry is after._entry
+    assert len(rebuilt.match(Posting("Imker (m/w/d)"), limit=5).candidates) == 5
+    assert (pools.stats().rebuilds, pools.stats().catch_ups) == (2, 1)
+
+
+def test_a_caller_that_waits_gets_the_large_catch_up_applied_before_it_matches(sessions, monkeypatch) -> None:
+    monkeypatch.setattr(pools_module, "INLINE_CATCH_UP", 5)
+    integration_id, customer_id = new_customer(sessions)
+    jobs = generate_jobs(100)
+    add_ats_jobs(sessions, jobs, integration_id)
+    pools = Pools()
+    before = index(pools, sessions, customer_id)
+    sync_page(sessions, integration_id, [job | {"name": "Imker (m/w/d)"} for job in jobs[:10]])
+    assert index(pools, sessions, customer_id, wait=True).version == before.version + 1
+
+
+def test_least_recently_used_pools_are_evicted_to_keep_the_bound(sessions) -> None:
+    customers = [new_customer(sessions) for _ in range(6)]
+    jobs = generate_jobs(1_800)
+    for n, (integration_id, _) in enumerate(customers):
+        add_ats_jobs(sessions, [job | {"id": f"{n}-{job['id']}"} for job in jobs[n * 300:(n + 1) * 300]],
+                     integration_id)
+    pools = Pools()
+    index(pools, sessions, customers[0][1])
+    pools.settle()
+    one_pool = pools.stats().bytes_held
+    bounded = Pools(cache_mb=2.5 * one_pool / 2**20)  # room for two pools of this size, not three
+    for _, customer_id in customers:
+        index(bounded, sessions, customer_id)
+        bounded.settle()
+        assert bounded.stats().bytes_held <= bounded.cache_bytes
+    index(bounded, sessions, customers[4][1])  # the least recently used is now customers[5]'s... and [4] is held
+    stats = bounded.stats()
+    assert (stats.pools, stats.evictions, stats.rebuilds, stats.hits) == (2, 4, 6, 1)
+    index(bounded, sessions, customers[0][1])  # evicted: built again
+    assert bounded.stats().rebuilds == 7
+
+
+def test_a_posting_records_the_pool_version_it_was_matched_against(client, keys, sessions) -> None:
+    assert post(client, keys, NURSE).status_code == 201
     with sessions() as session:
-        renewed = pools.index(session, customer_id)
-    assert renewed is not first
-    best = renewed.match(Posting(title="Küchenchef (m/w/d)"), limit=1).candidates[0]
-    assert best.job_id == "job-cook"
+        version = session.scalar(select(Customer.jobs_version).where(Customer.slug == "acme"))
+        assert session.scalar(select(StoredPosting.matched_version)) == version

@@ -1,3 +1,4 @@
+import itertools
 import random
 from datetime import UTC, datetime
 
@@ -94,21 +95,35 @@ def test_rejected_jobs_are_excluded(index):
     assert "a" not in [c.job_id for c in result.candidates] and result.decision != "auto_linked"
 
 
-def test_incremental_updates_equal_a_fresh_build():
-    jobs = generate_jobs(300)
-    index = JobIndex(jobs[:200])
-    for job_ in jobs[200:]:
-        index.upsert(job_)
-    for job_ in jobs[:50]:
-        index.remove(job_["id"])
-    renamed = dict(jobs[60], name="Tierpfleger (m/w/d)")
-    index.upsert(renamed)
-    fresh = JobIndex([renamed, *jobs[50:60], *jobs[61:]])
-    assert len(index) == len(fresh) == 250
-    for job_ in jobs[40:120]:
-        posting = Posting(job_["name"] or "x", location=Location(city=job_["location"]["city"]))
-        assert index.match(posting) == fresh.match(posting)
-    assert index.match(Posting("Tierpfleger")).best.job_id == renamed["id"]
+NAMES = ["Koch (m/w/d)", "Koch in Erlangen", "Pflegefachkraft Bamberg", "Lagerhelfer (m/w/d) Vollzeit",
+         "Staplerfahrer in Fürth", "Buchhalter", None]
+CITIES = ["Bamberg", "Erlangen", "Fürth", "Forchheim, Oberfranken", None]
+UPSERT = st.builds(lambda n, name, city, code, status, deleted: ("upsert", job(
+    f"j{n}", name, code=code, city=city, status=status, deleted=deleted)), st.integers(0, 6), st.sampled_from(NAMES),
+    st.sampled_from(CITIES), st.sampled_from(["REQ-1", "REQ-2", None]), st.sampled_from(["OPEN", "CLOSED"]),
+    st.booleans())
+REMOVE = st.builds(lambda n: ("remove", f"j{n}"), st.integers(0, 7))
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=st.lists(UPSERT, max_size=5), changes=st.lists(st.one_of(UPSERT, REMOVE), min_size=1, max_size=10))
+def test_incremental_updates_equal_a_fresh_build(start, changes):
+    pool = {job_["id"]: job_ for _, job_ in start}
+    index = JobIndex(pool.values())
+    for action, change in changes:
+        if action == "upsert":
+            index.upsert(change)
+            pool[change["id"]] = change
+        else:
+            index.remove(change)
+            pool.pop(change, None)
+    fresh = JobIndex(pool.values())
+    assert len(index) == len(fresh) == len(pool)
+    for name, city in itertools.product(NAMES, CITIES):
+        posting = Posting(name or "Koch", location=Location(city=city) if city else None)
+        assert index.match(posting) == fresh.match(posting), posting
+    for code in ("REQ-1", "REQ-2"):
+        assert index.match(Posting("Koch", job_code=code)) == fresh.match(Posting("Koch", job_code=code))
 
 
 @pytest.mark.parametrize(("bad", "message"), [
