@@ -1,29 +1,45 @@
-"""Prometheus metrics at `/metrics`, computed from the database at scrape time: every gunicorn worker (and
-every machine) answers the same, and nothing is lost when a process restarts.
+"""Prometheus metrics at `/metrics`, served with prometheus_client by a collector that runs at scrape time:
+- figures read from the database, so every gunicorn worker (and every machine) answers the same and nothing is
+  lost when a process restarts;
+- this process's pool counters (jobmatch.api.pools), labelled with its pid: with several workers each scrape
+  is answered by one of them, so each worker's figures are a series of their own.
 
-The text exposition format is a few lines of code; prometheus_client's collectors would add a dependency and
-per-process state for what are, here, a handful of GROUP BY queries.
+A figure from the database is one function yielding (label values, value) and one `Family` line in FAMILIES.
 """
 
 import hmac
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
+from jobmatch.api.pools import Pools
 from jobmatch.config import Settings
 from jobmatch.store.models import Customer, Integration, Posting, PostingDecision, SyncOutcome, SyncRun
 from jobmatch.store.types import utcnow
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch metrics"'}
 
-Labels = dict[str, str]
-Sample = tuple[Labels, float]
+Sample = tuple[tuple[str, ...], float]
+INTEGRATION = ("integration_id", "customer")
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    kind: type[GaugeMetricFamily] | type[CounterMetricFamily]
+    help: str
+    labels: tuple[str, ...]
+    read: Callable[[Session, datetime], Iterable[Sample]]
 
 
 def blueprint(settings: Settings) -> Blueprint:
@@ -39,30 +55,52 @@ def blueprint(settings: Settings) -> Blueprint:
         expected = settings.metrics_token.encode()
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
             fail(401, "send the metrics token as 'Authorization: Bearer JOBMATCH_METRICS_TOKEN'", headers=CHALLENGE)
-        return Response(exposition(session(), utcnow()), content_type=CONTENT_TYPE)
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(Figures(session(), current_app.extensions["jobmatch.pools"]))
+        encode, content_type = choose_encoder(request.headers.get("Accept"))
+        return Response(encode(registry), content_type=content_type)
 
     return blp
 
 
-def exposition(db: Session, now: datetime) -> str:
-    """Every metric in the text exposition format."""
-    families = [
-        ("jobmatch_sync_lag_seconds", "gauge",
-         "Seconds since the watermark (start of the last complete sync) of each integration; since its creation "
-         "when it was never synced.", _sync_lag(db, now)),
-        ("jobmatch_sync_running", "gauge", "1 while a sync of the integration holds its lease.", _running(db, now)),
-        ("jobmatch_review_backlog", "gauge", "Postings waiting for a reviewer, per customer.", _backlog(db)),
-        ("jobmatch_postings", "gauge",
-         "Postings (not withdrawn) by decision and the method that linked them: a matcher method for auto_linked, "
-         "reviewer for linked.", _decisions(db)),
-        ("jobmatch_sync_runs_total", "counter", "Finished sync runs by outcome.", _runs(db)),
-        ("jobmatch_sync_errors_total", "counter", "Failed sync runs by error code.", _errors(db)),
-    ]
-    lines = []
-    for name, kind, help_text, samples in families:
-        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-        lines += [f"{name}{_labels(labels)} {value}" for labels, value in samples]
-    return "\n".join(lines) + "\n"
+class Figures:
+    """The collector: every family of FAMILIES read from the database, then the process's pool figures."""
+
+    def __init__(self, db: Session, pools: Pools) -> None:
+        self.db, self.pools = db, pools
+
+    def collect(self) -> Iterator[Metric]:
+        now = utcnow()
+        for family in FAMILIES:
+            metric = family.kind(family.name, family.help, labels=family.labels)
+            for values, value in family.read(self.db, now):
+                metric.add_metric(values, value)
+            yield metric
+        yield from _pool_figures(self.pools)
+
+
+def _pool_figures(pools: Pools) -> Iterator[Metric]:
+    stats, process = pools.stats(), [str(os.getpid())]
+    for name, kind, help_text, value in [
+        ("jobmatch_pool_hits_total", CounterMetricFamily, "Requests answered from a pool the process held.",
+         stats.hits),
+        ("jobmatch_pool_catch_ups_total", CounterMetricFamily,
+         "Pools brought up to date from the jobs changed since their version.", stats.catch_ups),
+        ("jobmatch_pool_rebuilds_total", CounterMetricFamily,
+         "Pools built from every job: first use, after eviction, or a catch-up too large.", stats.rebuilds),
+        ("jobmatch_pool_evictions_total", CounterMetricFamily, "Pools dropped to keep JOBMATCH_POOL_CACHE_MB.",
+         stats.evictions),
+        ("jobmatch_pools", GaugeMetricFamily, "Pools the process holds.", stats.pools),
+        ("jobmatch_pool_bytes", GaugeMetricFamily, "Bytes the process's pools hold (measured when built).",
+         stats.bytes_held),
+        ("jobmatch_pool_cache_bytes", GaugeMetricFamily, "The bound of the pools' bytes (JOBMATCH_POOL_CACHE_MB).",
+         stats.cache_bytes),
+        ("jobmatch_pool_versions_behind", GaugeMetricFamily,
+         "The most versions any held pool lags the newest its requests asked for.", stats.versions_behind),
+    ]:
+        metric = kind(name, help_text, labels=["pid"])
+        metric.add_metric(process, value)
+        yield metric
 
 
 def _sync_lag(db: Session, now: datetime) -> Iterable[Sample]:
@@ -72,7 +110,7 @@ def _sync_lag(db: Session, now: datetime) -> Iterable[Sample]:
         .order_by(Integration.id)
     )
     for integration_id, slug, since in rows:
-        yield {"integration_id": integration_id, "customer": slug}, round(max(0.0, (now - since).total_seconds()), 3)
+        yield (integration_id, slug), round(max(0.0, (now - since).total_seconds()), 3)
 
 
 def _running(db: Session, now: datetime) -> Iterable[Sample]:
@@ -80,10 +118,10 @@ def _running(db: Session, now: datetime) -> Iterable[Sample]:
         select(Integration.id, Customer.slug, Integration.sync_lease_until).join(Customer).order_by(Integration.id)
     )
     for integration_id, slug, lease_until in rows:
-        yield {"integration_id": integration_id, "customer": slug}, int(lease_until is not None and lease_until > now)
+        yield (integration_id, slug), int(lease_until is not None and lease_until > now)
 
 
-def _backlog(db: Session) -> Iterable[Sample]:
+def _backlog(db: Session, _now: datetime) -> Iterable[Sample]:
     waiting = func.count(Posting.id)
     rows = db.execute(
         select(Customer.slug, waiting)
@@ -97,10 +135,10 @@ def _backlog(db: Session) -> Iterable[Sample]:
         .order_by(Customer.slug)
     )
     for slug, count in rows:
-        yield {"customer": slug}, count
+        yield (slug,), count
 
 
-def _decisions(db: Session) -> Iterable[Sample]:
+def _decisions(db: Session, _now: datetime) -> Iterable[Sample]:
     rows = db.execute(
         select(Customer.slug, Posting.decision, Posting.link_method, func.count())
         .join(Customer, Posting.customer_id == Customer.id)
@@ -109,10 +147,10 @@ def _decisions(db: Session) -> Iterable[Sample]:
         .order_by(Customer.slug, Posting.decision, Posting.link_method)
     )
     for slug, decision, method, count in rows:
-        yield {"customer": slug, "decision": decision, "method": method or ""}, count
+        yield (slug, decision, method or ""), count
 
 
-def _runs(db: Session) -> Iterable[Sample]:
+def _runs(db: Session, _now: datetime) -> Iterable[Sample]:
     rows = db.execute(
         select(SyncRun.integration_id, SyncRun.kind, SyncRun.outcome, func.count())
         .where(SyncRun.outcome != SyncOutcome.RUNNING)
@@ -120,10 +158,10 @@ def _runs(db: Session) -> Iterable[Sample]:
         .order_by(SyncRun.integration_id, SyncRun.kind, SyncRun.outcome)
     )
     for integration_id, kind, outcome, count in rows:
-        yield {"integration_id": integration_id, "kind": kind, "outcome": outcome}, count
+        yield (integration_id, kind, outcome), count
 
 
-def _errors(db: Session) -> Iterable[Sample]:
+def _errors(db: Session, _now: datetime) -> Iterable[Sample]:
     rows = db.execute(
         select(SyncRun.integration_id, SyncRun.error_code, func.count())
         .where(SyncRun.error_code.is_not(None))
@@ -131,16 +169,22 @@ def _errors(db: Session) -> Iterable[Sample]:
         .order_by(SyncRun.integration_id, SyncRun.error_code)
     )
     for integration_id, code, count in rows:
-        yield {"integration_id": integration_id, "code": code}, count
+        yield (integration_id, code), count
 
 
-def _labels(labels: Labels) -> str:
-    if not labels:
-        return ""
-    escaped = (f'{key}="{_escape(value)}"' for key, value in labels.items())
-    return "{" + ",".join(escaped) + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
+FAMILIES = (
+    Family("jobmatch_sync_lag_seconds", GaugeMetricFamily,
+           "Seconds since the watermark (start of the last complete sync) of each integration; since its creation "
+           "when it was never synced.", INTEGRATION, _sync_lag),
+    Family("jobmatch_sync_running", GaugeMetricFamily, "1 while a sync of the integration holds its lease.",
+           INTEGRATION, _running),
+    Family("jobmatch_review_backlog", GaugeMetricFamily, "Postings waiting for a reviewer, per customer.",
+           ("customer",), _backlog),
+    Family("jobmatch_postings", GaugeMetricFamily,
+           "Postings (not withdrawn) by decision and the method that linked them: a matcher method for "
+           "auto_linked, reviewer for linked.", ("customer", "decision", "method"), _decisions),
+    Family("jobmatch_sync_runs_total", CounterMetricFamily, "Finished sync runs by outcome.",
+           ("integration_id", "kind", "outcome"), _runs),
+    Family("jobmatch_sync_errors_total", CounterMetricFamily, "Failed sync runs by error code.",
+           ("integration_id", "code"), _errors),
+)
