@@ -16,6 +16,7 @@ from jobmatch.sync.kombo import KomboClient
 from tests.api.helpers import NURSE, post
 from tests.api.queue_helpers import app, kombo, kombo_app, tasks  # noqa: F401 (app, kombo: fixtures)
 from tests.factories import INTEGRATION_ID
+from tests.redis_server import redis_server  # noqa: F401 (a fixture)
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)  # Huey's times are naive UTC
@@ -42,18 +43,13 @@ def test_the_queue_is_sqlite_in_the_instance_folder_unless_redis_is_configured(t
         Settings.from_env({"JOBMATCH_REDIS_URL": "127.0.0.1:6379"})
 
 
-def test_a_sync_queued_in_redis_runs_from_there(database_url, sessions, tmp_path, kombo, keys) -> None:
-    url = "redis://127.0.0.1:6379/15"  # a database of its own in the shared server
-    settings = Settings(database_url, kombo.base_url, kombo.api_key, None, tmp_path, redis_url=url)
+def test_a_sync_queued_in_redis_runs_from_there(database_url, sessions, tmp_path, kombo, keys, redis_server) -> None:
+    settings = Settings(database_url, kombo.base_url, kombo.api_key, None, tmp_path, redis_url=redis_server.url)
     huey = make_huey(settings)
-    huey.storage.flush_all()
     queue = Tasks(settings, sessions, Pools(), huey)
-    try:
-        queue.enqueue_sync(INTEGRATION_ID)
-        assert huey.pending_count() == 1
-        huey.execute(huey.dequeue())
-    finally:
-        huey.storage.flush_all()
+    queue.enqueue_sync(INTEGRATION_ID)
+    assert huey.pending_count() == 1
+    huey.execute(huey.dequeue())
     assert outcomes(sessions) == ["succeeded"]
 
 
