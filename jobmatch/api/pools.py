@@ -73,7 +73,7 @@ class Pools:
             cached = self._indexes.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-        jobs = _customer_jobs(customer_id, AtsJob.data)
+        jobs = _customer_jobs(customer_id, AtsJob.data).where(AtsJob.vanished_at.is_(None))  # Kombo purged those
         index = JobIndex(session.scalars(jobs.where(AtsJob.exposed) if exposed_only else jobs))
         with self._lock:
             self._indexes[key] = (version, index)

@@ -12,7 +12,7 @@ from jobmatch.store.db import make_engine, make_session_factory
 from jobmatch.store.migrate import alembic_config, upgrade
 from jobmatch.store.models import Base, Posting
 from tests.conftest import BACKENDS, _postgres_database
-from tests.factories import add_ats_jobs, add_integration
+from tests.factories import INTEGRATION_ID
 
 
 def test_migrations_create_exactly_the_models(engine: Engine) -> None:
@@ -33,10 +33,18 @@ def unmigrated_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 def test_candidates_move_onto_their_postings_and_back(unmigrated_url: str) -> None:
     upgrade(unmigrated_url, "0006")
     engine = make_engine(unmigrated_url)
-    sessions = make_session_factory(engine)
-    add_integration(sessions)
-    add_ats_jobs(sessions, [kombo_job("job-a", "1", "Koch"), kombo_job("job-b", "2", "Köchin")])
     now = {"now": "2026-11-28 12:00:00"}
+    with engine.begin() as connection:  # SQL of revision 0006: today's models have columns it lacks
+        connection.execute(text("INSERT INTO customers (id, slug, name, created_at) VALUES (1, 'acme', 'Acme', :now)"), now)
+        connection.execute(text(
+            "INSERT INTO integrations (id, customer_id, tool, created_at, setup_state, sync_requested)"
+            " VALUES (:id, 1, 'personio', :now, 'ready', false)"
+        ), {"id": INTEGRATION_ID, **now})
+        for job in (kombo_job("job-a", "1", "Koch"), kombo_job("job-b", "2", "Köchin")):
+            connection.execute(text(
+                "INSERT INTO ats_jobs (id, integration_id, name, data, exposed, first_seen_at, last_synced_at)"
+                " VALUES (:id, :integration, :name, :data, false, :now, :now)"
+            ), {"id": job["id"], "integration": INTEGRATION_ID, "name": job["name"], "data": json.dumps(job), **now})
     candidate = ("INSERT INTO posting_candidates (posting_id, job_id, rank, score, method, reasons, active) "
                  "VALUES (:posting, :job, :rank, 91.5, 'title', :reasons, true)")
     with engine.begin() as connection:
