@@ -84,24 +84,10 @@ class Tasks:
         tasks.db deleted), and the run clears the flag."""
         now = now or utcnow()
         cutoff = now - timedelta(minutes=self.settings.safety_sync_minutes)
-        queued = []
-        for integration_id in self._due(cutoff):
-            with self.sessions.begin() as session:
-                claimed = session.execute(
-                    update(Integration)
-                    .where(Integration.id == integration_id, _not_claimed_since(cutoff))
-                    .values(safety_sync_at=now, sync_requested=True)
-                ).rowcount
-            if not claimed:
-                continue  # another consumer queued it this interval
-            try:
-                self.enqueue_sync(integration_id)
-            except Exception:
-                log.exception("safety net could not queue a sync of %s", integration_id)
-                continue
-            log.info("safety net queued a sync of %s", integration_id, extra={"integration_id": integration_id})
-            queued.append(integration_id)
-        return queued
+        return self._claim_and_queue(
+            self._due(cutoff), _not_claimed_since(cutoff), {"safety_sync_at": now, "sync_requested": True},
+            self.enqueue_sync, "safety net sync",
+        )
 
     def reconcile(self, now: datetime | None = None) -> list[str]:
         """Queue a full read of every integration whose last successful full read started longer ago than
@@ -127,20 +113,35 @@ class Tasks:
                     .order_by(Integration.id)
                 )
             )
+        return self._claim_and_queue(
+            due, not_claimed, {"reconcile_at": now}, lambda integration_id: self._sync(integration_id, full=True),
+            "reconciliation",
+        )
+
+    def _claim_and_queue(
+        self,
+        due: list[str],
+        not_claimed: ColumnElement[bool],
+        claim: dict[str, Any],
+        enqueue: Callable[[str], None],
+        what: str,
+    ) -> list[str]:
+        """Claim each due integration (one conditional UPDATE: the consumer that wins queues it) and queue its
+        task; the ids queued."""
         queued = []
         for integration_id in due:
             with self.sessions.begin() as session:
                 claimed = session.execute(
-                    update(Integration).where(Integration.id == integration_id, not_claimed).values(reconcile_at=now)
+                    update(Integration).where(Integration.id == integration_id, not_claimed).values(**claim)
                 ).rowcount
             if not claimed:
-                continue
+                continue  # another consumer queued it this interval
             try:
-                self._sync(integration_id, full=True)
+                enqueue(integration_id)
             except Exception:
-                log.exception("could not queue the reconciliation of %s", integration_id)
+                log.exception("could not queue the %s of %s", what, integration_id)
                 continue
-            log.info("reconciliation of %s queued", integration_id, extra={"integration_id": integration_id})
+            log.info("%s of %s queued", what, integration_id, extra={"integration_id": integration_id})
             queued.append(integration_id)
         return queued
 
