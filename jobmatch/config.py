@@ -35,6 +35,10 @@ class Settings:
     redis_url: str | None = None  # the task queue's Redis; None: a SQLite file in the instance folder
     secret_key: str | None = None  # signs the review page's session cookie; None: a key kept in the instance folder
     safety_sync_minutes: int = 60  # an integration not synced for this long is synced by the safety net
+    reconcile_hours: int = 24  # a full read that marks vanished jobs, per integration, at most this far apart
+    sync_overlap_seconds: int = 300  # an incremental read asks from this long before the watermark
+    max_retry_after_seconds: int = 600  # the longest Retry-After a sync waits; a longer one reschedules it
+    lookup_delay_seconds: int = 30  # unknown identifiers wait this long for others to join their lookup
     metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off
     log_format: str = "text"  # text for a terminal, json for a log collector
     log_level: str | None = None  # None: INFO for serve and worker, WARNING for one-off commands
@@ -53,7 +57,11 @@ class Settings:
             instance_path=instance,
             redis_url=_redis_url(env.get("JOBMATCH_REDIS_URL") or None),
             secret_key=_random_text("JOBMATCH_SECRET_KEY", env.get("JOBMATCH_SECRET_KEY") or None, MIN_SECRET_KEY_CHARS),
-            safety_sync_minutes=_safety_sync_minutes(env.get("JOBMATCH_SAFETY_SYNC_MINUTES") or "60"),
+            safety_sync_minutes=_whole_number(env, "JOBMATCH_SAFETY_SYNC_MINUTES", 60, 1, 7 * 24 * 60, "minutes"),
+            reconcile_hours=_whole_number(env, "JOBMATCH_RECONCILE_HOURS", 24, 1, 14 * 24, "hours"),
+            sync_overlap_seconds=_whole_number(env, "JOBMATCH_SYNC_OVERLAP_SECONDS", 300, 0, 24 * 3600, "seconds"),
+            max_retry_after_seconds=_whole_number(env, "JOBMATCH_MAX_RETRY_AFTER_SECONDS", 600, 1, 3600, "seconds"),
+            lookup_delay_seconds=_whole_number(env, "JOBMATCH_LOOKUP_DELAY_SECONDS", 30, 0, 3600, "seconds"),
             metrics_token=_random_text(
                 "JOBMATCH_METRICS_TOKEN", env.get("JOBMATCH_METRICS_TOKEN") or None, MIN_METRICS_TOKEN_CHARS
             ),
@@ -93,16 +101,15 @@ def _random_text(variable: str, value: str | None, min_chars: int) -> str | None
     return value
 
 
-def _safety_sync_minutes(value: str) -> int:
+def _whole_number(env: Mapping[str, str], variable: str, default: int, low: int, high: int, unit: str) -> int:
+    value = env.get(variable) or str(default)
     try:
-        minutes = int(value)
+        number = int(value)
     except ValueError:
-        minutes = 0
-    if not 1 <= minutes <= 7 * 24 * 60:
-        raise ConfigError(
-            f"JOBMATCH_SAFETY_SYNC_MINUTES must be a whole number of minutes from 1 to 10080 (a week), not {value!r}"
-        )
-    return minutes
+        number = low - 1
+    if not low <= number <= high:
+        raise ConfigError(f"{variable} must be a whole number of {unit} from {low} to {high}, not {value!r}")
+    return number
 
 
 def _pool_cache_mb(value: str) -> int:

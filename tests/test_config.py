@@ -63,6 +63,32 @@ def test_operation_settings_are_read_from_their_variables() -> None:
     assert (settings.log_format, settings.log_level) == ("json", "DEBUG")
 
 
+def test_reading_settings_default_to_a_daily_reconciliation_and_minutes_of_overlap() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.reconcile_hours, defaults.sync_overlap_seconds) == (24, 300)
+    assert (defaults.max_retry_after_seconds, defaults.lookup_delay_seconds) == (600, 30)
+    chosen = Settings.from_env({
+        "JOBMATCH_RECONCILE_HOURS": "6", "JOBMATCH_SYNC_OVERLAP_SECONDS": "0",
+        "JOBMATCH_MAX_RETRY_AFTER_SECONDS": "120", "JOBMATCH_LOOKUP_DELAY_SECONDS": "5",
+    })
+    assert (chosen.reconcile_hours, chosen.sync_overlap_seconds) == (6, 0)
+    assert (chosen.max_retry_after_seconds, chosen.lookup_delay_seconds) == (120, 5)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("JOBMATCH_RECONCILE_HOURS", "0", "JOBMATCH_RECONCILE_HOURS must be a whole number of hours from 1 to 336"),
+        ("JOBMATCH_SYNC_OVERLAP_SECONDS", "-1", "JOBMATCH_SYNC_OVERLAP_SECONDS must be .* from 0 to 86400, not '-1'"),
+        ("JOBMATCH_MAX_RETRY_AFTER_SECONDS", "1.5", "JOBMATCH_MAX_RETRY_AFTER_SECONDS must be a whole number"),
+        ("JOBMATCH_LOOKUP_DELAY_SECONDS", "soon", "JOBMATCH_LOOKUP_DELAY_SECONDS must be a whole number of seconds"),
+    ],
+)
+def test_bad_reading_settings_name_their_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({variable: value})
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [

@@ -12,8 +12,10 @@ OFFLINE_STATUSES = {"CLOSED": "closed", "ARCHIVED": "archived"}
 
 
 def job_is_active() -> ColumnElement[bool]:
-    """SQL for AtsJob.is_active: not deleted, and not closed or archived (an unknown status counts as open)."""
-    return AtsJob.remote_deleted_at.is_(None) & func.coalesce(AtsJob.status, "").not_in(list(OFFLINE_STATUSES))
+    """SQL for AtsJob.is_active: not deleted or vanished, and not closed or archived (an unknown status counts
+    as open)."""
+    present = AtsJob.remote_deleted_at.is_(None) & AtsJob.vanished_at.is_(None)
+    return present & func.coalesce(AtsJob.status, "").not_in(list(OFFLINE_STATUSES))
 
 
 def linked_to_inactive_job() -> ColumnElement[bool]:
@@ -28,6 +30,8 @@ def deactivation(job: AtsJob) -> dict[str, Any] | None:
     job keeps the status it had."""
     if job.remote_deleted_at is not None:
         return {"reason": "deleted", "since": job.remote_deleted_at}
+    if job.vanished_at is not None:  # purged by Kombo: a deletion we learnt of by its absence
+        return {"reason": "vanished", "since": job.vanished_at}
     if job.status in OFFLINE_STATUSES:
         since: datetime | None = job.closed_at if job.status == "CLOSED" and job.closed_at else job.changed_at
         return {"reason": OFFLINE_STATUSES[job.status], "since": since}

@@ -3,16 +3,18 @@
 import logging
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
+from jobmatch.api.deactivation import job_is_active
 from jobmatch.api.errors import fail
-from jobmatch.api.schemas import IntegrationListSchema, SyncRequestAnswerSchema
+from jobmatch.api.schemas import IntegrationListSchema, IntegrationPatchSchema, IntegrationSchema, SyncRequestAnswerSchema
 from jobmatch.api.smorest import Blueprint
 from jobmatch.api.tasks import current_tasks
 from jobmatch.store.models import AtsJob, Integration, Role, SetupState, SyncOutcome, SyncRun
+from jobmatch.sync.kombo import status_filter
 from jobmatch.sync.webhooks import request_sync
 
 log = logging.getLogger(__name__)
@@ -46,10 +48,21 @@ def list_integrations() -> dict[str, Any]:
     integrations = list(
         db.scalars(select(Integration).where(Integration.customer_id == caller().customer_id).order_by(Integration.id))
     )
-    ids = [integration.id for integration in integrations]
-    runs = _last_runs(db, ids)
-    counts = _job_counts(db, ids)
-    return {"items": [_describe(i, runs.get(i.id), counts.get(i.id, (0, 0))) for i in integrations]}
+    return {"items": _described(db, integrations)}
+
+
+@blp.route("/<integration_id>", methods=["PATCH"])
+@requires(Role.ADMIN)
+@blp.arguments(IntegrationPatchSchema)
+@blp.response(200, IntegrationSchema)
+@blp.errors(400, 401, 403, 404, 413)
+def update_integration(body: dict[str, Any], integration_id: str) -> dict[str, Any]:
+    """Change settings: `statuses` chooses the job statuses its reads (incremental and full) ask Kombo for."""
+    db = session()
+    integration = _owned(db, integration_id)
+    integration.statuses = status_filter(body["statuses"])
+    db.commit()
+    return _described(db, [integration])[0]
 
 
 @blp.route("/<integration_id>/sync", methods=["POST"])
@@ -60,11 +73,7 @@ def request_integration_sync(integration_id: str) -> dict[str, Any]:
     """Ask for a sync of what changed since the watermark. Requests coalesce: while one sync is queued and
     not started, asking again queues nothing more."""
     db = session()
-    owned = db.scalar(
-        select(Integration.id).where(Integration.id == integration_id, Integration.customer_id == caller().customer_id)
-    )
-    if owned is None:
-        fail(404, f"integration {integration_id} not found")
+    _owned(db, integration_id)
     queued = request_sync(db, integration_id)
     db.commit()
     if queued:
@@ -75,6 +84,22 @@ def request_integration_sync(integration_id: str) -> dict[str, Any]:
             fail(503, "the sync could not be queued; try again later")
     message = "a sync is queued" if queued else "a sync was queued already; this request joins it"
     return {"integration_id": integration_id, "queued": queued, "message": message}
+
+
+def _owned(db: Session, integration_id: str) -> Integration:
+    integration = db.scalar(
+        select(Integration).where(Integration.id == integration_id, Integration.customer_id == caller().customer_id)
+    )
+    if integration is None:
+        fail(404, f"integration {integration_id} not found")
+    return integration
+
+
+def _described(db: Session, integrations: list[Integration]) -> list[dict[str, Any]]:
+    ids = [integration.id for integration in integrations]
+    runs = _last_runs(db, ids)
+    counts = _job_counts(db, ids)
+    return [_describe(i, runs.get(i.id), counts.get(i.id, (0, 0))) for i in integrations]
 
 
 def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[int, int]) -> dict[str, Any]:
@@ -96,6 +121,7 @@ def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[
         "watermark": integration.watermark,
         "last_run": last_run,
         "jobs": {"total": counts[0], "active": counts[1]},
+        "statuses": integration.statuses,
     }
 
 
@@ -107,11 +133,8 @@ def _last_runs(db: Session, integration_ids: list[str]) -> dict[str, SyncRun]:
 
 
 def _job_counts(db: Session, integration_ids: list[str]) -> dict[str, tuple[int, int]]:
-    active = (AtsJob.remote_deleted_at.is_(None)) & or_(
-        AtsJob.status.is_(None), AtsJob.status.not_in(("CLOSED", "ARCHIVED"))
-    )
     rows = db.execute(
-        select(AtsJob.integration_id, func.count(), func.count().filter(active))
+        select(AtsJob.integration_id, func.count(), func.count().filter(job_is_active()))
         .where(AtsJob.integration_id.in_(integration_ids))
         .group_by(AtsJob.integration_id)
     )

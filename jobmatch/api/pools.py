@@ -61,7 +61,7 @@ def _job(row: Row[Any]) -> dict[str, Any]:
 JOB_COLUMNS = (
     _JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.department, _JOBS.employment_type,
     _JOBS.status, _JOBS.remote_deleted_at, _JOBS.location_city, _JOBS.location_zip_code, _JOBS.location_raw,
-    _JOBS.exposed, _JOBS.version,
+    _JOBS.exposed, _JOBS.vanished_at, _JOBS.version,
 )
 
 
@@ -242,7 +242,7 @@ class Pools:
         for chunk in _chunks(iter(rows), APPLY_CHUNK):
             with entry.lock:
                 for row in chunk:
-                    if entry.exposed_only and not row.exposed:
+                    if row.vanished_at is not None or (entry.exposed_only and not row.exposed):  # as _build
                         index.remove(row.id)
                     else:
                         index.upsert(_job(row))
@@ -303,7 +303,7 @@ def _changed(entry: _Entry) -> Any:
 
 def _build(session: Session, customer_id: int, exposed_only: bool) -> JobIndex:
     """A fresh index of the pool, read in chunks."""
-    jobs = _customer_jobs(customer_id, *JOB_COLUMNS)
+    jobs = _customer_jobs(customer_id, *JOB_COLUMNS).where(_JOBS.vanished_at.is_(None))  # Kombo purged those
     if exposed_only:
         jobs = jobs.where(_JOBS.exposed)
     rows = session.execute(jobs.execution_options(yield_per=READ_CHUNK))

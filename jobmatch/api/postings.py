@@ -1,5 +1,6 @@
 """Postings: multiposters and back offices send them; the answer carries the decision and the candidates."""
 
+import logging
 from typing import Any
 
 from flask import Response, current_app, jsonify
@@ -7,7 +8,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from jobmatch.api import decisions
+from jobmatch.api import decisions, lookups
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
 from jobmatch.api.deactivation import linked_to_inactive_job
@@ -24,8 +25,10 @@ from jobmatch.api.schemas import (
     PostingSchema,
 )
 from jobmatch.api.smorest import Blueprint
+from jobmatch.api.tasks import current_tasks
 from jobmatch.store.models import Posting, Role
 
+log = logging.getLogger(__name__)
 MAX_ID = 2**31 - 1  # the id column's range: larger ids cannot exist, and PostgreSQL refuses to compare them
 
 blp = Blueprint("postings", __name__, url_prefix="/v1/postings", description="Postings and their matches.")
@@ -90,6 +93,7 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
     created = decisions.store_new(db, who.customer_id, fields, index)
     if created is not None:
         db.commit()
+        _look_up_unknown(who.customer_id, created)
         return created, 201
     posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
     if posting is None:  # cannot be: the insert met this row, or waited for the transaction inserting it to end
@@ -102,7 +106,19 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
         posting.withdrawn_at = None
         decisions.rematch(posting, index, who.prefix, reason)
         db.commit()
+        _look_up_unknown(who.customer_id, {**fields, "linked_job_id": posting.linked_job_id})
     return posting, 200
+
+
+def _look_up_unknown(customer_id: int, posting: dict[str, Any]) -> None:
+    """An unlinked posting with an identifier the mirror may not know: ask Kombo for that job (see lookups).
+    The posting is stored whatever happens here."""
+    if posting["linked_job_id"] is not None or not lookups.wanted(posting):
+        return
+    try:
+        current_tasks().request_lookups(customer_id, posting)
+    except Exception:
+        log.exception("could not request a lookup of the identifiers of posting %s", posting.get("external_id"))
 
 
 @blp.route("", methods=["GET"])

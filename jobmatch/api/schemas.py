@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from jobmatch.api.deactivation import deactivation
 from jobmatch.store.models import Posting, PostingDecision
+from jobmatch.sync.kombo import JOB_STATUSES
 
 MAX_TITLE = 500
 MAX_TEXT = 2000
@@ -71,7 +72,7 @@ class EventSchema(Schema):
 
 
 class DeactivationSchema(Schema):
-    reason = fields.String(metadata={"description": "closed, archived or deleted"})
+    reason = fields.String(metadata={"description": "closed, archived, deleted or vanished"})
     since = fields.DateTime(allow_none=True)
 
 
@@ -97,9 +98,9 @@ class PostingSummarySchema(Schema):
     updated_at = fields.DateTime()
     deactivated_in_ats = fields.Method("_deactivated_in_ats", metadata={
         "type": "object", "nullable": True,
-        "properties": {"reason": {"type": "string", "enum": ["closed", "archived", "deleted"]},
+        "properties": {"reason": {"type": "string", "enum": ["closed", "archived", "deleted", "vanished"]},
                        "since": {"type": "string", "format": "date-time", "nullable": True}},
-        "description": "set when the linked ATS job was closed, archived or deleted; null otherwise",
+        "description": "set when the linked ATS job was closed, archived, deleted or vanished; null otherwise",
     })
     can_apply = fields.Method("_can_apply", metadata={
         "type": "boolean", "description": "true when the posting is linked to a job that is active in the ATS",
@@ -275,6 +276,8 @@ class SyncRunSchema(Schema):
     jobs_updated = fields.Integer()
     jobs_deleted = fields.Integer()
     jobs_unchanged = fields.Integer()
+    jobs_vanished = fields.Integer(metadata={"description": "full reads: jobs no longer returned, marked vanished"})
+    jobs_restored = fields.Integer(metadata={"description": "vanished jobs returned again"})
     started_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
     error_code = fields.String(allow_none=True)
@@ -283,7 +286,7 @@ class SyncRunSchema(Schema):
 
 class JobCountsSchema(Schema):
     total = fields.Integer()
-    active = fields.Integer(metadata={"description": "neither closed, archived nor deleted"})
+    active = fields.Integer(metadata={"description": "neither closed, archived, deleted nor vanished"})
 
 
 class IntegrationSchema(Schema):
@@ -298,6 +301,19 @@ class IntegrationSchema(Schema):
     watermark = fields.DateTime(allow_none=True, metadata={"description": "start of the last complete read"})
     last_run = fields.Nested(SyncRunSchema, allow_none=True)
     jobs = fields.Nested(JobCountsSchema)
+    statuses = fields.List(
+        fields.String(), allow_none=True, metadata={"description": "the job statuses read; null: every status"}
+    )
+
+
+class IntegrationPatchSchema(Schema):
+    statuses = fields.List(
+        fields.String(validate=validate.OneOf(JOB_STATUSES)),
+        required=True,
+        allow_none=True,
+        validate=validate.Length(min=1),
+        metadata={"description": f"some of {', '.join(JOB_STATUSES)}; null reads every status (the default)"},
+    )
 
 
 class IntegrationListSchema(Schema):

@@ -1,9 +1,12 @@
-"""Background work on a Huey queue: the syncs Kombo's webhooks and admins ask for, the re-matching that
-follows them, and a safety net that syncs integrations nobody asked about for a while. The app enqueues;
-`jobmatch worker` (or the consumer inside `jobmatch serve`) runs the tasks and the safety net's schedule."""
+"""Background work on a Huey queue: the syncs Kombo's webhooks and admins ask for, lookups of identifiers the
+mirror did not know, the re-matching that follows them, a safety net that syncs integrations nobody asked about
+for a while, and the reconciling full read of each integration every JOBMATCH_RECONCILE_HOURS. The app enqueues;
+`jobmatch worker` (or the consumer inside `jobmatch serve`) runs the tasks and the schedules."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -14,15 +17,15 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch import logs
-from jobmatch.api import decisions
+from jobmatch.api import decisions, lookups
 from jobmatch.api.pools import Pools
 from jobmatch.config import Settings
-from jobmatch.store.models import Integration, Posting, SyncKind, SyncRun
+from jobmatch.store.models import Integration, Posting, SyncKind, SyncOutcome, SyncRun
 from jobmatch.store.types import utcnow
 from jobmatch.sync.errors import KomboSetupPending, KomboUnavailable
-from jobmatch.sync.kombo import KomboClient
+from jobmatch.sync.kombo import KomboClient, RetryPolicy
 from jobmatch.sync.lease import SyncInProgress
-from jobmatch.sync.runner import SyncResult, SyncRunner
+from jobmatch.sync.runner import DEFAULT_OVERLAP, SyncResult, SyncRunner
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +60,15 @@ class Tasks:
         self.pools = pools
         self.huey = huey
         self._sync = huey.task(retries=RETRIES, context=True, name="sync_integration")(self._run_sync)
+        self._lookup = huey.task(retries=RETRIES, context=True, name="look_up_jobs")(self._run_lookup)
         huey.periodic_task(crontab(minute="*"), name="safety_net")(self.safety_net)
+        huey.periodic_task(crontab(minute="*"), name="reconcile")(self.reconcile)
 
-    def enqueue_sync(self, integration_id: str) -> None:
-        """Queue a sync that `request_sync` flagged. If the queue refuses it the flag is cleared again: every
-        later request would otherwise coalesce into a sync that never runs."""
+    def enqueue_sync(self, integration_id: str, *, full: bool = False) -> None:
+        """Queue a sync that `request_sync` flagged (a full read when `full`). If the queue refuses it the flag
+        is cleared again: every later request would otherwise coalesce into a sync that never runs."""
         try:
-            self._sync(integration_id)
+            self._sync(integration_id, full=full)
         except Exception:
             with self.sessions.begin() as session:
                 session.execute(
@@ -79,24 +84,84 @@ class Tasks:
         tasks.db deleted), and the run clears the flag."""
         now = now or utcnow()
         cutoff = now - timedelta(minutes=self.settings.safety_sync_minutes)
+        return self._claim_and_queue(
+            self._due(cutoff), _not_claimed_since(cutoff), {"safety_sync_at": now, "sync_requested": True},
+            self.enqueue_sync, "safety net sync",
+        )
+
+    def reconcile(self, now: datetime | None = None) -> list[str]:
+        """Queue a full read of every integration whose last successful full read started longer ago than
+        JOBMATCH_RECONCILE_HOURS: it marks the jobs Kombo no longer returns vanished. The ids queued; claimed
+        through `reconcile_at` like the safety net, so one consumer per interval queues each."""
+        now = now or utcnow()
+        cutoff = now - timedelta(hours=self.settings.reconcile_hours)
+        last_full = (
+            select(func.max(SyncRun.started_at))
+            .where(
+                SyncRun.integration_id == Integration.id,
+                SyncRun.kind == SyncKind.FULL,
+                SyncRun.outcome == SyncOutcome.SUCCEEDED,
+            )
+            .scalar_subquery()
+        )
+        not_claimed = or_(Integration.reconcile_at.is_(None), Integration.reconcile_at < cutoff)
+        with self.sessions() as session:
+            due = list(
+                session.scalars(
+                    select(Integration.id)
+                    .where(func.coalesce(last_full, Integration.created_at) < cutoff, not_claimed)
+                    .order_by(Integration.id)
+                )
+            )
+        return self._claim_and_queue(
+            due, not_claimed, {"reconcile_at": now}, lambda integration_id: self._sync(integration_id, full=True),
+            "reconciliation",
+        )
+
+    def _claim_and_queue(
+        self,
+        due: list[str],
+        not_claimed: ColumnElement[bool],
+        claim: dict[str, Any],
+        enqueue: Callable[[str], None],
+        what: str,
+    ) -> list[str]:
+        """Claim each due integration (one conditional UPDATE: the consumer that wins queues it) and queue its
+        task; the ids queued."""
         queued = []
-        for integration_id in self._due(cutoff):
+        for integration_id in due:
             with self.sessions.begin() as session:
                 claimed = session.execute(
-                    update(Integration)
-                    .where(Integration.id == integration_id, _not_claimed_since(cutoff))
-                    .values(safety_sync_at=now, sync_requested=True)
+                    update(Integration).where(Integration.id == integration_id, not_claimed).values(**claim)
                 ).rowcount
             if not claimed:
                 continue  # another consumer queued it this interval
             try:
-                self.enqueue_sync(integration_id)
+                enqueue(integration_id)
             except Exception:
-                log.exception("safety net could not queue a sync of %s", integration_id)
+                log.exception("could not queue the %s of %s", what, integration_id)
                 continue
-            log.info("safety net queued a sync of %s", integration_id, extra={"integration_id": integration_id})
+            log.info("%s of %s queued", what, integration_id, extra={"integration_id": integration_id})
             queued.append(integration_id)
         return queued
+
+    def request_lookups(self, customer_id: int, posting: dict[str, Any]) -> list[str]:
+        """Queue a lookup of the posting's identifiers the customer's mirror does not know, joining the lookup
+        already waiting for each integration or starting one after JOBMATCH_LOOKUP_DELAY_SECONDS; the ids of
+        the integrations whose lookup this started. A queue that refuses it costs the posting nothing: the
+        identifiers stay recorded and join the next lookup, and the next sync brings the job anyway."""
+        with self.sessions.begin() as session:
+            started = lookups.request(session, customer_id, posting)
+        for integration_id in started:
+            try:
+                self._lookup.schedule((integration_id,), delay=self.settings.lookup_delay_seconds)
+            except Exception:
+                log.exception("could not queue the lookup for %s", integration_id)
+                with self.sessions.begin() as session:
+                    session.execute(
+                        update(Integration).where(Integration.id == integration_id).values(lookup_requested=False)
+                    )
+        return started
 
     def _due(self, cutoff: datetime) -> list[str]:
         last_started = (
@@ -113,20 +178,32 @@ class Tasks:
                 )
             )
 
-    def _run_sync(self, integration_id: str, task: Task) -> None:
+    def _run_sync(self, integration_id: str, task: Task, full: bool = False) -> None:
+        self._run(integration_id, task, lambda runner: runner.sync(integration_id, full=full))
+
+    def _run_lookup(self, integration_id: str, task: Task) -> None:
+        self._run(integration_id, task, lambda runner: lookups.run(self.sessions, runner, integration_id))
+
+    def _run(self, integration_id: str, task: Task, work: Callable[[SyncRunner], SyncResult | None]) -> None:
+        """Run a sync or lookup of the integration, retried later while Kombo is not ready or busy, then
+        re-match what it changed."""
         with logs.bind(integration_id=integration_id, task_id=task.id):
             if not self.settings.kombo_api_key:
-                log.error("sync of %s not run: KOMBO_API_KEY is not set", integration_id)
+                log.error("%s of %s not run: KOMBO_API_KEY is not set", task.name, integration_id)
                 raise CancelExecution(retry=False)
-            with KomboClient(api_key=self.settings.kombo_api_key, base_url=self.settings.kombo_base_url) as client:
+            retry = RetryPolicy(max_server_wait=self.settings.max_retry_after_seconds)
+            with KomboClient(self.settings.kombo_api_key, self.settings.kombo_base_url, retry=retry) as client:
+                runner = SyncRunner(self.sessions, client, overlap=timedelta(seconds=self.settings.sync_overlap_seconds))
                 try:
-                    result = sync_integration(self.sessions, client, self.pools, integration_id)
+                    result = work(runner)
                 except (KomboSetupPending, KomboUnavailable, SyncInProgress) as exc:
                     raise _retry_later(integration_id, task, exc) from exc
                 except Exception as exc:  # recorded on the sync run; retrying cannot help
-                    log.error("sync of %s failed: %s", integration_id, exc)
+                    log.error("%s of %s failed: %s", task.name, integration_id, exc)
                     raise CancelExecution(retry=False) from exc
-            log.info("%s: %s", integration_id, result.summary, extra={"run_id": result.run_id})
+            if result is not None:
+                after_jobs_changed(self.sessions, self.pools, result)
+                log.info("%s: %s", integration_id, result.summary, extra={"run_id": result.run_id})
 
 
 def _not_claimed_since(cutoff: datetime) -> ColumnElement[bool]:
@@ -149,18 +226,33 @@ def _retry_later(integration_id: str, task: Task, exc: Exception) -> Exception:
 
 
 def sync_integration(
-    sessions: sessionmaker[Session], client: KomboClient, pools: Pools, integration_id: str
+    sessions: sessionmaker[Session],
+    client: KomboClient,
+    pools: Pools,
+    integration_id: str,
+    *,
+    full: bool = False,
+    overlap: timedelta = DEFAULT_OVERLAP,
 ) -> SyncResult:
-    """Sync one integration; when jobs were created, updated or deleted, match the customer's postings that
-    have no link again, so a job that just appeared in the ATS is found."""
-    result = SyncRunner(sessions, client).sync(integration_id)
-    if result.created or result.updated or result.deleted:
-        reason = (
-            f"ATS jobs changed in sync run {result.run_id}: "
-            f"{result.created} created, {result.updated} updated, {result.deleted} deleted"
-        )
-        rematch_unlinked(sessions, pools, integration_id, reason)
+    """Sync one integration (a reconciling full read when `full`), then re-match what it changed."""
+    result = SyncRunner(sessions, client, overlap=overlap).sync(integration_id, full=full)
+    after_jobs_changed(sessions, pools, result)
     return result
+
+
+def after_jobs_changed(sessions: sessionmaker[Session], pools: Pools, result: SyncResult) -> None:
+    """What every run that may have changed jobs ends in (sync, reconciliation, lookup): when it created,
+    updated, deleted, vanished or restored jobs, match the customer's postings that have no link again, so a
+    job that just appeared in the ATS is found."""
+    if not result.changed_jobs:
+        return
+    reason = (
+        f"ATS jobs changed in sync run {result.run_id}: "
+        f"{result.created} created, {result.updated} updated, {result.deleted} deleted"
+    )
+    if result.vanished or result.restored:
+        reason += f", {result.vanished} vanished, {result.restored} restored"
+    rematch_unlinked(sessions, pools, result.integration_id, reason)
 
 
 def rematch_unlinked(sessions: sessionmaker[Session], pools: Pools, integration_id: str, reason: str) -> int:

@@ -3,6 +3,7 @@
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import click
 from sqlalchemy import select
@@ -10,14 +11,17 @@ from sqlalchemy import select
 from jobmatch.cli.context import AppContext, pass_app
 from jobmatch.store.models import Integration
 from jobmatch.sync.errors import KomboError, KomboSetupPending
-from jobmatch.sync.kombo import KomboClient
+from jobmatch.sync.kombo import KomboClient, RetryPolicy
 from jobmatch.sync.lease import SyncInProgress
 from jobmatch.sync.runner import Progress, SyncRunner, UnknownIntegration, sync_when_ready
 
 
 @click.command()
 @click.option("--integration", "integration_ids", multiple=True, help="Kombo integration id (default: every one).")
-@click.option("--full", is_flag=True, help="Read every job again instead of what changed since the watermark.")
+@click.option(
+    "--full", is_flag=True,
+    help="Read every job again instead of what changed since the watermark, and mark those not returned vanished.",
+)
 @click.option(
     "--wait", default=600.0, show_default=True, type=click.FloatRange(min=0),
     help="Seconds to keep retrying while Kombo's first sync of a new integration is still running.",
@@ -81,8 +85,11 @@ def lookup(
 
 @contextmanager
 def _runner(app: AppContext) -> Iterator[SyncRunner]:
-    with KomboClient(api_key=_api_key(app), base_url=app.settings.kombo_base_url) as client:
-        yield SyncRunner(app.sessions, client, on_progress=_show_progress)
+    settings = app.settings
+    retry = RetryPolicy(max_server_wait=settings.max_retry_after_seconds)
+    with KomboClient(api_key=_api_key(app), base_url=settings.kombo_base_url, retry=retry) as client:
+        overlap = timedelta(seconds=settings.sync_overlap_seconds)
+        yield SyncRunner(app.sessions, client, on_progress=_show_progress, overlap=overlap)
 
 
 def _api_key(app: AppContext) -> str:

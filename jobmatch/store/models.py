@@ -59,6 +59,13 @@ class Integration(Base):
     sync_lease_until: Mapped[datetime | None]
     # When the safety net last queued a sync of it (see jobmatch.api.tasks): once per interval, whatever the workers.
     safety_sync_at: Mapped[datetime | None]
+    # The job statuses read from Kombo (its `statuses` filter); None reads every status, which matching needs
+    # to tell that a linked job was closed.
+    statuses: Mapped[list[str] | None] = mapped_column(JSONDocument)
+    # When the schedule last queued a reconciling full read of it: once per JOBMATCH_RECONCILE_HOURS.
+    reconcile_at: Mapped[datetime | None]
+    # Set while a lookup of unknown identifiers is queued: further identifiers join it (see job_lookups).
+    lookup_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     customer: Mapped[Customer] = relationship(back_populates="integrations")
 
@@ -104,10 +111,14 @@ class AtsJob(Base):
     last_synced_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the customer's jobs_version when this row last changed (see jobmatch.store.feed)
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Ours: when a complete full read first no longer returned the job (Kombo purged it); None once it is back.
+    vanished_at: Mapped[datetime | None]
 
     @property
     def is_active(self) -> bool:
-        return self.remote_deleted_at is None and self.status not in ("CLOSED", "ARCHIVED")
+        return (
+            self.remote_deleted_at is None and self.vanished_at is None and self.status not in ("CLOSED", "ARCHIVED")
+        )
 
 
 class SyncKind:
@@ -138,6 +149,9 @@ class SyncRun(Base):
     jobs_updated: Mapped[int] = mapped_column(default=0)
     jobs_deleted: Mapped[int] = mapped_column(default=0)
     jobs_unchanged: Mapped[int] = mapped_column(default=0)
+    # a complete full read: jobs of the integration it no longer returned, and vanished ones it returned again
+    jobs_vanished: Mapped[int] = mapped_column(default=0, server_default="0")
+    jobs_restored: Mapped[int] = mapped_column(default=0, server_default="0")
     outcome: Mapped[str] = mapped_column(String(16), default=SyncOutcome.RUNNING)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
@@ -155,6 +169,19 @@ class JobChange(Base):
     old_value: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
     new_value: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobLookup(Base):
+    """An identifier a posting gave that the integration's mirror did not know, waiting to be asked of Kombo."""
+
+    __tablename__ = "job_lookups"
+    __table_args__ = (UniqueConstraint("integration_id", "field", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id"))
+    field: Mapped[str] = mapped_column(String(16))  # job_code or remote_id
+    value: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WebhookEvent(Base):

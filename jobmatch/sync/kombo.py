@@ -30,13 +30,17 @@ from jobmatch.sync.errors import (
 )
 from jobmatch.sync.retry import RetryPolicy, server_delay
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "JobPage", "KomboClient", "RetryPolicy", "kombo_datetime"]
+__all__ = [
+    "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "JOB_STATUSES", "JobPage", "KomboClient", "RetryPolicy", "kombo_datetime",
+    "status_filter",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.kombo.dev"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 MAX_PAGE_SIZE = 250
+JOB_STATUSES = ("OPEN", "CLOSED", "DRAFT", "ARCHIVED")  # the values Kombo's `statuses` filter takes
 # One targeted lookup request carries at most this many values, and at most this many URL-encoded characters
 # in its list parameter, well below the 8 KiB URL limit common to proxies and servers.
 LOOKUP_MAX_VALUES = 100
@@ -52,6 +56,21 @@ class JobPage:
     number: int
     results: list[dict[str, Any]]
     next_cursor: str | None
+
+
+def status_filter(values: Iterable[str] | None) -> list[str] | None:
+    """An integration's `statuses` setting, checked: the distinct statuses in Kombo's order, or None (no
+    filter: every status, also ones Kombo adds later, which matching needs to see a job closed)."""
+    if values is None:
+        return None
+    chosen = {value.strip().upper() for value in values}
+    unknown = sorted(chosen - set(JOB_STATUSES))
+    if unknown or not chosen:
+        raise ValueError(
+            f"statuses must be some of {', '.join(JOB_STATUSES)}"
+            + (f"; {', '.join(map(repr, unknown))} is not one" if unknown else ", not none")
+        )
+    return [status for status in JOB_STATUSES if status in chosen]
 
 
 def kombo_datetime(moment: datetime) -> str:
@@ -166,11 +185,13 @@ class KomboClient:
         remote_ids: Iterable[str] | None = None,
         job_codes: Iterable[str] | None = None,
         include_deleted: bool = True,
+        ignore_unsupported_filters: bool = False,
     ) -> Iterator[JobPage]:
         """The jobs having any of the given ids, remote ids or job codes, as pages numbered across the lookup.
 
         Kombo ANDs different filters, so each list is looked up on its own, in chunks of bounded size; a job
-        found by more than one value appears only once.
+        found by more than one value appears only once. With `ignore_unsupported_filters` an ATS that cannot
+        filter by a list answers with every job instead of an error: the caller checks what came back.
         """
         lookups = [
             (name, chunk)
@@ -178,7 +199,7 @@ class KomboClient:
             if values is not None
             for chunk in _chunks(name, values)
         ]
-        return self._lookup(_integration(integration_id), lookups, include_deleted)
+        return self._lookup(_integration(integration_id), lookups, include_deleted, ignore_unsupported_filters)
 
     def get_integration(self, integration_id: str) -> dict[str, Any]:
         """`data` of `GET /v1/integrations/{id}`: among others `status` and `setup_status`."""
@@ -195,12 +216,14 @@ class KomboClient:
         return _object(data, where)
 
     def _lookup(
-        self, integration_id: str, lookups: list[tuple[str, list[str]]], include_deleted: bool
+        self, integration_id: str, lookups: list[tuple[str, list[str]]], include_deleted: bool, ignore_unsupported: bool
     ) -> Iterator[JobPage]:
         seen: set[str] = set()
         number = 1
         for name, chunk in lookups:
             params = _job_filters(include_deleted=include_deleted, **{name: chunk})
+            if ignore_unsupported:
+                params["ignore_unsupported_filters"] = "true"
             for page in self._pages(integration_id, params, first_number=number):
                 fresh = []
                 for job in page.results:
@@ -240,7 +263,8 @@ class KomboClient:
                 return self._attempt(method, path, integration_id, where, **request)
             except _Temporary as failure:
                 delay = policy.delay(attempt, failure.retry_after)
-                if attempt >= policy.max_attempts or self._clock() - started + delay > policy.total_budget:
+                out_of_time = self._clock() - started + delay > policy.total_budget
+                if attempt >= policy.max_attempts or out_of_time or policy.waits_too_long(failure.retry_after):
                     details = {**failure.details, "where": where}
                     if failure.garbled:
                         raise KomboProtocolError(f"{failure.message} (on all {attempt} attempts)", **details)

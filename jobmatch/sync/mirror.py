@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, JobChange
+from jobmatch.store.types import JSONDocument, UTCDateTime
 
 log = logging.getLogger(__name__)
 JOBS = AtsJob.__table__
+UTC_TIME = UTCDateTime()
 
 
 class JobOwnershipError(Exception):
@@ -131,6 +133,57 @@ def write_page(session: Session, integration_id: str, run_id: int, jobs: list[di
 def bump_jobs_version(session: Session, integration_id: str) -> int:
     """The version to stamp on the integration's jobs that this transaction changes (see jobmatch.store.feed)."""
     return feed.next_version(session, feed.customer_of(integration_id))
+
+
+def mark_vanished(
+    session: Session, integration_id: str, run_id: int, read_since: datetime, now: datetime, statuses: list[str] | None
+) -> int:
+    """After a complete full read that started at `read_since`: mark vanished every job of the integration it did
+    not return, recording the change; the number marked.
+
+    Every page write stamps `last_synced_at` on each job it returned, changed or not, so "not returned" is "not
+    stamped since the read started": two statements over the integration's jobs instead of a set of ids. With a
+    `statuses` filter only jobs last seen with one of those statuses were asked for; the others are left alone.
+    """
+    missing = (
+        (JOBS.c.integration_id == integration_id) & JOBS.c.vanished_at.is_(None) & (JOBS.c.last_synced_at < read_since)
+    )
+    if statuses is not None:
+        missing &= JOBS.c.status.in_(statuses)
+    if session.scalar(select(JOBS.c.id).where(missing).limit(1)) is None:
+        return 0
+    version = bump_jobs_version(session, integration_id)  # before any job row: every writer locks in this order
+    change = select(
+        JOBS.c.id, literal(run_id), literal("vanished_at"), literal(now.isoformat(), JSONDocument), literal(now, UTC_TIME)
+    ).where(missing)
+    session.execute(
+        insert(JobChange.__table__).from_select(["job_id", "sync_run_id", "field", "new_value", "changed_at"], change)
+    )
+    return session.execute(update(JOBS).where(missing).values(vanished_at=now, version=version)).rowcount
+
+
+def restore_vanished(session: Session, integration_id: str, run_id: int, job_ids: list[str], now: datetime) -> int:
+    """Clear `vanished_at` of those of `job_ids` (one page) that had vanished: a read returned them again."""
+    back = dict(
+        session.execute(
+            select(JOBS.c.id, JOBS.c.vanished_at).where(
+                JOBS.c.integration_id == integration_id, JOBS.c.id.in_(job_ids), JOBS.c.vanished_at.is_not(None)
+            )
+        ).all()
+    )
+    if not back:
+        return 0
+    version = bump_jobs_version(session, integration_id)  # before any job row: every writer locks in this order
+    session.execute(update(JOBS).where(JOBS.c.id.in_(back)).values(vanished_at=None, version=version))
+    session.execute(
+        insert(JobChange.__table__),
+        [
+            {"job_id": job_id, "sync_run_id": run_id, "field": "vanished_at", "old_value": since.isoformat(),
+             "new_value": None, "changed_at": now}
+            for job_id, since in back.items()
+        ],
+    )
+    return len(back)
 
 
 def _without_id(columns: dict[str, Any]) -> dict[str, Any]:

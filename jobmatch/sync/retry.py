@@ -16,9 +16,10 @@ from typing import Literal
 class RetryPolicy:
     """Exponential backoff with jitter, bounded by a number of attempts and a total time budget.
 
-    The defaults follow Kombo's own SDK (start 0.5 s, x1.5, 60 s cap). "equal" jitter waits between half and
+    The backoff follows Kombo's own SDK (start 0.5 s, x1.5, 60 s cap). "equal" jitter waits between half and
     all of the computed delay, so clients that failed together spread out without ever retrying at once;
-    "full" jitter waits anywhere between 0 and the computed delay.
+    "full" jitter waits anywhere between 0 and the computed delay. A wait the server asks for (Retry-After) is
+    kept as sent up to `max_server_wait`; a longer one is not slept here: the caller reschedules the work.
     """
 
     max_attempts: int = 8
@@ -26,7 +27,8 @@ class RetryPolicy:
     multiplier: float = 1.5
     max_delay: float = 60.0
     jitter: Literal["full", "equal"] = "equal"
-    total_budget: float = 300.0  # seconds from the first attempt; no retry is started that would end later
+    total_budget: float = 900.0  # seconds from the first attempt; no retry is started that would end later
+    max_server_wait: float = 600.0  # the longest Retry-After slept; the budget leaves room for one such wait
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -37,6 +39,7 @@ class RetryPolicy:
             (self.max_delay >= self.initial_delay, f"max_delay {self.max_delay} is below initial_delay"),
             (self.jitter in ("full", "equal"), f"jitter must be 'full' or 'equal', got {self.jitter!r}"),
             (self.total_budget > 0, f"total_budget must be positive, got {self.total_budget}"),
+            (self.max_server_wait > 0, f"max_server_wait must be positive, got {self.max_server_wait}"),
         ]
         problems = [message for ok, message in rules if not ok]
         if problems:
@@ -49,8 +52,13 @@ class RetryPolicy:
         return self.rng.uniform(floor, ceiling)
 
     def delay(self, retry: int, server_hint: float | None = None) -> float:
-        """The wait before retry `retry`: the larger of the backoff and the server's hint, never above max_delay."""
-        return min(self.max_delay, max(self.backoff(retry), server_hint or 0.0))
+        """The wait before retry `retry`: the larger of the backoff and the server's hint (the hint uncapped:
+        callers check it against `max_server_wait` first)."""
+        return max(self.backoff(retry), server_hint or 0.0)
+
+    def waits_too_long(self, server_hint: float | None) -> bool:
+        """The server asked for a longer wait than this policy sleeps."""
+        return server_hint is not None and server_hint > self.max_server_wait
 
 
 def server_delay(headers: Mapping[str, str], now: datetime) -> float | None:

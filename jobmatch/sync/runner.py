@@ -1,9 +1,13 @@
 """Full, incremental and targeted syncs of one integration: read every page from Kombo, write each page in its
-own transaction, and move the watermark only once the whole read succeeded.
+own transaction while the next one is read, and move the watermark only once the whole read succeeded.
 
 The watermark is the moment the fetch started. It is saved after the last page was written, so a run that fails
 or is killed leaves it where it was and the next run reads the same changes again; writing a page twice is
-harmless because pages are upserted by Kombo id.
+harmless because pages are upserted by Kombo id. An incremental read asks from the watermark minus an overlap,
+so a Kombo clock somewhat behind ours loses nothing.
+
+A full read that completes reconciles: the jobs it did not return are marked vanished (Kombo purged them), in
+the transaction that moves the watermark, so an interrupted read marks nothing.
 """
 
 import logging
@@ -18,14 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobmatch.store.models import Integration, SetupState, SyncKind, SyncOutcome, SyncRun
 from jobmatch.store.types import utcnow
 from jobmatch.sync import lease
-from jobmatch.sync.errors import KomboAuthError, KomboError, KomboSetupPending
+from jobmatch.sync.errors import CUSTOMER_ACTION_CODES, KomboError, KomboSetupPending
 from jobmatch.sync.kombo import JobPage, KomboClient
-from jobmatch.sync.mirror import PageCounts, write_page
+from jobmatch.sync.mirror import PageCounts, mark_vanished, restore_vanished, write_page
+from jobmatch.sync.prefetch import prefetched
 
 log = logging.getLogger(__name__)
 
-# Kombo codes that only the customer can fix (new credentials or permissions in their ATS).
-CUSTOMER_ACTION_CODES = {"INTEGRATION.AUTHENTICATION_INVALID", "INTEGRATION.PERMISSION_MISSING"}
+DEFAULT_OVERLAP = timedelta(minutes=5)
 
 
 class UnknownIntegration(LookupError):
@@ -45,6 +49,13 @@ class SyncResult:
     unchanged: int
     started_at: datetime
     finished_at: datetime
+    vanished: int = 0
+    restored: int = 0
+
+    @property
+    def changed_jobs(self) -> bool:
+        """Whether the run changed what matching sees: jobs created, updated, deleted, vanished or restored."""
+        return bool(self.created or self.updated or self.deleted or self.vanished or self.restored)
 
     @property
     def duration(self) -> timedelta:
@@ -55,7 +66,7 @@ class SyncResult:
         return (
             f"{self.kind} sync of {self.pages} pages in {self.duration.total_seconds():.2f} s: {self.created} created, "
             f"{self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
-        )
+        ) + (f", {self.vanished} vanished, {self.restored} restored" if self.kind == SyncKind.FULL else "")
 
 
 @dataclass(frozen=True)
@@ -75,28 +86,37 @@ class SyncRunner:
         *,
         clock: Callable[[], datetime] = utcnow,
         on_progress: Callable[[Progress], None] | None = None,
+        overlap: timedelta = DEFAULT_OVERLAP,
     ) -> None:
+        if overlap < timedelta(0):
+            raise ValueError(f"overlap must not be negative, got {overlap}")
         self.sessions = sessions
         self.client = client
         self.clock = clock
         self.on_progress = on_progress
+        self.overlap = overlap
 
     def sync(self, integration_id: str, *, full: bool = False) -> SyncResult:
-        """Incremental when a watermark exists (include_deleted, updated_after=watermark), full otherwise.
+        """Incremental when a watermark exists (include_deleted, updated_after=watermark - overlap), else full.
 
-        A full sync reads every status, so closed and archived jobs are known too.
+        Both read the integration's `statuses` (every status unless it chose some, so closed and archived jobs
+        are known too). A full read that completes marks the jobs it did not return vanished.
         """
         with self.sessions() as session:
             integration = session.get(Integration, integration_id)
             if integration is None:
                 raise UnknownIntegration(f"no integration {integration_id!r}; add it with `jobmatch integrations add`")
-            watermark = None if full else integration.watermark
-        kind = SyncKind.INCREMENTAL if watermark else SyncKind.FULL
+            updated_after = None if full or integration.watermark is None else integration.watermark - self.overlap
+            statuses = integration.statuses
+        kind = SyncKind.INCREMENTAL if updated_after else SyncKind.FULL
         return self._run(
             integration_id,
             kind,
-            watermark,
-            lambda: self.client.job_pages(integration_id, updated_after=watermark, include_deleted=True),
+            updated_after,
+            lambda: self.client.job_pages(
+                integration_id, updated_after=updated_after, include_deleted=True, statuses=statuses
+            ),
+            statuses,
         )
 
     def lookup(
@@ -111,6 +131,9 @@ class SyncRunner:
     ) -> SyncResult:
         """Fetch just the jobs a customer named (codes, ids, a URL, a word of the title) and mirror them.
 
+        Identifiers are asked with `ignore_unsupported_filters`, so an ATS that cannot filter by one answers
+        rather than fails; only the jobs that carry an identifier asked for are kept, and a page with others
+        (the filter was ignored: every job follows) ends that identifier's lookup rather than reading them all.
         Targeted runs never move the watermark: they did not read everything that changed.
         """
         with self.sessions() as session:
@@ -118,10 +141,9 @@ class SyncRunner:
                 raise UnknownIntegration(f"no integration {integration_id!r}; add it with `jobmatch integrations add`")
 
         def pages() -> Iterator[JobPage]:
-            if ids or remote_ids or job_codes:
-                yield from self.client.find_jobs(
-                    integration_id, ids=list(ids), remote_ids=list(remote_ids), job_codes=list(job_codes), include_deleted=True
-                )
+            for field, wanted in (("id", ids), ("remote_id", remote_ids), ("job_code", job_codes)):
+                if wanted:
+                    yield from self._identified(integration_id, field, wanted)
             if post_url:
                 yield from self.client.job_pages(integration_id, post_url=post_url, include_deleted=True)
             if name_contains:
@@ -129,32 +151,55 @@ class SyncRunner:
 
         return self._run(integration_id, SyncKind.TARGETED, None, pages)
 
+    def _identified(self, integration_id: str, field: str, values: tuple[str, ...]) -> Iterator[JobPage]:
+        """The pages of a lookup by one identifier, keeping only the jobs that carry a value asked for."""
+        found = self.client.find_jobs(
+            integration_id, include_deleted=True, ignore_unsupported_filters=True, **{f"{field}s": list(values)}
+        )
+        wanted = set(values)
+        for page in found:
+            asked = [job for job in page.results if _text(job.get(field)) in wanted]
+            yield JobPage(page.number, asked, page.next_cursor)
+            if len(asked) < len(page.results):
+                log.warning("%s: Kombo ignored the %ss filter (the ATS lacks it); the next sync brings the jobs",
+                            integration_id, field)
+                return
+
     def _run(
-        self, integration_id: str, kind: str, watermark: datetime | None, pages: Callable[[], Iterator[JobPage]]
+        self,
+        integration_id: str,
+        kind: str,
+        updated_after: datetime | None,
+        pages: Callable[[], Iterator[JobPage]],
+        statuses: list[str] | None = None,
     ) -> SyncResult:
         owner = lease.new_owner()
-        run_id, started = self._start(integration_id, kind, watermark, owner)
+        run_id, started = self._start(integration_id, kind, updated_after, owner)
         totals = PageCounts()
-        page_count = 0
+        page_count = restored = 0
         try:
-            for page in pages():
-                with self.sessions.begin() as session:
-                    now = self.clock()
-                    lease.renew(session, integration_id, owner, now)
-                    counts = write_page(session, integration_id, run_id, page.results, now)
-                    _add_to_run(session, run_id, counts)
-                totals = _plus(totals, counts)
-                page_count += 1
-                if self.on_progress:
-                    self.on_progress(Progress(integration_id, page_count, totals.total))
+            with prefetched(pages) as read:
+                for page in read:
+                    with self.sessions.begin() as session:
+                        now = self.clock()
+                        lease.renew(session, integration_id, owner, now)
+                        counts = write_page(session, integration_id, run_id, page.results, now)
+                        back = restore_vanished(session, integration_id, run_id, _ids(page.results), now)
+                        _add_to_run(session, run_id, counts, back)
+                    totals = _plus(totals, counts)
+                    restored += back
+                    page_count += 1
+                    if self.on_progress:
+                        self.on_progress(Progress(integration_id, page_count, totals.total))
+            finished, vanished = self._succeed(integration_id, run_id, owner, kind, started, statuses)
         except BaseException as exc:
             self._fail(integration_id, run_id, owner, exc)
             raise
-        finished = self._succeed(integration_id, run_id, owner, kind, started)
-        log.info("sync %s of %s: %d pages, %s", kind, integration_id, page_count, totals)
+        log.info("sync %s of %s: %d pages, %s, %d vanished, %d restored", kind, integration_id, page_count, totals,
+                 vanished, restored)
         return SyncResult(
             run_id, integration_id, kind, SyncOutcome.SUCCEEDED, page_count,
-            totals.created, totals.updated, totals.deleted, totals.unchanged, started, finished,
+            totals.created, totals.updated, totals.deleted, totals.unchanged, started, finished, vanished, restored,
         )
 
     def _start(self, integration_id: str, kind: str, watermark: datetime | None, owner: str) -> tuple[int, datetime]:
@@ -175,9 +220,17 @@ class SyncRunner:
             session.flush()
             return run.id, started
 
-    def _succeed(self, integration_id: str, run_id: int, owner: str, kind: str, started: datetime) -> datetime:
+    def _succeed(
+        self, integration_id: str, run_id: int, owner: str, kind: str, started: datetime, statuses: list[str] | None
+    ) -> tuple[datetime, int]:
+        """Record the run's success and move the watermark; a full read also marks what it did not return
+        vanished, in the same transaction. The finish time and the number vanished."""
         finished = self.clock()
+        vanished = 0
         with self.sessions.begin() as session:
+            lease.renew(session, integration_id, owner, finished)  # a run that lost its lease must not reconcile
+            if kind == SyncKind.FULL:
+                vanished = mark_vanished(session, integration_id, run_id, started, finished, statuses)
             integration = session.get_one(Integration, integration_id, with_for_update=True)
             if kind != SyncKind.TARGETED:
                 # Only forward: a slow run that started before a newer finished run must not move it back.
@@ -187,10 +240,12 @@ class SyncRunner:
             if integration.sync_state != "AUTHENTICATION_FAILED":
                 integration.needs_action_reason = None
             session.execute(
-                update(SyncRun).where(SyncRun.id == run_id).values(outcome=SyncOutcome.SUCCEEDED, finished_at=finished)
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(outcome=SyncOutcome.SUCCEEDED, finished_at=finished, jobs_vanished=vanished)
             )
             lease.release(session, integration_id, owner)
-        return finished
+        return finished, vanished
 
     def _fail(self, integration_id: str, run_id: int, owner: str, exc: BaseException) -> None:
         outcome = SyncOutcome.WAITING if isinstance(exc, KomboSetupPending) else SyncOutcome.FAILED
@@ -202,7 +257,7 @@ class SyncRunner:
                     .where(SyncRun.id == run_id)
                     .values(outcome=outcome, finished_at=self.clock(), error_code=code, error=str(exc) or repr(exc))
                 )
-                if isinstance(exc, KomboAuthError) and exc.code in CUSTOMER_ACTION_CODES:
+                if isinstance(exc, KomboError) and exc.code in CUSTOMER_ACTION_CODES:
                     session.execute(
                         update(Integration).where(Integration.id == integration_id).values(needs_action_reason=str(exc))
                     )
@@ -211,7 +266,16 @@ class SyncRunner:
             log.exception("could not record the failure of sync run %s", run_id)
 
 
-def _add_to_run(session: Session, run_id: int, counts: PageCounts) -> None:
+def _text(value: object) -> str | None:
+    """An identifier as the mirror keeps it (a number sent for a string is its text)."""
+    return None if value is None or isinstance(value, bool) else str(value)
+
+
+def _ids(jobs: list[dict]) -> list[str]:
+    return [job["id"] for job in jobs if isinstance(job, dict) and isinstance(job.get("id"), str)]
+
+
+def _add_to_run(session: Session, run_id: int, counts: PageCounts, restored: int) -> None:
     session.execute(
         update(SyncRun)
         .where(SyncRun.id == run_id)
@@ -221,6 +285,7 @@ def _add_to_run(session: Session, run_id: int, counts: PageCounts) -> None:
             jobs_updated=SyncRun.jobs_updated + counts.updated,
             jobs_deleted=SyncRun.jobs_deleted + counts.deleted,
             jobs_unchanged=SyncRun.jobs_unchanged + counts.unchanged,
+            jobs_restored=SyncRun.jobs_restored + restored,
         )
     )
 

@@ -1,17 +1,11 @@
 """Liveness and readiness probes: no key needed, and a failing dependency is named."""
 
-import socket
 from pathlib import Path
 
 from jobmatch.api import create_app
 from jobmatch.api.database import database
 from jobmatch.config import Settings
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # nothing listens once the probe is closed
+from tests.redis_server import free_port, redis_server  # noqa: F401 (redis_server: a fixture)
 
 
 def test_healthz_answers_without_a_key(client) -> None:
@@ -25,9 +19,8 @@ def test_readyz_checks_the_database_and_the_queue(client) -> None:
     assert response.json == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
 
 
-def test_readyz_checks_redis_when_the_queue_is_there(database_url, sessions, tmp_path) -> None:
-    app = create_app(Settings(database_url, "https://api.kombo.dev", None, None, tmp_path,
-                              redis_url="redis://127.0.0.1:6379/15"))
+def test_readyz_checks_redis_when_the_queue_is_there(database_url, sessions, tmp_path, redis_server) -> None:
+    app = create_app(Settings(database_url, "https://api.kombo.dev", None, None, tmp_path, redis_url=redis_server.url))
     try:
         assert app.test_client().get("/readyz").status_code == 200
     finally:
@@ -36,7 +29,7 @@ def test_readyz_checks_redis_when_the_queue_is_there(database_url, sessions, tmp
 
 def test_readyz_is_503_naming_an_unreachable_redis(database_url, sessions, tmp_path) -> None:
     app = create_app(Settings(database_url, "https://api.kombo.dev", None, None, tmp_path,
-                              redis_url=f"redis://127.0.0.1:{closed_port()}/0"))
+                              redis_url=f"redis://127.0.0.1:{free_port()}/0"))  # nothing listens there
     try:
         response = app.test_client().get("/readyz")
     finally:
@@ -56,7 +49,7 @@ def test_readyz_is_503_when_the_sqlite_queue_file_is_gone(app, client, tmp_path:
 
 
 def test_readyz_is_503_naming_an_unreachable_database(tmp_path) -> None:
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/jobmatch"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/jobmatch"
     app = create_app(Settings(url, "https://api.kombo.dev", None, None, tmp_path))
     try:
         response = app.test_client().get("/readyz")

@@ -99,3 +99,24 @@ def test_other_customers_integrations_are_not_found(client, keys) -> None:
 def test_only_admins_see_and_sync_integrations(client, keys, role) -> None:
     assert client.get("/v1/integrations", headers=keys.header(role)).status_code == 403
     assert sync(client, keys, role=role).status_code == 403
+
+
+def test_an_admin_chooses_the_statuses_read_and_the_next_read_asks_for_them(client, keys, kombo) -> None:
+    url = f"/v1/integrations/{INTEGRATION_ID}"
+    [item] = listing(client, keys)
+    assert item["statuses"] is None
+    response = client.patch(url, json={"statuses": ["draft", "OPEN"]}, headers=keys.header("admin"))
+    assert response.status_code == 422, response.json  # Kombo's names, upper case
+    response = client.patch(url, json={"statuses": ["DRAFT", "OPEN", "OPEN"]}, headers=keys.header("admin"))
+    assert response.status_code == 200, response.json
+    assert response.json["statuses"] == ["OPEN", "DRAFT"]
+    assert client.patch(url, json={"statuses": []}, headers=keys.header("admin")).status_code == 422
+    assert client.patch(url, json={"statuses": ["OPEN"]}, headers=keys.header("reviewer")).status_code == 403
+    other = f"/v1/integrations/{OTHER_INTEGRATION_ID}"
+    assert client.patch(other, json={"statuses": ["OPEN"]}, headers=keys.header("admin")).status_code == 404
+
+    sync(client, keys)
+    assert kombo.requests[-1].query["statuses"] == "OPEN,DRAFT"
+    assert listing(client, keys)[0]["last_run"]["jobs_vanished"] == 0
+    response = client.patch(url, json={"statuses": None}, headers=keys.header("admin"))
+    assert response.json["statuses"] is None

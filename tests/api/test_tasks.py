@@ -1,6 +1,6 @@
 """The sync task: retried with a growing delay while Kombo is not ready, bounded, and followed by re-matching."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from huey import RedisHuey, SqliteHuey
@@ -10,12 +10,14 @@ from jobmatch.api.pools import Pools
 from jobmatch.api.tasks import FIRST_RETRY_DELAY, RETRIES, Tasks, make_huey, sync_integration
 from jobmatch.config import ConfigError, Settings
 from jobmatch.fixtures.kombo_jobs import kombo_job
-from jobmatch.store.models import Integration, Posting, PostingAction, SetupState, SyncRun
+from jobmatch.store.models import Integration, JobLookup, Posting, PostingAction, SetupState, SyncRun
 from jobmatch.sync import lease
 from jobmatch.sync.kombo import KomboClient
 from tests.api.helpers import NURSE, post
 from tests.api.queue_helpers import app, kombo, kombo_app, tasks  # noqa: F401 (app, kombo: fixtures)
-from tests.factories import INTEGRATION_ID
+from tests.api.conftest import OTHER_INTEGRATION_ID
+from tests.factories import INTEGRATION_ID, add_ats_jobs
+from tests.redis_server import redis_server  # noqa: F401 (a fixture)
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)  # Huey's times are naive UTC
@@ -42,18 +44,13 @@ def test_the_queue_is_sqlite_in_the_instance_folder_unless_redis_is_configured(t
         Settings.from_env({"JOBMATCH_REDIS_URL": "127.0.0.1:6379"})
 
 
-def test_a_sync_queued_in_redis_runs_from_there(database_url, sessions, tmp_path, kombo, keys) -> None:
-    url = "redis://127.0.0.1:6379/15"  # a database of its own in the shared server
-    settings = Settings(database_url, kombo.base_url, kombo.api_key, None, tmp_path, redis_url=url)
+def test_a_sync_queued_in_redis_runs_from_there(database_url, sessions, tmp_path, kombo, keys, redis_server) -> None:
+    settings = Settings(database_url, kombo.base_url, kombo.api_key, None, tmp_path, redis_url=redis_server.url)
     huey = make_huey(settings)
-    huey.storage.flush_all()
     queue = Tasks(settings, sessions, Pools(), huey)
-    try:
-        queue.enqueue_sync(INTEGRATION_ID)
-        assert huey.pending_count() == 1
-        huey.execute(huey.dequeue())
-    finally:
-        huey.storage.flush_all()
+    queue.enqueue_sync(INTEGRATION_ID)
+    assert huey.pending_count() == 1
+    huey.execute(huey.dequeue())
     assert outcomes(sessions) == ["succeeded"]
 
 
@@ -136,3 +133,66 @@ def test_a_sync_that_brings_a_matching_job_links_the_waiting_posting(client, key
     assert unchanged.created + unchanged.updated + unchanged.deleted == 0
     with sessions() as session:
         assert len(session.get(Posting, waiting["id"]).events) == 2  # nothing changed: nothing re-matched
+
+
+PURGED = kombo_job("job-purged", "9001", "Lagerhelfer (m/w/d)", job_code="LH-9001", city="Berlin")
+PURGED_POSTING = {"external_id": "mp-purged", "source": "stepstone", "title": "Lagerhelfer (m/w/d)",
+                  "job_code": "LH-9001"}
+
+
+def test_reconciliation_runs_per_integration_once_per_interval_and_deactivates_links(
+    app, client, keys, kombo, sessions
+) -> None:
+    add_ats_jobs(sessions, [PURGED])  # mirrored once; Kombo no longer has it
+    linked = post(client, keys, PURGED_POSTING).json
+    assert (linked["linked_job_id"], linked["can_apply"]) == ("job-purged", True)
+    queue = tasks(app)
+    now = datetime.now(UTC)
+    assert queue.reconcile(now) == []  # the integration is new: its first read is full anyway
+    later = now + timedelta(hours=queue.settings.reconcile_hours, minutes=1)
+    assert queue.reconcile(later) == sorted([INTEGRATION_ID, OTHER_INTEGRATION_ID])  # immediate mode: run at once
+    assert queue.reconcile(later) == []  # claimed for this interval
+    with sessions() as session:
+        run = session.scalars(select(SyncRun).where(SyncRun.integration_id == INTEGRATION_ID)).one()
+        assert (run.kind, run.outcome, run.jobs_vanished) == ("full", "succeeded", 1)
+    posting = client.get(f"/v1/postings/{linked['id']}", headers=keys.header("reviewer")).json
+    assert posting["can_apply"] is False
+    assert posting["deactivated_in_ats"]["reason"] == "vanished"
+    again = post(client, keys, PURGED_POSTING | {"external_id": "mp-purged-2"}).json
+    assert again["linked_job_id"] is None  # a vanished job is not offered to matching
+
+
+def test_a_retry_after_beyond_the_setting_reschedules_the_sync_instead_of_sleeping(app, keys, kombo, sessions) -> None:
+    kombo.faults.add("rate_limit", retry_after=3600)
+    ran_at = utcnow()
+    tasks(app).enqueue_sync(INTEGRATION_ID)
+    [task] = tasks(app).huey.scheduled()
+    assert 3600 <= (task.eta - ran_at).total_seconds() < 3605
+    assert outcomes(sessions) == ["failed"]
+
+
+def test_unknown_job_codes_are_looked_up_together_and_the_postings_matched_again(
+    app, client, keys, kombo, sessions
+) -> None:
+    huey = tasks(app).huey
+    cook = post(client, keys, COOK_POSTING).json
+    assert cook["decision"] == "no_match"
+    baker = post(client, keys, {**COOK_POSTING, "external_id": "mp-baker", "title": "Bäcker", "job_code": "BA-151"}).json
+    post(client, keys, NURSE)  # its code is known: nothing to look up
+    [lookup] = huey.scheduled()  # one lookup, joined by the second posting
+    assert lookup.name == "look_up_jobs"
+    assert 25 <= (lookup.eta - utcnow()).total_seconds() <= 30
+
+    kombo.add_job(INTEGRATION_ID, COOK)  # created in the ATS after the last sync
+    huey.storage.flush_schedule()
+    huey.execute(lookup, timestamp=lookup.eta)
+    [request] = [r for r in kombo.requests if r.path == "/v1/ats/jobs"]
+    assert request.query["job_codes"] == "KO-150,BA-151"
+    assert request.query["ignore_unsupported_filters"] == "true"
+    with sessions() as session:
+        assert session.get(Posting, cook["id"]).linked_job_id == "job-new-cook"
+        assert session.get(Posting, baker["id"]).linked_job_id is None
+        assert session.scalars(select(JobLookup)).all() == []
+        assert session.get(Integration, INTEGRATION_ID).lookup_requested is False
+    with sessions() as session:
+        assert [run.kind for run in session.scalars(select(SyncRun))] == ["targeted"]

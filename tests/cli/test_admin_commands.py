@@ -26,6 +26,21 @@ def test_customers_and_integrations(database_url, sessions) -> None:
     assert "personio:abc123\tacme-gmbh\twaiting_for_first_sync\tjobs=0" in listing.output
 
 
+def test_an_integration_reads_the_statuses_chosen(database_url, sessions) -> None:
+    invoke(database_url, "customers", "add", "acme")
+    args = ("--customer", "acme", "--integration-id", "personio:abc123")
+    assert "statuses must be some of OPEN, CLOSED, DRAFT, ARCHIVED; 'PAUSED' is not one" in invoke(
+        database_url, "integrations", "add", *args, "--statuses", "open,paused").output
+    assert invoke(database_url, "integrations", "add", *args, "--statuses", "draft,open").exit_code == 0
+    assert "statuses=OPEN,DRAFT" in invoke(database_url, "integrations", "list").output
+    changed = invoke(database_url, "integrations", "set", "--integration-id", "personio:abc123", "--statuses", "all")
+    assert changed.output == "integration personio:abc123 reads every status\n"
+    with sessions() as session:
+        assert session.scalar(select(Integration.statuses)) is None
+    missing = invoke(database_url, "integrations", "set", "--integration-id", "x:y", "--statuses", "OPEN")
+    assert "no integration 'x:y'" in missing.output
+
+
 def test_clear_errors(database_url, sessions) -> None:
     assert "use 1-64 lowercase letters" in invoke(database_url, "customers", "add", "ACME!").output
     invoke(database_url, "customers", "add", "acme")

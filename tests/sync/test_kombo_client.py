@@ -14,6 +14,8 @@ import pytest
 
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.sync.errors import (
+    ADVICE,
+    CUSTOMER_ACTION_CODES,
     KomboAuthError,
     KomboError,
     KomboProtocolError,
@@ -332,7 +334,8 @@ def test_a_success_that_is_never_json_is_a_protocol_error(response, complaint):
     ("status", "code", "error_class", "advice"),
     [
         (401, "PLATFORM.AUTHENTICATION_INVALID", KomboAuthError, "check KOMBO_API_KEY"),
-        (401, "INTEGRATION.AUTHENTICATION_INVALID", KomboAuthError, "the customer must reconnect"),
+        (401, "INTEGRATION.AUTHENTICATION_INVALID", KomboAuthError, "ask the customer to reconnect"),
+        (403, "INTEGRATION.PERMISSION_MISSING", KomboError, "ask the customer to grant it in their ATS"),
         (401, None, KomboAuthError, "the customer must reconnect the integration"),
         (409, "INTEGRATION.SETUP_SYNC_PENDING", KomboSetupPending, "first sync"),
         (503, "INTEGRATION.SETUP_SYNC_PENDING", KomboSetupPending, "first sync"),  # before May 2026
@@ -341,7 +344,7 @@ def test_a_success_that_is_never_json_is_a_protocol_error(response, complaint):
         (400, "PLATFORM.INPUT_INVALID", KomboError, "check the filters"),
         (404, "PLATFORM.INTEGRATION_NOT_FOUND", KomboError, "check the integration id"),
         (403, "INTEGRATION.MODEL_DISABLED", KomboError, "enable them"),  # the code decides, not the 403
-        (400, "REMOTE.UNKNOWN_HTTP_ERROR", KomboError, "log entry"),
+        (400, "REMOTE.UNKNOWN_HTTP_ERROR", KomboError, "Kombo's log entry"),
         (400, None, KomboError, "log entry"),
     ],
 )
@@ -381,9 +384,57 @@ def test_an_error_reads_as_one_actionable_line():
     assert str(caught.value) == (
         f"{INTEGRATION}, GET /v1/ats/jobs page 1: Kombo INTEGRATION.AUTHENTICATION_INVALID (HTTP 401): "
         "The API token of Personio has expired. The customer's ATS credentials stopped working: "
-        f"the customer must reconnect the integration. Log: {LOG_URL}"
+        f"ask the customer to reconnect the integration in Kombo with valid credentials, then sync again. Log: {LOG_URL}"
     )
     assert caught.value.log_url == LOG_URL
+
+
+# Kombo's closed list of error codes (../shared/reference/kombo-api.md), each with what a read must do with it.
+KOMBO_CODES = {
+    "PLATFORM.RATE_LIMIT_EXCEEDED": "retry",
+    "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED": "retry",
+    "PLATFORM.INTEGRATION_NOT_FOUND": KomboError,
+    "PLATFORM.INPUT_INVALID": KomboError,
+    "PLATFORM.UNKNOWN_ERROR": "retry",
+    "PLATFORM.IP_NOT_WHITELISTED": KomboError,
+    "PLATFORM.AUTHENTICATION_INVALID": KomboAuthError,
+    "PLATFORM.TASK_TIMED_OUT": "retry",
+    "INTEGRATION.PERMISSION_MISSING": KomboError,
+    "INTEGRATION.AUTHENTICATION_INVALID": KomboAuthError,
+    "INTEGRATION.QA_FAILED": KomboSetupPending,
+    "INTEGRATION.SETUP_SYNC_PENDING": KomboSetupPending,
+    "INTEGRATION.SETUP_INCOMPLETE": KomboSetupPending,
+    "INTEGRATION.INACTIVE": KomboError,
+    "INTEGRATION.MODEL_NOT_AVAILABLE": KomboError,
+    "INTEGRATION.MODEL_DISABLED": KomboError,
+    "INTEGRATION.ACTION_NOT_AVAILABLE": KomboError,
+    "INTEGRATION.ACTION_DISABLED": KomboError,
+    "REMOTE.SERVICE_UNAVAILABLE": "retry",
+    "REMOTE.RATE_LIMIT_EXCEEDED": "retry",
+    "REMOTE.INPUT_INVALID": KomboError,
+    "REMOTE.UNKNOWN_HTTP_ERROR": KomboError,
+    "ATS.JOB_CLOSED": KomboError,
+    "ATS.APPLICATION_ALREADY_EXISTS": KomboError,
+}
+
+
+@pytest.mark.parametrize(("code", "handling"), KOMBO_CODES.items())
+def test_every_kombo_error_code_is_handled_and_explained(code, handling):
+    kombo = Kombo(failure(400, code), page([]), policy=RetryPolicy(max_attempts=2))
+    if handling == "retry":
+        assert [p.results for p in kombo.client.job_pages(INTEGRATION)] == [[]]
+        assert len(kombo.sleeps) == 1
+        return
+    with pytest.raises(KomboError) as caught:
+        list(kombo.client.job_pages(INTEGRATION))
+    assert type(caught.value) is handling
+    assert ADVICE[code] in str(caught.value)
+    assert kombo.sleeps == []
+
+
+def test_only_what_the_customer_can_fix_asks_the_customer():
+    assert CUSTOMER_ACTION_CODES == {"INTEGRATION.AUTHENTICATION_INVALID", "INTEGRATION.PERMISSION_MISSING"}
+    assert all("ask the customer" in ADVICE[code] for code in CUSTOMER_ACTION_CODES)
 
 
 # --- retries -------------------------------------------------------------------------------------------------
@@ -461,7 +512,7 @@ def test_a_later_page_is_retried_with_its_cursor_and_filters():
         ({"Retry-After": "0.2"}, 0.5),  # the backoff is longer: keep it
         ({"ratelimit-reset": "12", "ratelimit-limit": "100", "ratelimit-remaining": "0"}, 12.0),
         ({"Retry-After": "3", "RateLimit-Reset": "9"}, 9.0),
-        ({"Retry-After": "3600"}, 60.0),  # capped at max_delay
+        ({"Retry-After": "120"}, 120.0),  # as sent, beyond the backoff's 60 s cap
         ({"Retry-After": "later"}, 0.5),
     ],
 )
@@ -469,6 +520,15 @@ def test_the_server_hint_is_honoured(headers, expected_sleep):
     kombo = Kombo(failure(429, "PLATFORM.RATE_LIMIT_EXCEEDED", **headers), page([]))
     list(kombo.client.job_pages(INTEGRATION))
     assert kombo.sleeps == [expected_sleep]
+
+
+def test_a_wait_longer_than_the_policy_sleeps_is_not_slept_but_handed_to_the_caller():
+    kombo = Kombo(failure(429, "PLATFORM.RATE_LIMIT_EXCEEDED", **{"Retry-After": "601"}), page([]))
+    with pytest.raises(KomboUnavailable) as caught:
+        list(kombo.client.job_pages(INTEGRATION))
+    assert kombo.sleeps == []
+    assert (caught.value.attempts, caught.value.retry_after) == (1, 601.0)
+    assert "gave up after 1 attempt; Kombo asked to wait 601 s" in str(caught.value)
 
 
 def test_retry_after_as_an_http_date():

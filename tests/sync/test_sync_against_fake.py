@@ -18,7 +18,7 @@ from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.store.models import AtsJob, Integration, JobChange, SetupState, SyncOutcome, SyncRun
 from jobmatch.store.types import utcnow
-from jobmatch.sync.errors import KomboAuthError, KomboProtocolError, KomboSetupPending, KomboUnavailable
+from jobmatch.sync.errors import KomboAuthError, KomboError, KomboProtocolError, KomboSetupPending, KomboUnavailable
 from jobmatch.sync.kombo import KomboClient, RetryPolicy
 from jobmatch.sync.lease import LEASE, LeaseLost, SyncInProgress
 from jobmatch.sync.runner import Progress, SyncRunner, sync_when_ready
@@ -215,12 +215,22 @@ def test_sync_when_ready_waits_out_the_first_sync_with_backoff(sessions, kombo, 
     assert [r.outcome for r in runs(sessions)] == [SyncOutcome.WAITING] * 3 + [SyncOutcome.SUCCEEDED]
 
 
-def test_authentication_errors_are_not_retried_and_flag_the_customer(sessions, kombo, runner) -> None:
-    kombo.faults.add("auth_error", code="INTEGRATION.AUTHENTICATION_INVALID")
-    with pytest.raises(KomboAuthError):
+@pytest.mark.parametrize(
+    ("code", "error_class", "what_to_do"),
+    [
+        ("INTEGRATION.AUTHENTICATION_INVALID", KomboAuthError, "ask the customer to reconnect the integration"),
+        ("INTEGRATION.PERMISSION_MISSING", KomboError, "ask the customer to grant it in their ATS"),
+    ],
+)
+def test_errors_only_the_customer_can_fix_are_not_retried_and_flag_the_customer(
+    sessions, kombo, runner, code, error_class, what_to_do
+) -> None:
+    kombo.faults.add("auth_error", code=code)
+    with pytest.raises(error_class):
         runner.sync(INTEGRATION_ID)
     assert len(kombo.requests) == 1
     assert integration(sessions).needs_customer_action
+    assert what_to_do in integration(sessions).needs_action_reason
     runner.sync(INTEGRATION_ID)  # credentials fixed: a successful read clears the flag
     assert not integration(sessions).needs_customer_action
 
