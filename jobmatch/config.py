@@ -38,6 +38,9 @@ class Settings:
     metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off
     log_format: str = "text"  # text for a terminal, json for a log collector
     log_level: str | None = None  # None: INFO for serve and worker, WARNING for one-off commands
+    webhook_retry_seconds: int = 30  # the first retry's delay of a failed webhook delivery; doubling after
+    feed_minutes: int = 60  # how often the workers fetch each job feed
+    outbound_allow: frozenset[str] = frozenset()  # hosts webhooks and feeds may reach although not public
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -58,6 +61,12 @@ class Settings:
             ),
             log_format=_log_format(env.get("JOBMATCH_LOG_FORMAT") or "text"),
             log_level=_log_level(env.get("JOBMATCH_LOG_LEVEL") or None),
+            webhook_retry_seconds=_whole_number(
+                "JOBMATCH_WEBHOOK_RETRY_SECONDS", env.get("JOBMATCH_WEBHOOK_RETRY_SECONDS") or "30", 1, 3600, "seconds"
+            ),
+            feed_minutes=_whole_number("JOBMATCH_FEED_MINUTES", env.get("JOBMATCH_FEED_MINUTES") or "60", 1, 10080,
+                                       "minutes"),
+            outbound_allow=_hosts("JOBMATCH_OUTBOUND_ALLOW", env.get("JOBMATCH_OUTBOUND_ALLOW") or ""),
         )
 
 
@@ -101,6 +110,24 @@ def _safety_sync_minutes(value: str) -> int:
             f"JOBMATCH_SAFETY_SYNC_MINUTES must be a whole number of minutes from 1 to 10080 (a week), not {value!r}"
         )
     return minutes
+
+
+def _whole_number(variable: str, value: str, low: int, high: int, unit: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise ConfigError(f"{variable} must be a whole number of {unit} from {low} to {high}, not {value!r}")
+    return number
+
+
+def _hosts(variable: str, value: str) -> frozenset[str]:
+    """Comma-separated host names or addresses, compared as written in URLs (lower case, IPv6 without [])."""
+    hosts = {host.strip().lower().strip("[]") for host in value.split(",") if host.strip()}
+    if bad := sorted(host for host in hosts if any(c in host for c in "/@ ")):
+        raise ConfigError(f"{variable} takes host names or addresses separated by commas, not {', '.join(bad)}")
+    return frozenset(hosts)
 
 
 def _log_format(value: str) -> str:

@@ -12,7 +12,7 @@ from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
 from jobmatch.api.deactivation import linked_to_inactive_job
 from jobmatch.api.errors import fail
-from jobmatch.api.paging import keyset_page
+from jobmatch.api.paging import MAX_ID, int_key, keyset_page
 from jobmatch.api.pools import Pools
 from jobmatch.api.schemas import (
     PostingBatchInSchema,
@@ -25,8 +25,6 @@ from jobmatch.api.schemas import (
 )
 from jobmatch.api.smorest import Blueprint
 from jobmatch.store.models import Posting, Role
-
-MAX_ID = 2**31 - 1  # the id column's range: larger ids cannot exist, and PostgreSQL refuses to compare them
 
 blp = Blueprint("postings", __name__, url_prefix="/v1/postings", description="Postings and their matches.")
 
@@ -124,7 +122,7 @@ def list_postings(query: dict[str, Any]) -> dict[str, Any]:
     if "deactivated" in query:
         deactivated = linked_to_inactive_job()
         statement = statement.where(deactivated if query["deactivated"] else ~deactivated)
-    return keyset_page(statement, Posting.id, "posting", query, _posting_id)
+    return keyset_page(statement, Posting.id, "posting", query, int_key)
 
 
 @blp.route("/<int:posting_id>", methods=["GET"])
@@ -153,7 +151,3 @@ def _by_external_id(customer_id: int, source: str, external_id: str) -> Posting 
             Posting.customer_id == customer_id, Posting.source == source, Posting.external_id == external_id
         )
     )
-
-
-def _posting_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and int(text) <= MAX_ID else None

@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch import logs
-from jobmatch.api import decisions
+from jobmatch.api import decisions, outbox
+from jobmatch.api.outbound_tasks import OutboundTasks
 from jobmatch.api.pools import Pools
 from jobmatch.config import Settings
 from jobmatch.store.models import Integration, Posting, SyncKind, SyncRun
@@ -58,6 +59,7 @@ class Tasks:
         self.huey = huey
         self._sync = huey.task(retries=RETRIES, context=True, name="sync_integration")(self._run_sync)
         huey.periodic_task(crontab(minute="*"), name="safety_net")(self.safety_net)
+        self.outbound = OutboundTasks(settings, sessions, huey)
 
     def enqueue_sync(self, integration_id: str) -> None:
         """Queue a sync that `request_sync` flagged. If the queue refuses it the flag is cleared again: every
@@ -151,9 +153,13 @@ def _retry_later(integration_id: str, task: Task, exc: Exception) -> Exception:
 def sync_integration(
     sessions: sessionmaker[Session], client: KomboClient, pools: Pools, integration_id: str
 ) -> SyncResult:
-    """Sync one integration; when jobs were created, updated or deleted, match the customer's postings that
-    have no link again, so a job that just appeared in the ATS is found."""
+    """Sync one integration; tell the endpoints of postings whose linked job was closed, deleted or opened
+    again; when jobs were created, updated or deleted, match the customer's postings that have no link again,
+    so a job that just appeared in the ATS is found."""
     result = SyncRunner(sessions, client).sync(integration_id)
+    if result.updated or result.deleted:
+        with sessions.begin() as session:
+            outbox.job_states_changed(session, outbox.jobs_whose_state_changed(session, result.run_id))
     if result.created or result.updated or result.deleted:
         reason = (
             f"ATS jobs changed in sync run {result.run_id}: "
