@@ -5,7 +5,7 @@ from typing import Any
 from flask import Response, current_app, jsonify
 from marshmallow import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from jobmatch.api import decisions
 from jobmatch.api.auth import caller, requires
@@ -24,6 +24,7 @@ from jobmatch.api.schemas import (
     PostingSchema,
 )
 from jobmatch.api.smorest import Blueprint
+from jobmatch.matcher import JobIndex
 from jobmatch.store.models import Posting, Role
 
 blp = Blueprint("postings", __name__, url_prefix="/v1/postings", description="Postings and their matches.")
@@ -79,17 +80,23 @@ def create_postings(body: dict[str, Any]) -> Response:
 
 
 def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int]:
+    """`save_posting` for the request's caller, committed."""
+    db, who = session(), caller()
+    return save_posting(db, pools().index(db, who.customer_id, who.pool_versions), who.customer_id, who.prefix, fields)
+
+
+def save_posting(
+    db: Session, index: JobIndex, customer_id: int, actor: str, fields: dict[str, Any]
+) -> tuple[Posting | dict[str, Any], int]:
     """Store and match a valid posting, committed; 201 when it is new, 200 when (source, external_id) is known
     already: then it is matched again if it changed or had been withdrawn. The posting is matched before it is
     known to be new: a repeat pays for a match it does not use, and a new one, the common case, saves the round
     trip of looking first."""
-    db, who = session(), caller()
-    index = pools().index(db, who.customer_id, who.pool_versions)
-    created = decisions.store_new(db, who.customer_id, fields, index)
+    created = decisions.store_new(db, customer_id, fields, index)
     if created is not None:
         db.commit()
         return created, 201
-    posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
+    posting = by_external_id(db, customer_id, fields["source"], fields["external_id"])
     if posting is None:  # cannot be: the insert met this row, or waited for the transaction inserting it to end
         raise RuntimeError(f"posting {fields['source']}/{fields['external_id']} is neither new nor stored")
     changed = [name for name, value in fields.items() if getattr(posting, name) != value]
@@ -98,7 +105,7 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
         for name in changed:
             setattr(posting, name, fields[name])
         posting.withdrawn_at = None
-        decisions.rematch(posting, index, who.prefix, reason)
+        decisions.rematch(posting, index, actor, reason)
         db.commit()
     return posting, 200
 
@@ -145,8 +152,8 @@ def withdraw_posting(posting_id: int) -> None:
     session().commit()
 
 
-def _by_external_id(customer_id: int, source: str, external_id: str) -> Posting | None:
-    return session().scalar(
+def by_external_id(db: Session, customer_id: int, source: str, external_id: str) -> Posting | None:
+    return db.scalar(
         select(Posting).where(
             Posting.customer_id == customer_id, Posting.source == source, Posting.external_id == external_id
         )
