@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from flask import current_app
+from marshmallow import ValidationError
 
 TIMEOUT = httpx.Timeout(10.0)
 MAX_URL = 2000
@@ -80,6 +82,14 @@ def check(url: str, allow: frozenset[str], resolver: Resolver = resolve) -> Targ
 
 # public blocks that clouds serve instance metadata on, beside the link-local 169.254.169.254
 _METADATA = (ipaddress.ip_network("100.100.100.200/32"), ipaddress.ip_network("fd00:ec2::254/128"))
+
+
+def check_url_field(url: str) -> None:
+    """A marshmallow validator for a URL the app is to call later: ValidationError saying why it may not be."""
+    try:
+        check(url, current_app.extensions["jobmatch.settings"].outbound_allow)
+    except OutboundRefused as refused:
+        raise ValidationError(str(refused)) from None
 
 
 def not_public(address: str) -> str | None:

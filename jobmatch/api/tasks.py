@@ -59,7 +59,7 @@ class Tasks:
         self.huey = huey
         self._sync = huey.task(retries=RETRIES, context=True, name="sync_integration")(self._run_sync)
         huey.periodic_task(crontab(minute="*"), name="safety_net")(self.safety_net)
-        self.outbound = OutboundTasks(settings, sessions, huey)
+        self.outbound = OutboundTasks(settings, sessions, pools, huey)
 
     def enqueue_sync(self, integration_id: str) -> None:
         """Queue a sync that `request_sync` flagged. If the queue refuses it the flag is cleared again: every

@@ -4,14 +4,13 @@ import base64
 import secrets
 from typing import Any
 
-from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate, validates
 from sqlalchemy import select
 
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
-from jobmatch.api.outbound import MAX_URL, OutboundRefused, check
+from jobmatch.api.outbound import MAX_URL, check_url_field
 from jobmatch.api.outbox import ALL_EVENTS, EVENT_TYPES
 from jobmatch.api.paging import MAX_ID, int_key, keyset_page
 from jobmatch.api.smorest import Blueprint
@@ -33,10 +32,7 @@ class EndpointInSchema(Schema):
 
     @validates("url")
     def _public_https(self, url: str, **_: Any) -> None:
-        try:
-            check(url, current_app.extensions["jobmatch.settings"].outbound_allow)
-        except OutboundRefused as refused:
-            raise ValidationError(str(refused)) from None
+        check_url_field(url)
 
 
 class EndpointSchema(Schema):

@@ -86,3 +86,53 @@ def webhook_receiver(**options: Any) -> Iterator[Receiver]:
     with serve(answer) as base:
         receiver.url = f"{base}/hooks/jobmatch"
         yield receiver
+
+
+@dataclass
+class FeedServer:
+    """Serves `body` with an ETag and Last-Modified, answering 304 to a request that names the current ETag;
+    `cut` truncates the body after that many bytes (a connection that broke off)."""
+
+    url: str = ""
+    body: bytes = b""
+    etag: str = '"v1"'
+    last_modified: str = "Tue, 01 Dec 2026 08:00:00 GMT"
+    status: int = 200
+    cut: int | None = None
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+
+@contextmanager
+def feed_server(body: bytes = b"") -> Iterator[FeedServer]:
+    feed = FeedServer(body=body)
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        feed.requests.append(dict(handler.headers.items()))
+        if feed.status == 200 and handler.headers.get("If-None-Match") == feed.etag:
+            handler.send_response(304)
+            handler.send_header("ETag", feed.etag)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        body = feed.body if feed.cut is None else feed.body[: feed.cut]
+        handler.send_response(feed.status)
+        handler.send_header("Content-Type", "application/xml")
+        handler.send_header("ETag", feed.etag)
+        handler.send_header("Last-Modified", feed.last_modified)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    with serve(answer) as base:
+        feed.url = f"{base}/jobs.xml"
+        yield feed
+
+
+def indeed_feed(jobs: list[dict[str, str]]) -> bytes:
+    """An Indeed XML feed of the jobs, each field in CDATA as exporters write them."""
+    parts = ["<?xml version='1.0' encoding='utf-8'?>\n<source><publisher>ACME</publisher>"
+             "<publisherurl>https://acme.example</publisherurl><lastBuildDate>Tue, 01 Dec 2026 08:00:00 GMT</lastBuildDate>"]
+    for job in jobs:
+        parts.append("<job>" + "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in job.items()) + "</job>")
+    parts.append("</source>")
+    return "\n".join(parts).encode()
