@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 GIVE_UP_AFTER = timedelta(days=3)  # a delivery is retried this long; an endpoint failing this long is disabled
 MAX_DELAY = timedelta(hours=6)  # the longest wait between two attempts
-LEASE = timedelta(seconds=outbound.TIMEOUT.read + 20)  # outlives an attempt, timeouts included
+LEASE = timedelta(seconds=outbound.TIMEOUT.read + 5)  # outlives an attempt, its timeout included
 BATCH = 50
 MAX_ERROR = 500
 

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jobmatch.api import outbound_metrics
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.config import Settings
@@ -57,6 +58,7 @@ def exposition(db: Session, now: datetime) -> str:
          "reviewer for linked.", _decisions(db)),
         ("jobmatch_sync_runs_total", "counter", "Finished sync runs by outcome.", _runs(db)),
         ("jobmatch_sync_errors_total", "counter", "Failed sync runs by error code.", _errors(db)),
+        *outbound_metrics.families(db, now),
     ]
     lines = []
     for name, kind, help_text, samples in families:

@@ -11,10 +11,11 @@ from jobmatch.api import create_app, decisions, outbox
 from jobmatch.api.database import database
 from jobmatch.api.deliveries import Deliverer
 from jobmatch.config import Settings
-from jobmatch.store.models import DeliveryStatus, Posting, WebhookDelivery, WebhookEndpoint
+from jobmatch.store.models import Feed, FeedFetch, Posting, WebhookDelivery, WebhookEndpoint
 from jobmatch.store.types import utcnow
 from tests.api.helpers import NURSE, post
 from tests.api.outbound_servers import webhook_receiver
+from tests.api.test_pages import sign_in
 
 LOOPBACK = frozenset({"127.0.0.1"})
 
@@ -249,3 +250,18 @@ def test_a_commit_that_wrote_events_queues_their_delivery(app, client, keys, rec
     assert huey.pending_count() == 1
     huey.execute(huey.dequeue())
     assert len(receiver.requests) == 1
+
+
+def test_the_integrations_page_shows_a_disabled_endpoint_and_a_broken_feed(client, keys, sessions) -> None:
+    endpoint = make_endpoint(client, keys, "http://127.0.0.1:1/hooks")
+    with sessions.begin() as session:
+        session.execute(update(WebhookEndpoint).values(disabled_at=utcnow(), disabled_reason="every delivery failed"))
+        customer_id = session.get_one(WebhookEndpoint, endpoint["id"]).customer_id
+        feed = Feed(customer_id=customer_id, url="http://127.0.0.1:1/jobs.xml", source="site", format="indeed")
+        session.add(feed)
+        session.flush()
+        session.add(FeedFetch(feed_id=feed.id, outcome="failed", error="the feed ends early; nothing was withdrawn"))
+    sign_in(client, keys.admin)
+    page = client.get("/review/integrations").get_data(as_text=True)
+    assert "Disabled" in page and "every delivery failed" in page and f"/v1/webhook-endpoints/{endpoint['id']}" in page
+    assert "the feed ends early; nothing was withdrawn" in page
