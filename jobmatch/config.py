@@ -43,6 +43,9 @@ class Settings:
     log_format: str = "text"  # text for a terminal, json for a log collector
     log_level: str | None = None  # None: INFO for serve and worker, WARNING for one-off commands
     pool_cache_mb: int = 256  # what one process's indexes of ATS jobs may hold together, in MiB
+    webhook_retry_seconds: int = 30  # the first retry's delay of a failed webhook delivery; doubling after
+    feed_minutes: int = 60  # how often the workers fetch each job feed
+    outbound_allow: frozenset[str] = frozenset()  # hosts webhooks and feeds may reach although not public
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -68,6 +71,9 @@ class Settings:
             log_format=_log_format(env.get("JOBMATCH_LOG_FORMAT") or "text"),
             log_level=_log_level(env.get("JOBMATCH_LOG_LEVEL") or None),
             pool_cache_mb=_pool_cache_mb(env.get("JOBMATCH_POOL_CACHE_MB") or "256"),
+            webhook_retry_seconds=_whole_number(env, "JOBMATCH_WEBHOOK_RETRY_SECONDS", 30, 1, 3600, "seconds"),
+            feed_minutes=_whole_number(env, "JOBMATCH_FEED_MINUTES", 60, 1, 7 * 24 * 60, "minutes"),
+            outbound_allow=_hosts("JOBMATCH_OUTBOUND_ALLOW", env.get("JOBMATCH_OUTBOUND_ALLOW") or ""),
         )
 
 
@@ -123,6 +129,14 @@ def _pool_cache_mb(value: str) -> int:
             "(a pool of 100,000 jobs takes about 85 MiB)"
         )
     return megabytes
+
+
+def _hosts(variable: str, value: str) -> frozenset[str]:
+    """Comma-separated host names or addresses, compared as written in URLs (lower case, IPv6 without [])."""
+    hosts = {host.strip().lower().strip("[]") for host in value.split(",") if host.strip()}
+    if bad := sorted(host for host in hosts if any(c in host for c in "/@ ")):
+        raise ConfigError(f"{variable} takes host names or addresses separated by commas, not {', '.join(bad)}")
+    return frozenset(hosts)
 
 
 def _log_format(value: str) -> str:

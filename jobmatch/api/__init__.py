@@ -41,10 +41,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from jobmatch.api import health, metrics, pages
     from jobmatch.api.ats_jobs import blp as ats_jobs
+    from jobmatch.api.broadbean import blp as multiposters
     from jobmatch.api.customer import blp as customer
+    from jobmatch.api.feeds import blp as feeds
     from jobmatch.api.integrations import blp as integrations
     from jobmatch.api.postings import blp as postings
     from jobmatch.api.review import blp as review
+    from jobmatch.api.webhook_endpoints import blp as webhook_endpoints
     from jobmatch.api.webhooks import blp as webhooks
 
     api.register_blueprint(postings)
@@ -53,6 +56,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(integrations)
     api.register_blueprint(ats_jobs)
     api.register_blueprint(customer)
+    api.register_blueprint(webhook_endpoints)
+    api.register_blueprint(multiposters)
+    api.register_blueprint(feeds)
     pages.register(app, settings)  # the reviewer's page at /review
     app.register_blueprint(health.blp)  # /healthz and /readyz, outside the API's OpenAPI document
     app.register_blueprint(metrics.blueprint(settings))  # /metrics for Prometheus

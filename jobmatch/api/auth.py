@@ -40,14 +40,14 @@ def caller() -> Caller:
 
 def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Let the route run for keys of these roles (admins always); 401 without a valid key, 403 for others."""
-    allowed = {*roles, Role.ADMIN}
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            g.caller = _authenticate()
-            if g.caller.role not in allowed:
-                fail(403, f"a {g.caller.role} key may not do this; it needs one of: {', '.join(sorted(allowed))}")
+            scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not key.strip():
+                fail(401, "send an API key as 'Authorization: Bearer KEY'", headers=CHALLENGE)
+            sign_in(key, *roles)
             return view(*args, **kwargs)
 
         return wrapper
@@ -55,13 +55,20 @@ def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorator
 
 
-def _authenticate() -> Caller:
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        fail(401, "send an API key as 'Authorization: Bearer KEY'", headers=CHALLENGE)
+def sign_in(key: str, *roles: str) -> Caller:
+    """Make the key's holder the request's caller if the key is valid (401 otherwise) and of one of the roles or
+    admin (403 otherwise). `requires` reads the key from the Authorization header; a route whose callers cannot
+    send headers passes the key it found elsewhere."""
+    g.caller = _authenticate(key.strip())
+    allowed = {*roles, Role.ADMIN}
+    if g.caller.role not in allowed:
+        fail(403, f"a {g.caller.role} key may not do this; it needs one of: {', '.join(sorted(allowed))}")
+    return g.caller
+
+
+def _authenticate(key: str) -> Caller:
     with on_its_own(session()) as connection:  # the route's work, if any, starts its own transaction
-        row = connection.execute(_KEY, {"key_hash": hash_key(key.strip())}).first()
+        row = connection.execute(_KEY, {"key_hash": hash_key(key)}).first() if key else None
     if row is None or row.revoked_at is not None:
         fail(401, "the API key is unknown or revoked", headers=CHALLENGE)
     return Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix, pool_versions=PoolVersions.of(row))
-

@@ -7,14 +7,15 @@ jobs a reviewer rejected are never suggested again for that posting.
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, insert, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session, object_session
 
+from jobmatch.api import outbox
 from jobmatch.api.pools import Pool
 from jobmatch.matcher import Candidate, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.store.db import insert_unless_exists, on_its_own
-from jobmatch.store.models import AtsJob, Posting, PostingAction, PostingDecision, PostingEvent
+from jobmatch.store.models import AtsJob, Posting, PostingAction, PostingDecision, PostingEvent, WebhookDelivery
 from jobmatch.store.types import utcnow
 
 CANDIDATES = 5
@@ -42,42 +43,55 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     if linked:
         event = {"action": PostingAction.AUTO_LINKED, "actor": SYSTEM, "job_id": linked.job_id,
                  "reason": _evidence(linked), "at": now}
-    posting_id = _write_new(session, row, event)
+    # only an active job is linked automatically, so a new posting's link always takes applications
+    answer = {**row, "deactivated_in_ats": None, "can_apply": linked is not None}
+    published = outbox.event_values(customer_id, f"posting.{result.decision}", outbox.snapshot(answer), now)
+    posting_id = _write_new(session, row, event, published)
     if posting_id is None:
         return None
-    # only an active job is linked automatically, so a new posting's link always takes applications
-    return {**row, "id": posting_id, "events": [{**event, "posting_id": posting_id}] if event else [],
-            "deactivated_in_ats": None, "can_apply": linked is not None}
+    return {**answer, "id": posting_id, "events": [{**event, "posting_id": posting_id}] if event else []}
 
 
-def _write_new(session: Session, row: dict[str, Any], event: dict[str, Any] | None) -> int | None:
-    """Insert the posting unless the customer's (source, external_id) is stored, and its auto-link event; the
-    new posting's id, or None. On PostgreSQL one statement (the posting's INSERT inside a WITH) committed as it
-    runs: one round trip, where BEGIN, two INSERTs and COMMIT take four. SQLite, in process, has no round trips
-    to spare and cannot put an INSERT in a WITH: both go into the session's transaction, which the caller
-    commits."""
+def _write_new(
+    session: Session, row: dict[str, Any], event: dict[str, Any] | None, published: dict[str, Any]
+) -> int | None:
+    """Insert the posting unless the customer's (source, external_id) is stored, its auto-link event and the
+    outbox's deliveries of its decision; the new posting's id, or None. On PostgreSQL one statement (the
+    posting's INSERT inside a WITH) committed as it runs: one round trip, where BEGIN, three INSERTs and COMMIT
+    take five. SQLite, in process, has no round trips to spare and cannot put an INSERT in a WITH: all go into
+    the session's transaction, which the caller commits."""
     new_posting = insert_unless_exists(session, _POSTINGS.c.id, *_POSTING_KEY)
     if session.get_bind().dialect.name != "postgresql":
         posting_id = session.execute(new_posting, row).scalar()
-        if posting_id is not None and event is not None:
-            session.execute(_INSERT_EVENTS, {**event, "posting_id": posting_id})
+        if posting_id is not None:
+            if event is not None:
+                session.execute(_INSERT_EVENTS, {**event, "posting_id": posting_id})
+            outbox.write(session, posting_id, published)
         return posting_id
+    events = {f"event_{name}": value for name, value in (event or {}).items()}
     with on_its_own(session) as connection:
-        if event is None:
-            return connection.execute(new_posting, row).scalar()
-        events = {f"event_{name}": value for name, value in event.items()}
-        return connection.execute(_with_event(new_posting), {**row, **events}).scalar()
+        written = connection.execute(_with_events(new_posting, event is not None), {**row, **events, **published}).first()
+    if written is None:
+        return None
+    if written.deliveries:
+        session.info[outbox.WRITTEN] = True
+    return written.id
 
 
 @cache
-def _with_event(new_posting: Insert) -> Insert:
-    """PostgreSQL: WITH new_posting AS (`new_posting`, its values as bind parameters) INSERT INTO posting_events
-    SELECT new_posting.id, ... RETURNING posting_id; no row when the posting is stored already."""
+def _with_events(new_posting: Insert, auto_linked: bool) -> Select[tuple[int, int]]:
+    """PostgreSQL: WITH new_posting AS (`new_posting`, its values as bind parameters), the auto-link event's
+    INSERT and the outbox's INSERT, each selecting from new_posting, SELECT the new id and the deliveries
+    written; no row when the posting is stored already."""
     new = new_posting.values({column.key: bindparam(column.key, type_=column.type, required=False)
                               for column in _POSTINGS.c if column.key != "id"}).cte("new_posting")
-    fields = ("action", "actor", "job_id", "reason", "at")
-    event = select(new.c.id, *(bindparam(f"event_{name}", type_=_EVENTS.c[name].type) for name in fields))
-    return insert(_EVENTS).from_select(["posting_id", *fields], event).returning(_EVENTS.c.posting_id)
+    deliveries = outbox.deliveries_insert(new.c.id).returning(WebhookDelivery.id).cte("new_deliveries")
+    statement = select(new.c.id, select(func.count()).select_from(deliveries).scalar_subquery().label("deliveries"))
+    if auto_linked:
+        fields = ("action", "actor", "job_id", "reason", "at")
+        event = select(new.c.id, *(bindparam(f"event_{name}", type_=_EVENTS.c[name].type) for name in fields))
+        statement = statement.add_cte(insert(_EVENTS).from_select(["posting_id", *fields], event).cte("new_event"))
+    return statement
 
 
 def match(posting: Posting, index: Pool) -> None:
@@ -95,6 +109,8 @@ def match(posting: Posting, index: Pool) -> None:
     elif posting.linked_job_id is not None:
         _record(posting, PostingAction.UNLINKED, SYSTEM, posting.linked_job_id, "the new match no longer links it")
         _set_link(posting, None, None, None)
+    if linked is None and result.decision != posting.decision:
+        outbox.note(posting, result.decision)
     posting.decision = result.decision
 
 
@@ -196,3 +212,4 @@ def _set_link(posting: Posting, job_id: str | None, method: str | None, evidence
 
 def _record(posting: Posting, action: str, actor: str, job_id: str | None, reason: str | None) -> None:
     posting.events.append(PostingEvent(action=action, actor=actor, job_id=job_id, reason=reason, at=utcnow()))
+    outbox.note(posting, action)

@@ -20,6 +20,7 @@ from prometheus_client.exposition import choose_encoder
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jobmatch.api import outbound_metrics
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.pools import Pools
@@ -187,4 +188,14 @@ FAMILIES = (
            ("integration_id", "kind", "outcome"), _runs),
     Family("jobmatch_sync_errors_total", CounterMetricFamily, "Failed sync runs by error code.",
            ("integration_id", "code"), _errors),
+    Family("jobmatch_webhook_deliveries", GaugeMetricFamily,
+           "Webhook deliveries per customer by status: pending (waiting for an attempt), delivered, failed "
+           "(retried for three days).", ("customer", "status"), outbound_metrics.deliveries),
+    Family("jobmatch_webhook_oldest_undelivered_seconds", GaugeMetricFamily,
+           "Seconds since the oldest event still pending happened; 0 when none is.", (),
+           outbound_metrics.oldest_undelivered),
+    Family("jobmatch_webhook_endpoints_disabled", GaugeMetricFamily, "Endpoints disabled after failing for three days.",
+           (), outbound_metrics.endpoints_disabled),
+    Family("jobmatch_feed_fetches_total", CounterMetricFamily, "Finished feed fetches per customer and source by outcome.",
+           ("customer", "source", "outcome"), outbound_metrics.feed_fetches),
 )

@@ -6,15 +6,15 @@ from typing import Any
 from flask import Response, current_app, jsonify
 from marshmallow import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from jobmatch.api import decisions, lookups
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
 from jobmatch.api.deactivation import linked_to_inactive_job
 from jobmatch.api.errors import fail
-from jobmatch.api.paging import keyset_page
-from jobmatch.api.pools import Pools
+from jobmatch.api.paging import MAX_ID, int_key, keyset_page
+from jobmatch.api.pools import Pool, Pools
 from jobmatch.api.schemas import (
     PostingBatchInSchema,
     PostingBatchItemSchema,
@@ -29,7 +29,6 @@ from jobmatch.api.tasks import current_tasks
 from jobmatch.store.models import Posting, Role
 
 log = logging.getLogger(__name__)
-MAX_ID = 2**31 - 1  # the id column's range: larger ids cannot exist, and PostgreSQL refuses to compare them
 
 blp = Blueprint("postings", __name__, url_prefix="/v1/postings", description="Postings and their matches.")
 
@@ -84,18 +83,24 @@ def create_postings(body: dict[str, Any]) -> Response:
 
 
 def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int]:
+    """`save_posting` for the request's caller, committed."""
+    db, who = session(), caller()
+    return save_posting(db, pools().index(db, who.customer_id, who.pool_versions), who.customer_id, who.prefix, fields)
+
+
+def save_posting(
+    db: Session, index: Pool, customer_id: int, actor: str, fields: dict[str, Any]
+) -> tuple[Posting | dict[str, Any], int]:
     """Store and match a valid posting, committed; 201 when it is new, 200 when (source, external_id) is known
     already: then it is matched again if it changed or had been withdrawn. The posting is matched before it is
     known to be new: a repeat pays for a match it does not use, and a new one, the common case, saves the round
     trip of looking first."""
-    db, who = session(), caller()
-    index = pools().index(db, who.customer_id, who.pool_versions)
-    created = decisions.store_new(db, who.customer_id, fields, index)
+    created = decisions.store_new(db, customer_id, fields, index)
     if created is not None:
         db.commit()
-        _look_up_unknown(who.customer_id, created)
+        _look_up_unknown(customer_id, created)
         return created, 201
-    posting = _by_external_id(who.customer_id, fields["source"], fields["external_id"])
+    posting = by_external_id(db, customer_id, fields["source"], fields["external_id"])
     if posting is None:  # cannot be: the insert met this row, or waited for the transaction inserting it to end
         raise RuntimeError(f"posting {fields['source']}/{fields['external_id']} is neither new nor stored")
     changed = [name for name, value in fields.items() if getattr(posting, name) != value]
@@ -104,9 +109,9 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
         for name in changed:
             setattr(posting, name, fields[name])
         posting.withdrawn_at = None
-        decisions.rematch(posting, index, who.prefix, reason)
+        decisions.rematch(posting, index, actor, reason)
         db.commit()
-        _look_up_unknown(who.customer_id, {**fields, "linked_job_id": posting.linked_job_id})
+        _look_up_unknown(customer_id, {**fields, "linked_job_id": posting.linked_job_id})
     return posting, 200
 
 
@@ -140,7 +145,7 @@ def list_postings(query: dict[str, Any]) -> dict[str, Any]:
     if "deactivated" in query:
         deactivated = linked_to_inactive_job()
         statement = statement.where(deactivated if query["deactivated"] else ~deactivated)
-    return keyset_page(statement, Posting.id, "posting", query, _posting_id)
+    return keyset_page(statement, Posting.id, "posting", query, int_key)
 
 
 @blp.route("/<int:posting_id>", methods=["GET"])
@@ -163,13 +168,9 @@ def withdraw_posting(posting_id: int) -> None:
     session().commit()
 
 
-def _by_external_id(customer_id: int, source: str, external_id: str) -> Posting | None:
-    return session().scalar(
+def by_external_id(db: Session, customer_id: int, source: str, external_id: str) -> Posting | None:
+    return db.scalar(
         select(Posting).where(
             Posting.customer_id == customer_id, Posting.source == source, Posting.external_id == external_id
         )
     )
-
-
-def _posting_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and int(text) <= MAX_ID else None

@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch import logs
-from jobmatch.api import decisions, lookups
+from jobmatch.api import decisions, lookups, outbox
+from jobmatch.api.outbound_tasks import OutboundTasks
 from jobmatch.api.pools import Pools
 from jobmatch.config import Settings
 from jobmatch.store.models import Integration, Posting, SyncKind, SyncOutcome, SyncRun
@@ -63,6 +64,7 @@ class Tasks:
         self._lookup = huey.task(retries=RETRIES, context=True, name="look_up_jobs")(self._run_lookup)
         huey.periodic_task(crontab(minute="*"), name="safety_net")(self.safety_net)
         huey.periodic_task(crontab(minute="*"), name="reconcile")(self.reconcile)
+        self.outbound = OutboundTasks(settings, sessions, pools, huey)
 
     def enqueue_sync(self, integration_id: str, *, full: bool = False) -> None:
         """Queue a sync that `request_sync` flagged (a full read when `full`). If the queue refuses it the flag
@@ -243,9 +245,12 @@ def sync_integration(
 def after_jobs_changed(sessions: sessionmaker[Session], pools: Pools, result: SyncResult) -> None:
     """What every run that may have changed jobs ends in (sync, reconciliation, lookup): when it created,
     updated, deleted, vanished or restored jobs, match the customer's postings that have no link again, so a
-    job that just appeared in the ATS is found."""
+    job that just appeared in the ATS is found; tell the endpoints of postings whose linked job was closed,
+    deleted, vanished or opened again."""
     if not result.changed_jobs:
         return
+    with sessions.begin() as session:
+        outbox.job_states_changed(session, outbox.jobs_whose_state_changed(session, result.run_id))
     reason = (
         f"ATS jobs changed in sync run {result.run_id}: "
         f"{result.created} created, {result.updated} updated, {result.deleted} deleted"

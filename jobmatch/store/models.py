@@ -288,3 +288,122 @@ class PostingEvent(Base):
     actor: Mapped[str] = mapped_column(String(32))  # an API key's prefix, or "system"
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEndpoint(Base):
+    """Where a customer wants events sent. The secret signs them and must be kept whole to sign, so it is stored
+    as made (shown to the customer once)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the first failed attempt since the last success; an endpoint failing for three days is disabled
+    failing_since: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+
+    subscriptions: Mapped[list["WebhookSubscription"]] = relationship(
+        cascade="all, delete-orphan", order_by="WebhookSubscription.event_type", lazy="selectin"
+    )
+
+    @property
+    def events(self) -> list[str]:
+        return [subscription.event_type for subscription in self.subscriptions]
+
+
+class WebhookSubscription(Base):
+    """One event type an endpoint receives, or "*" for all: rows, so that writing an event finds its endpoints
+    in one indexed join on either backend."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class DeliveryStatus:
+    PENDING = "pending"  # waiting for its first or next attempt
+    DELIVERED = "delivered"  # the endpoint answered 2xx
+    FAILED = "failed"  # retried for three days without success; a retry request sends it again
+    ALL = (PENDING, DELIVERED, FAILED)
+
+
+class WebhookDelivery(Base):
+    """The outbox: one event for one endpoint, written in the transaction that made the change. `event_id` is the
+    webhook-id, the same for every endpoint and every attempt. The posting is kept as it was when the event
+    happened, without its id (not known yet when a new posting's event is written in the same statement)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "endpoint_id"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_order", "endpoint_id", "posting_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40))
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    posting: Mapped[dict[str, Any]]
+    occurred_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    # held by the worker sending it; a worker that died mid-attempt leaves it to expire, and it is sent again
+    lease_until: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+
+
+class FeedOutcome:
+    UPDATED = "updated"  # a complete feed was read and applied
+    NOT_MODIFIED = "not_modified"  # the server answered 304
+    FAILED = "failed"  # unreachable, refused, an error status, or a broken or truncated document: nothing withdrawn
+    ALL = (UPDATED, NOT_MODIFIED, FAILED)
+
+
+class Feed(Base):
+    """A customer's job feed (Indeed's XML) fetched on a schedule; its jobs are the postings of its source."""
+
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("customer_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    url: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    etag: Mapped[str | None] = mapped_column(Text)  # validators of the last complete fetch, for a conditional GET
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    # when a worker last took the feed to fetch: one worker per interval, as the safety net claims integrations
+    claimed_at: Mapped[datetime | None]
+
+    fetches: Mapped[list["FeedFetch"]] = relationship(order_by="FeedFetch.id.desc()", viewonly=True)
+
+
+class FeedFetch(Base):
+    """One fetch of a feed and what it did."""
+
+    __tablename__ = "feed_fetches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))  # None while running
+    http_status: Mapped[int | None]
+    jobs: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    withdrawn: Mapped[int] = mapped_column(default=0)
+    refused: Mapped[int] = mapped_column(default=0)  # jobs that failed validation, each alone
+    error: Mapped[str | None] = mapped_column(Text)

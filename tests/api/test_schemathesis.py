@@ -22,10 +22,12 @@ MAX_EXAMPLES = 12  # per operation and mode: keeps the whole run to seconds per 
 
 # A cursor is a token the API gave, which no schema can describe, and a search (q) answers at once, without
 # cursor: the list routes answer 422 to such requests even when each parameter is valid on its own.
+# Making a webhook endpoint or a feed resolves its URL's host, and the suite sends nothing beyond loopback (a
+# DNS query included): those two are tested on literal and local addresses in their own tests instead.
 CONFIG = SchemathesisConfig.from_dict({"operations": [{
     "include-path": ["/v1/postings", "/v1/ats-jobs"], "include-method": "GET",
     "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]}},
-}]})
+}, {"include-path": ["/v1/webhook-endpoints", "/v1/feeds"], "include-method": "POST", "enabled": False}]})
 
 
 @pytest.fixture
