@@ -25,7 +25,6 @@ from jobmatch.api.schemas import (
     PostingSchema,
 )
 from jobmatch.api.smorest import Blueprint
-from jobmatch.api.tasks import current_tasks
 from jobmatch.store.models import Posting, Role
 
 log = logging.getLogger(__name__)
@@ -83,9 +82,13 @@ def create_postings(body: dict[str, Any]) -> Response:
 
 
 def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int]:
-    """`save_posting` for the request's caller, committed."""
+    """`save_posting` for the request's caller, committed; identifiers the mirror may not know are looked up."""
     db, who = session(), caller()
-    return save_posting(db, pools().index(db, who.customer_id, who.pool_versions), who.customer_id, who.prefix, fields)
+    posting, status = save_posting(db, pools().index(db, who.customer_id, who.pool_versions), who.customer_id,
+                                   who.prefix, fields)
+    linked_job_id = posting["linked_job_id"] if isinstance(posting, dict) else posting.linked_job_id
+    _look_up_unknown(who.customer_id, {**fields, "linked_job_id": linked_job_id})
+    return posting, status
 
 
 def save_posting(
@@ -98,7 +101,6 @@ def save_posting(
     created = decisions.store_new(db, customer_id, fields, index)
     if created is not None:
         db.commit()
-        _look_up_unknown(customer_id, created)
         return created, 201
     posting = by_external_id(db, customer_id, fields["source"], fields["external_id"])
     if posting is None:  # cannot be: the insert met this row, or waited for the transaction inserting it to end
@@ -111,7 +113,6 @@ def save_posting(
         posting.withdrawn_at = None
         decisions.rematch(posting, index, actor, reason)
         db.commit()
-        _look_up_unknown(customer_id, {**fields, "linked_job_id": posting.linked_job_id})
     return posting, 200
 
 
@@ -121,7 +122,7 @@ def _look_up_unknown(customer_id: int, posting: dict[str, Any]) -> None:
     if posting["linked_job_id"] is not None or not lookups.wanted(posting):
         return
     try:
-        current_tasks().request_lookups(customer_id, posting)
+        current_app.extensions["jobmatch.tasks"].request_lookups(customer_id, posting)
     except Exception:
         log.exception("could not request a lookup of the identifiers of posting %s", posting.get("external_id"))
 

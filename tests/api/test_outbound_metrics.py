@@ -48,4 +48,4 @@ def test_deliveries_the_oldest_waiting_event_and_feed_fetches_are_counted(app, c
         fetcher.fetch(answer.json["id"])
     samples = scrape(client)
     for outcome, count in (("updated", 1), ("not_modified", 1), ("failed", 1)):
-        assert samples[f'jobmatch_feed_fetches_total{{customer="acme",source="site",outcome="{outcome}"}}'] == count
+        assert samples[f'jobmatch_feed_fetches_total{{customer="acme",outcome="{outcome}",source="site"}}'] == count

@@ -121,8 +121,9 @@ def test_requests_during_a_run_coalesce_into_exactly_one_more(sessions, kombo) -
     assert flag(sessions) is False
 
 
-def test_every_consumer_runs_the_safety_net_and_the_reconciliation_every_minute(settings, sessions) -> None:
+def test_every_consumer_runs_the_schedules_every_minute(settings, sessions) -> None:
     huey = worker(settings, sessions).huey
     for minute in range(3):
         moment = utcnow().replace(tzinfo=None, second=0, microsecond=0) + timedelta(minutes=minute)  # Huey's naive UTC
-        assert sorted(task.name for task in huey.read_periodic(moment)) == ["reconcile", "safety_net"]
+        assert sorted(task.name for task in huey.read_periodic(moment)) == [
+            "deliver_webhooks_sweep", "feeds_due", "reconcile", "safety_net"]
