@@ -35,7 +35,7 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
         **fields, "customer_id": customer_id, "decision": result.decision, "withdrawn_at": None,
         "linked_job_id": linked.job_id if linked else None, "link_method": linked.method if linked else None,
         "link_evidence": list(linked.reasons) if linked else None, "candidates": _candidate_rows(result),
-        "created_at": now, "updated_at": now,
+        "created_at": now, "updated_at": now, "version": 1,
     }
     event = None
     if linked:
