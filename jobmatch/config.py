@@ -38,6 +38,7 @@ class Settings:
     metrics_token: str | None = None  # the bearer token /metrics asks for; None: /metrics is off
     log_format: str = "text"  # text for a terminal, json for a log collector
     log_level: str | None = None  # None: INFO for serve and worker, WARNING for one-off commands
+    review_claim_minutes: int = 10  # how long a reviewer's next posting stays theirs alone
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -58,6 +59,8 @@ class Settings:
             ),
             log_format=_log_format(env.get("JOBMATCH_LOG_FORMAT") or "text"),
             log_level=_log_level(env.get("JOBMATCH_LOG_LEVEL") or None),
+            review_claim_minutes=_minutes("JOBMATCH_REVIEW_CLAIM_MINUTES", env.get("JOBMATCH_REVIEW_CLAIM_MINUTES") or "10",
+                                          24 * 60, "a day"),
         )
 
 
@@ -92,14 +95,16 @@ def _random_text(variable: str, value: str | None, min_chars: int) -> str | None
 
 
 def _safety_sync_minutes(value: str) -> int:
+    return _minutes("JOBMATCH_SAFETY_SYNC_MINUTES", value, 7 * 24 * 60, "a week")
+
+
+def _minutes(variable: str, value: str, most: int, most_in_words: str) -> int:
     try:
         minutes = int(value)
     except ValueError:
         minutes = 0
-    if not 1 <= minutes <= 7 * 24 * 60:
-        raise ConfigError(
-            f"JOBMATCH_SAFETY_SYNC_MINUTES must be a whole number of minutes from 1 to 10080 (a week), not {value!r}"
-        )
+    if not 1 <= minutes <= most:
+        raise ConfigError(f"{variable} must be a whole number of minutes from 1 to {most} ({most_in_words}), not {value!r}")
     return minutes
 
 

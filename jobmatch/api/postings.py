@@ -24,6 +24,7 @@ from jobmatch.api.schemas import (
     PostingSchema,
 )
 from jobmatch.api.smorest import Blueprint
+from jobmatch.api.versions import etag_header
 from jobmatch.store.models import Posting, Role
 
 MAX_ID = 2**31 - 1  # the id column's range: larger ids cannot exist, and PostgreSQL refuses to compare them
@@ -100,7 +101,7 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
         for name in changed:
             setattr(posting, name, fields[name])
         posting.withdrawn_at = None
-        decisions.rematch(posting, index, who.prefix, reason)
+        decisions.rematch(posting, index, who, reason)
         db.commit()
     return posting, 200
 
@@ -129,11 +130,13 @@ def list_postings(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/<int:posting_id>", methods=["GET"])
 @requires(Role.POSTER, Role.REVIEWER)
-@blp.response(200, PostingSchema)
+@blp.response(200, PostingSchema, headers={"ETag": {"description": "the posting's version, for If-Match",
+                                                    "schema": {"type": "string"}}})
 @blp.errors(401, 403, 404)
-def get_posting(posting_id: int) -> Posting:
-    """A posting with its candidates, current link and decision history."""
-    return owned_posting(posting_id)
+def get_posting(posting_id: int) -> tuple[Posting, dict[str, str]]:
+    """A posting with its candidates, current link and decision history; its ETag names its version."""
+    posting = owned_posting(posting_id)
+    return posting, etag_header(posting)
 
 
 @blp.route("/<int:posting_id>", methods=["DELETE"])
@@ -143,7 +146,7 @@ def get_posting(posting_id: int) -> Posting:
 def withdraw_posting(posting_id: int) -> None:
     """The multiposter withdrew the posting; it stays readable, with `withdrawn_at` set."""
     posting = owned_posting(posting_id)
-    decisions.withdraw(posting, caller().prefix)
+    decisions.withdraw(posting, caller())
     session().commit()
 
 

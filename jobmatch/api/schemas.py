@@ -6,6 +6,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from jobmatch.api.deactivation import deactivation
+from jobmatch.api.review_queue import BUCKETS
 from jobmatch.store.models import Posting, PostingDecision
 
 MAX_TITLE = 500
@@ -62,10 +63,11 @@ class CandidateSchema(Schema):
 
 class EventSchema(Schema):
     action = fields.String(
-        metadata={"description": "auto_linked, linked, rejected, unlinked, withdrawn or rematched"}
+        metadata={"description": "auto_linked, linked, rejected, unlinked, withdrawn, rematched or undone"}
     )
     job_id = fields.String(allow_none=True)
     actor = fields.String(metadata={"description": "the API key prefix, or 'system'"})
+    actor_name = fields.String(allow_none=True, metadata={"description": "the name of the key's holder, if it has one"})
     reason = fields.String(allow_none=True)
     at = fields.DateTime()
 
@@ -95,6 +97,7 @@ class PostingSummarySchema(Schema):
     withdrawn_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    version = fields.Integer(metadata={"description": "raised by every change; the ETag, for If-Match on decisions"})
     deactivated_in_ats = fields.Method("_deactivated_in_ats", metadata={
         "type": "object", "nullable": True,
         "properties": {"reason": {"type": "string", "enum": ["closed", "archived", "deleted"]},
@@ -145,6 +148,15 @@ class LinkSchema(Schema):
 class RejectSchema(Schema):
     job_id = fields.String(load_default=None, validate=[validate.Length(min=1, max=200), _no_nul])
     reason = _text(1000)
+
+
+class NextSchema(Schema):
+    """Which postings the next one is taken from: the queue's bucket and source, and, to skip one, after which."""
+
+    decision = fields.String(load_default=None, validate=validate.OneOf(list(BUCKETS)), metadata={"description": "without it: needs_review and no_match"})
+    source = fields.String(load_default=None, validate=[validate.Length(min=1, max=64), _no_nul])
+    after = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
+                           metadata={"description": "a posting id: take the postings after it first (a skip)"})
 
 
 class ErrorDetailSchema(Schema):

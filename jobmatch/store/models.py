@@ -256,6 +256,8 @@ class Posting(Base):
     # read to tell whether the link still takes applications; whoever changes linked_job_id expires it
     linked_job: Mapped[AtsJob | None] = relationship(viewonly=True, lazy="selectin")
 
+    __mapper_args__ = {"version_id_col": version}
+
 
 class PostingAction:
     AUTO_LINKED = "auto_linked"
