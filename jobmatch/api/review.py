@@ -34,8 +34,7 @@ Answer = tuple[Posting, dict[str, str]]
 @blp.errors(400, 401, 403, 404, 409, 412, 413)
 def link_posting(body: dict[str, Any], posting_id: int) -> Answer:
     """Link the posting to a job of the customer: a candidate, or any job found by search."""
-    job = _job(body["job_id"])
-    return _decided(posting_id, lambda posting: decisions.link(posting, job, caller()))
+    return _decided(posting_id, lambda posting: decisions.link(posting, _job(body["job_id"]), caller()))
 
 
 @blp.route("/<int:posting_id>/reject", methods=["POST"])
@@ -45,10 +44,14 @@ def link_posting(body: dict[str, Any], posting_id: int) -> Answer:
 @blp.errors(400, 401, 403, 404, 409, 412, 413)
 def reject_posting(body: dict[str, Any], posting_id: int) -> Answer:
     """Reject a job (never suggested again for this posting) or, without `job_id`, say it is not in the ATS."""
-    job = _job(body["job_id"]) if body["job_id"] is not None else None
     who = caller()
-    index = pools().index(session(), who.customer_id, who.pool_versions)
-    return _decided(posting_id, lambda posting: decisions.reject(posting, job, body["reason"], who, index))
+
+    def reject(posting: Posting) -> None:
+        job = _job(body["job_id"]) if body["job_id"] is not None else None
+        index = pools().index(session(), who.customer_id, who.pool_versions)
+        decisions.reject(posting, job, body["reason"], who, index)
+
+    return _decided(posting_id, reject)
 
 
 @blp.route("/<int:posting_id>/unlink", methods=["POST"])
