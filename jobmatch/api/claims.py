@@ -6,11 +6,12 @@ Taking a claim is one INSERT ... ON CONFLICT DO UPDATE that overwrites only an e
 two reviewers asking at once for the same posting, the second's statement waits for the first's and then
 takes nothing, and that reviewer gets the next posting instead."""
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, delete, exists, or_, select, true
+from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from jobmatch.api.auth import Caller
@@ -28,17 +29,18 @@ def claim_minutes() -> int:
     return current_app.extensions["jobmatch.settings"].review_claim_minutes
 
 
-def next_posting(db: Session, who: Caller, chosen: QueueFilter, after_id: int | None = None) -> Posting | None:
+def next_posting(db: Session, who: Caller, chosen: QueueFilter, skipped: Collection[int] = ()) -> Posting | None:
     """Claim and return the reviewer's next posting, committed: their own open claim while its posting waits,
-    else the oldest waiting posting no one else holds (after `after_id` first, for a skip); None when none."""
+    else the oldest waiting posting no one else holds, those the reviewer skipped only when no other is left;
+    None when none."""
     now = utcnow()
     until = now + timedelta(minutes=claim_minutes())
     own = db.scalar(_waiting(who, chosen).join(ReviewClaim, ReviewClaim.posting_id == Posting.id).where(
         ReviewClaim.api_key_id == who.key_id, ReviewClaim.expires_at > now).order_by(ReviewClaim.claimed_at.desc()))
-    if own is not None and own != after_id and _take(db, own, who, now, until):
+    if own is not None and own not in skipped and _take(db, own, who, now, until):
         return _committed(db, own)
     for _round in range(ROUNDS):
-        free = _free(db, who, chosen, now, after_id)
+        free = _free(db, who, chosen, now, skipped)
         if not free:
             break
         for posting_id in free:
@@ -69,19 +71,16 @@ def _waiting(who: Caller, chosen: QueueFilter) -> Select[Any]:
     return select(Posting.id).where(Posting.customer_id == who.customer_id, chosen.where())
 
 
-def _free(db: Session, who: Caller, chosen: QueueFilter, now: datetime, after_id: int | None) -> list[int]:
-    """Up to TRIES waiting postings no one else holds, oldest first; for a skip, those after the skipped one,
-    else from the start, and the skipped one last of all. Each part is a walk of the queue index."""
+def _free(db: Session, who: Caller, chosen: QueueFilter, now: datetime, skipped: Collection[int]) -> list[int]:
+    """Up to TRIES waiting postings no one else holds, oldest first: those not skipped, else the skipped ones.
+    Each is a walk of the queue index."""
     held = exists().where(ReviewClaim.posting_id == Posting.id, ReviewClaim.expires_at > now,
                           ReviewClaim.api_key_id != who.key_id)
     statement = _waiting(who, chosen).where(~held).order_by(Posting.id).limit(TRIES)
-    parts: list[ColumnElement[bool]] = [true()] if after_id is None else [
-        Posting.id > after_id, Posting.id < after_id, Posting.id == after_id]
-    for part in parts:
-        found = list(db.scalars(statement.where(part)))
-        if found:
-            return found
-    return []
+    if not skipped:
+        return list(db.scalars(statement))
+    return (list(db.scalars(statement.where(Posting.id.not_in(list(skipped)))))
+            or list(db.scalars(statement.where(Posting.id.in_(list(skipped))))))
 
 
 def _take(db: Session, posting_id: int, who: Caller, now: datetime, until: datetime) -> bool:

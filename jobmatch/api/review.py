@@ -113,10 +113,10 @@ def _decided(posting_id: int, apply: Callable[[Posting], None]) -> Answer:
 @queue_blp.errors(400, 401, 403)
 def next_posting(body: dict[str, Any] | None) -> Answer | Response:
     """Claim the caller's next posting for JOBMATCH_REVIEW_CLAIM_MINUTES: their own open claim, else the
-    oldest waiting posting that no other key holds (with `after`, those after that posting first: a skip)."""
+    oldest waiting posting that no other key holds (the `skipped` ones only when no other is left)."""
     body = body or {}
     chosen = QueueFilter(source=body.get("source"), decision=body.get("decision"))
-    found = claims.next_posting(session(), caller(), chosen, body.get("after"))
+    found = claims.next_posting(session(), caller(), chosen, body.get("skipped") or ())
     if found is None:
         return Response(status=204)
     return found, etag_header(found)

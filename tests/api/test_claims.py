@@ -45,15 +45,15 @@ def test_two_reviewers_get_different_postings_and_keep_their_own(client, keys, s
     assert next_for(client, anna).json["id"] == ids[1]  # released by ben: oldest free one
 
 
-def test_skip_takes_the_postings_after_one_first(client, keys) -> None:
+def test_skipped_postings_come_last(client, keys) -> None:
     ids = waiting(client, keys, 3)
     anna = keys.header("reviewer")
     assert next_for(client, anna).json["id"] == ids[0]
-    client.delete(f"/v1/review/claims/{ids[0]}", headers=anna)
-    assert next_for(client, anna, after=ids[0]).json["id"] == ids[1]
-    assert next_for(client, anna, after=ids[1]).json["id"] == ids[2]  # a skip of one's own claim moves on
+    assert next_for(client, anna, skipped=[ids[0]]).json["id"] == ids[1]  # one's own claim skipped too
+    client.delete(f"/v1/review/claims/{ids[1]}", headers=anna)
+    assert next_for(client, anna, skipped=[ids[0], ids[1]]).json["id"] == ids[2]
     client.delete(f"/v1/review/claims/{ids[2]}", headers=anna)
-    assert next_for(client, anna, after=ids[2]).json["id"] == ids[0]  # wraps around to the oldest
+    assert next_for(client, anna, skipped=ids).json["id"] == ids[0]  # only skipped ones left: the oldest
 
 
 def test_nothing_waiting_answers_204_and_filters_apply(client, keys, sessions) -> None:

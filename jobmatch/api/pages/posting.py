@@ -23,6 +23,7 @@ from jobmatch.api.pages.words import marked, normalized_words
 from jobmatch.api.pools import customer_job
 from jobmatch.api.postings import owned_posting, pools
 from jobmatch.api.review_queue import QueueFilter
+from jobmatch.api.schemas import MAX_SKIPPED
 from jobmatch.api.versions import expected_version
 from jobmatch.store.models import ApiKey, AtsJob, Integration, Posting
 
@@ -106,12 +107,13 @@ def undo(posting_id: int) -> Response:
 
 @bp.route("/postings/<int:posting_id>/skip", methods=["POST"])
 def skip(posting_id: int) -> Response:
-    """Leave the posting for someone else: the claim ends, and the next one comes from after it."""
+    """Leave the posting for someone else: the claim ends, and it comes back only when no other one waits."""
     owned_posting(posting_id)
     db = session()
     claims.release(db, posting_id, caller().key_id)
     db.commit()
-    return _claim_next(_chosen(), after_id=posting_id)
+    cookie["skipped"] = [posting_id, *(done for done in cookie.get("skipped", []) if done != posting_id)][:MAX_SKIPPED]
+    return _claim_next(_chosen())
 
 
 @bp.route("/next", methods=["POST"])
@@ -162,8 +164,8 @@ def _decide(posting_id: int, apply: Any) -> Posting:
     return found
 
 
-def _claim_next(chosen: QueueFilter, after_id: int | None = None) -> Response:
-    following = claims.next_posting(session(), caller(), chosen, after_id)
+def _claim_next(chosen: QueueFilter) -> Response:
+    following = claims.next_posting(session(), caller(), chosen, cookie.get("skipped", []))
     if following is None:
         flash("The queue is empty: nothing waits that another reviewer is not working on.")
         return redirect(url_for("pages.queue", **chosen.args()))
