@@ -46,6 +46,7 @@ class Settings:
     webhook_retry_seconds: int = 30  # the first retry's delay of a failed webhook delivery; doubling after
     feed_minutes: int = 60  # how often the workers fetch each job feed
     outbound_allow: frozenset[str] = frozenset()  # hosts webhooks and feeds may reach although not public
+    review_claim_minutes: int = 10  # how long a reviewer's next posting stays theirs alone
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -74,6 +75,7 @@ class Settings:
             webhook_retry_seconds=_whole_number(env, "JOBMATCH_WEBHOOK_RETRY_SECONDS", 30, 1, 3600, "seconds"),
             feed_minutes=_whole_number(env, "JOBMATCH_FEED_MINUTES", 60, 1, 7 * 24 * 60, "minutes"),
             outbound_allow=_hosts("JOBMATCH_OUTBOUND_ALLOW", env.get("JOBMATCH_OUTBOUND_ALLOW") or ""),
+            review_claim_minutes=_whole_number(env, "JOBMATCH_REVIEW_CLAIM_MINUTES", 10, 1, 24 * 60, "minutes"),
         )
 
 

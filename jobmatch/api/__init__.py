@@ -48,10 +48,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from jobmatch.api.postings import blp as postings
     from jobmatch.api.review import blp as review
     from jobmatch.api.webhook_endpoints import blp as webhook_endpoints
+    from jobmatch.api.review import queue_blp as review_queue
     from jobmatch.api.webhooks import blp as webhooks
 
     api.register_blueprint(postings)
     api.register_blueprint(review)
+    api.register_blueprint(review_queue)
     api.register_blueprint(webhooks)
     api.register_blueprint(integrations)
     api.register_blueprint(ats_jobs)

@@ -36,7 +36,7 @@ blp = Blueprint("ats_jobs", __name__, url_prefix="/v1/ats-jobs", description="Th
 
 
 @blp.route("", methods=["GET"])
-@requires(Role.REVIEWER)
+@requires(Role.REVIEWER, Role.BACKOFFICE)
 @blp.arguments(AtsJobQuerySchema, location="query")
 @blp.response(200, AtsJobPageSchema)
 @blp.errors(401, 403)

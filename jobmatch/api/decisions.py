@@ -5,7 +5,7 @@ jobs a reviewer rejected are never suggested again for that posting.
 """
 
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Insert, Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session, object_session
@@ -24,6 +24,22 @@ REVIEWER_METHOD = "reviewer"
 _POSTINGS, _EVENTS = Posting.__table__, PostingEvent.__table__
 _POSTING_KEY = ("customer_id", "source", "external_id")  # what identifies a posting: its unique constraint
 _INSERT_EVENTS = insert(_EVENTS)
+_RESTORED = ("decision", "linked_job_id", "link_method", "link_evidence", "candidates")  # what undo puts back
+
+
+class Person(Protocol):
+    """An API key acting (jobmatch.api.auth.Caller): recorded by prefix, id and its holder's name."""
+
+    prefix: str
+    key_id: int | None
+    name: str | None
+
+
+Actor = Person | str  # a key, or a word like "system"
+
+
+class NothingToUndo(Exception):
+    """The posting's last step is not a decision a reviewer can take back; the message says what it is."""
 
 
 def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: Pool) -> dict[str, Any] | None:
@@ -37,7 +53,7 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
         **fields, "customer_id": customer_id, "decision": result.decision, "withdrawn_at": None,
         "linked_job_id": linked.job_id if linked else None, "link_method": linked.method if linked else None,
         "link_evidence": list(linked.reasons) if linked else None, "candidates": _candidate_rows(result),
-        "created_at": now, "updated_at": now, "matched_version": index.version,
+        "created_at": now, "updated_at": now, "matched_version": index.version, "version": 1,
     }
     event = None
     if linked:
@@ -49,7 +65,8 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     posting_id = _write_new(session, row, event, published)
     if posting_id is None:
         return None
-    return {**answer, "id": posting_id, "events": [{**event, "posting_id": posting_id}] if event else []}
+    return {**answer, "id": posting_id,
+            "events": [{**event, "posting_id": posting_id, "actor_name": None}] if event else []}
 
 
 def _write_new(
@@ -114,25 +131,26 @@ def match(posting: Posting, index: Pool) -> None:
     posting.decision = result.decision
 
 
-def rematch(posting: Posting, index: Pool, actor: str, reason: str) -> None:
+def rematch(posting: Posting, index: Pool, actor: Actor, reason: str) -> None:
     _record(posting, PostingAction.REMATCHED, actor, None, reason)
     match(posting, index)
 
 
-def link(posting: Posting, job: AtsJob, actor: str) -> None:
+def link(posting: Posting, job: AtsJob, actor: Actor) -> None:
     """A reviewer confirms the job (a candidate or any job of the customer); repeating it changes nothing."""
     if posting.decision == PostingDecision.LINKED and posting.linked_job_id == job.id:
         return
+    before = _state(posting)
     evidence = next((list(c["reasons"]) for c in posting.candidates if c["job_id"] == job.id), [])
     _set_link(posting, job.id, REVIEWER_METHOD, evidence)
     posting.decision = PostingDecision.LINKED
-    _record(posting, PostingAction.LINKED, actor, job.id, None)
+    _record(posting, PostingAction.LINKED, actor, job.id, None, before=before)
 
 
-def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: str, index: Pool) -> None:
+def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: Actor, index: Pool) -> None:
     """Reject one job (never suggested again; the posting is matched anew without it), or, without a job,
     say the posting's job is not in the ATS at all."""
-    _record(posting, PostingAction.REJECTED, actor, job.id if job else None, reason)
+    _record(posting, PostingAction.REJECTED, actor, job.id if job else None, reason, before=_state(posting))
     if job is None:
         _set_link(posting, None, None, None)
         posting.decision = PostingDecision.REJECTED
@@ -144,13 +162,32 @@ def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: str,
     match(posting, index)
 
 
-def unlink(posting: Posting, actor: str) -> None:
-    _record(posting, PostingAction.UNLINKED, actor, posting.linked_job_id, None)
+def unlink(posting: Posting, actor: Actor) -> None:
+    _record(posting, PostingAction.UNLINKED, actor, posting.linked_job_id, None, before=_state(posting))
     _set_link(posting, None, None, None)
     posting.decision = PostingDecision.NEEDS_REVIEW if posting.candidates else PostingDecision.NO_MATCH
 
 
-def withdraw(posting: Posting, actor: str) -> None:
+def last_decision(posting: Posting) -> PostingEvent:
+    """The reviewer's decision an undo would take back: the posting's last step, if it is one."""
+    last = posting.events[-1] if posting.events else None
+    if last is None or last.action not in PostingAction.BY_REVIEWER or last.before is None:
+        what = "nothing happened to it yet" if last is None else f"its last step was {last.action.replace('_', ' ')}"
+        raise NothingToUndo(f"posting {posting.id} has no decision to undo: {what}")
+    return last
+
+
+def undo(posting: Posting, actor: Actor) -> PostingEvent:
+    """Put the posting back as it was before its last decision (candidates too), recorded as a step of its own."""
+    decision = last_decision(posting)
+    before = decision.before or {}
+    _set_link(posting, before["linked_job_id"], before["link_method"], before["link_evidence"])
+    posting.decision, posting.candidates = before["decision"], before["candidates"]
+    _record(posting, PostingAction.UNDONE, actor, decision.job_id, f"undid {decision.action}", undoes=decision)
+    return decision
+
+
+def withdraw(posting: Posting, actor: Actor) -> None:
     if posting.withdrawn_at is None:
         posting.withdrawn_at = posting.updated_at = utcnow()
         _record(posting, PostingAction.WITHDRAWN, actor, None, None)
@@ -159,8 +196,9 @@ def withdraw(posting: Posting, actor: str) -> None:
 def rejected_jobs(posting: Posting) -> set[str]:
     """Jobs rejected for this posting and not linked by a reviewer since."""
     rejected: set[str] = set()
+    undone = {event.undoes_id for event in posting.events if event.undoes_id is not None}
     for event in posting.events:
-        if event.job_id is None:
+        if event.job_id is None or event.id in undone:
             continue
         if event.action == PostingAction.REJECTED:
             rejected.add(event.job_id)
@@ -210,6 +248,14 @@ def _set_link(posting: Posting, job_id: str | None, method: str | None, evidence
     posting.updated_at = utcnow()
 
 
-def _record(posting: Posting, action: str, actor: str, job_id: str | None, reason: str | None) -> None:
-    posting.events.append(PostingEvent(action=action, actor=actor, job_id=job_id, reason=reason, at=utcnow()))
+def _state(posting: Posting) -> dict[str, Any]:
+    return {name: getattr(posting, name) for name in _RESTORED}
+
+
+def _record(posting: Posting, action: str, actor: Actor, job_id: str | None, reason: str | None, *,
+            before: dict[str, Any] | None = None, undoes: PostingEvent | None = None) -> None:
+    who = {"actor": actor} if isinstance(actor, str) else {
+        "actor": actor.prefix, "actor_key_id": actor.key_id, "actor_name": actor.name}
+    posting.events.append(PostingEvent(action=action, job_id=job_id, reason=reason, at=utcnow(), before=before,
+                                       undoes_id=undoes.id if undoes else None, **who))
     outbox.note(posting, action)

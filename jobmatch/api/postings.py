@@ -25,6 +25,7 @@ from jobmatch.api.schemas import (
     PostingSchema,
 )
 from jobmatch.api.smorest import Blueprint
+from jobmatch.api.versions import etag_header
 from jobmatch.store.models import Posting, Role
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,14 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
     """`save_posting` for the request's caller, committed; identifiers the mirror may not know are looked up."""
     db, who = session(), caller()
     posting, status = save_posting(db, pools().index(db, who.customer_id, who.pool_versions), who.customer_id,
-                                   who.prefix, fields)
+                                   who, fields)
     linked_job_id = posting["linked_job_id"] if isinstance(posting, dict) else posting.linked_job_id
     _look_up_unknown(who.customer_id, {**fields, "linked_job_id": linked_job_id})
     return posting, status
 
 
 def save_posting(
-    db: Session, index: Pool, customer_id: int, actor: str, fields: dict[str, Any]
+    db: Session, index: Pool, customer_id: int, actor: decisions.Actor, fields: dict[str, Any]
 ) -> tuple[Posting | dict[str, Any], int]:
     """Store and match a valid posting, committed; 201 when it is new, 200 when (source, external_id) is known
     already: then it is matched again if it changed or had been withdrawn. The posting is matched before it is
@@ -151,11 +152,13 @@ def list_postings(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/<int:posting_id>", methods=["GET"])
 @requires(Role.POSTER, Role.REVIEWER)
-@blp.response(200, PostingSchema)
+@blp.response(200, PostingSchema, headers={"ETag": {"description": "the posting's version, for If-Match",
+                                                    "schema": {"type": "string"}}})
 @blp.errors(401, 403, 404)
-def get_posting(posting_id: int) -> Posting:
-    """A posting with its candidates, current link and decision history."""
-    return owned_posting(posting_id)
+def get_posting(posting_id: int) -> tuple[Posting, dict[str, str]]:
+    """A posting with its candidates, current link and decision history; its ETag names its version."""
+    posting = owned_posting(posting_id)
+    return posting, etag_header(posting)
 
 
 @blp.route("/<int:posting_id>", methods=["DELETE"])
@@ -165,7 +168,7 @@ def get_posting(posting_id: int) -> Posting:
 def withdraw_posting(posting_id: int) -> None:
     """The multiposter withdrew the posting; it stays readable, with `withdrawn_at` set."""
     posting = owned_posting(posting_id)
-    decisions.withdraw(posting, caller().prefix)
+    decisions.withdraw(posting, caller())
     session().commit()
 
 

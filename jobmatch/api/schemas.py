@@ -6,6 +6,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from jobmatch.api.deactivation import deactivation
+from jobmatch.api.review_queue import BUCKETS
 from jobmatch.store.models import Posting, PostingDecision
 from jobmatch.sync.kombo import JOB_STATUSES
 
@@ -63,10 +64,11 @@ class CandidateSchema(Schema):
 
 class EventSchema(Schema):
     action = fields.String(
-        metadata={"description": "auto_linked, linked, rejected, unlinked, withdrawn or rematched"}
+        metadata={"description": "auto_linked, linked, rejected, unlinked, withdrawn, rematched or undone"}
     )
     job_id = fields.String(allow_none=True)
     actor = fields.String(metadata={"description": "the API key prefix, or 'system'"})
+    actor_name = fields.String(allow_none=True, metadata={"description": "the name of the key's holder, if it has one"})
     reason = fields.String(allow_none=True)
     at = fields.DateTime()
 
@@ -96,6 +98,7 @@ class PostingSummarySchema(Schema):
     withdrawn_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    version = fields.Integer(metadata={"description": "raised by every change; the ETag, for If-Match on decisions"})
     deactivated_in_ats = fields.Method("_deactivated_in_ats", metadata={
         "type": "object", "nullable": True,
         "properties": {"reason": {"type": "string", "enum": ["closed", "archived", "deleted", "vanished"]},
@@ -146,6 +149,19 @@ class LinkSchema(Schema):
 class RejectSchema(Schema):
     job_id = fields.String(load_default=None, validate=[validate.Length(min=1, max=200), _no_nul])
     reason = _text(1000)
+
+
+MAX_SKIPPED = 100
+
+
+class NextSchema(Schema):
+    """Which postings the next one is taken from: the queue's bucket and source, and which to leave for last."""
+
+    decision = fields.String(load_default=None, validate=validate.OneOf(list(BUCKETS)), metadata={"description": "without it: needs_review and no_match"})
+    source = fields.String(load_default=None, validate=[validate.Length(min=1, max=64), _no_nul])
+    skipped = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list,
+                          validate=validate.Length(max=MAX_SKIPPED),
+                          metadata={"description": "postings the reviewer skipped: taken only when no other waits"})
 
 
 class ErrorDetailSchema(Schema):

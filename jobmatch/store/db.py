@@ -67,6 +67,11 @@ def on_its_own(session: Session) -> Connection:
     return session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
+def dialect_insert(session: Session, table: Any) -> Insert:
+    """An INSERT with the session's backend's ON CONFLICT clauses (SQLite's and PostgreSQL's are alike)."""
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
 def insert_unless_exists(session: Session, returned: Column[Any], *unique: str) -> Insert:
     """INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING returned, for the session's backend: execute it with
     the row as parameters; no row comes back when one with the same unique values exists already (also one a

@@ -196,12 +196,17 @@ class WebhookEvent(Base):
 
 
 class Role:
-    """What an API key may do: posters send postings, reviewers decide links, admins do both and more."""
+    """What an API key may do: posters send postings, reviewers decide links, admins do both and more. A back
+    office is the customer's own system: it posts like a poster and may also search the customer's jobs (its
+    "dropdown of ATS jobs"), which a multiposter's poster key, held by a third party, may not."""
 
     POSTER = "poster"
+    BACKOFFICE = "backoffice"
     REVIEWER = "reviewer"
     ADMIN = "admin"
-    ALL = (POSTER, REVIEWER, ADMIN)
+    ALL = (POSTER, BACKOFFICE, REVIEWER, ADMIN)
+    # roles that hold another's rights as well; an admin holds every role's
+    INCLUDES = {BACKOFFICE: (POSTER,)}
 
 
 class ApiKey(Base):
@@ -216,8 +221,16 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    name: Mapped[str | None] = mapped_column(String(200))  # the person or system holding it, shown in histories
+    expires_at: Mapped[datetime | None]  # None: valid until revoked
+    last_used_at: Mapped[datetime | None]  # kept to the minute (see jobmatch.api.auth), not per request
 
     customer: Mapped[Customer] = relationship()
+
+    @property
+    def label(self) -> str:
+        """How people are told who did something: the name, else the prefix."""
+        return self.name or f"{self.prefix}…"
 
 
 class PostingDecision:
@@ -236,7 +249,11 @@ class Posting(Base):
     """A job from a multiposter or the back office, known by the caller's (source, external_id)."""
 
     __tablename__ = "postings"
-    __table_args__ = (UniqueConstraint("customer_id", "source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "source", "external_id"),
+        Index("ix_postings_queue", "customer_id", "decision", "id"),  # the review queue, a keyset page at a time
+        Index("ix_postings_linked_job_id", "linked_job_id"),  # postings linked to a job that was closed
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
@@ -258,6 +275,9 @@ class Posting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the customer's jobs_version of the pool the posting was last matched against; None before any match
     matched_version: Mapped[int | None] = mapped_column(BigInteger)
+    # Raised by every change a reader could act on (see jobmatch.api.versions): the posting's ETag; a decision
+    # sent with an older one is refused rather than applied over a change its sender never saw.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     # the last match's suggestions, best first: {job_id, rank, score, method, reasons, active}; always written
     # and read whole with the posting, so a list on it rather than rows of their own
@@ -265,6 +285,8 @@ class Posting(Base):
     events: Mapped[list["PostingEvent"]] = relationship(order_by="PostingEvent.id", cascade="all, delete-orphan")
     # read to tell whether the link still takes applications; whoever changes linked_job_id expires it
     linked_job: Mapped[AtsJob | None] = relationship(viewonly=True, lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PostingAction:
@@ -274,6 +296,8 @@ class PostingAction:
     UNLINKED = "unlinked"
     WITHDRAWN = "withdrawn"
     REMATCHED = "rematched"
+    UNDONE = "undone"
+    BY_REVIEWER = (LINKED, REJECTED, UNLINKED)  # the decisions a reviewer can undo
 
 
 class PostingEvent(Base):
@@ -407,3 +431,24 @@ class FeedFetch(Base):
     withdrawn: Mapped[int] = mapped_column(default=0)
     refused: Mapped[int] = mapped_column(default=0)  # jobs that failed validation, each alone
     error: Mapped[str | None] = mapped_column(Text)
+    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    actor_name: Mapped[str | None] = mapped_column(String(200))  # the key's name when it acted
+    # a reviewer's decision: the posting as it was before, which undo restores
+    before: Mapped[dict[str, Any] | None]
+    undoes_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("posting_events.id"))  # the decision an undo took back
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor_name or (self.actor if self.actor_key_id is None else f"{self.actor}…")
+
+
+class ReviewClaim(Base):
+    """A reviewer's hold on a posting while deciding it: others' next postings skip it until it expires."""
+
+    __tablename__ = "review_claims"
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

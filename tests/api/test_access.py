@@ -25,7 +25,7 @@ def test_another_customers_key_gets_404_and_no_data_on_every_route(app, client, 
     routes = list(posting_routes(app))
     assert {endpoint for _, _, endpoint in routes} == {
         "postings.get_posting", "postings.withdraw_posting", "review.link_posting", "review.reject_posting",
-        "review.unlink_posting"}
+        "review.unlink_posting", "review.undo_posting", "review_queue.release_claim"}
     for method, path, endpoint in routes:
         response = client.open(path.format(id=created["id"]), method=method, json=BODIES.get(endpoint),
                                headers=keys.header("other"))

@@ -16,7 +16,7 @@ SIGNED_IN_FOR = timedelta(hours=12)  # a working day; then the reviewer signs in
 bp = Blueprint("pages", __name__, url_prefix="/review", static_folder="../static", static_url_path="/static")
 signin.protect(bp)
 
-from jobmatch.api.pages import integrations, jobs, posting, queue  # noqa: E402,F401  (their routes join bp)
+from jobmatch.api.pages import integrations, jobs, posting, queue, stats  # noqa: E402,F401  (their routes join bp)
 
 
 def register(app: Flask, settings: Settings) -> None:

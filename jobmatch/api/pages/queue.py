@@ -1,99 +1,91 @@
-"""The queue: the customer's postings a reviewer should look at, oldest first, a page at a time."""
+"""The queue: the customer's postings a reviewer should look at, oldest first, a keyset page at a time, with
+the counts of each bucket and source read in two grouped queries. "Start reviewing" claims the next posting
+(jobmatch.api.claims); the list shows which postings other reviewers are working on."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 
 from jobmatch.api.auth import caller
 from jobmatch.api.database import session
 from jobmatch.api.deactivation import linked_to_inactive_job
 from jobmatch.api.errors import fail
 from jobmatch.api.pages import bp
-from jobmatch.store.models import Posting, PostingDecision
+from jobmatch.api.postings import MAX_ID
+from jobmatch.api.review_queue import BUCKETS, DEACTIVATED, QueueFilter
+from jobmatch.store.models import ApiKey, Posting, ReviewClaim
+from jobmatch.store.types import utcnow
 
 PAGE_SIZE = 50
-DEACTIVATED = "deactivated"  # linked, but the ATS job was closed, archived or deleted since
-BUCKETS = {
-    PostingDecision.NEEDS_REVIEW: "Needs review",
-    PostingDecision.NO_MATCH: "No match",
-    DEACTIVATED: "Linked job closed or deleted",
-}
-REVIEW = (PostingDecision.NEEDS_REVIEW, PostingDecision.NO_MATCH)  # the queue without a decision filter
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    source: str | None = None
-    decision: str | None = None
-
-    @classmethod
-    def read(cls, values: Mapping[str, str]) -> "QueueFilter":
-        decision = values.get("decision") or None
-        if decision is not None and decision not in BUCKETS:
-            fail(400, f"decision must be one of {', '.join(BUCKETS)}, not {decision!r}")
-        return cls(source=values.get("source") or None, decision=decision)
-
-    def args(self) -> dict[str, str]:
-        """As query arguments, for links that keep the reviewer in the same queue."""
-        return {name: value for name, value in (("source", self.source), ("decision", self.decision)) if value}
-
-    def where(self) -> ColumnElement[bool]:
-        buckets = [self.decision] if self.decision else list(REVIEW)
-        clause = and_(_open(), or_(*(_bucket(name) for name in buckets)))
-        return and_(clause, Posting.source == self.source) if self.source else clause
 
 
 @bp.route("/")
 def queue() -> str:
     chosen = QueueFilter.read(request.args)
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        fail(400, f"page must be a whole number from 1, not {page!r}")
-    page_number = int(page)
-    postings = list(session().scalars(
-        _postings(chosen.where()).order_by(Posting.id).limit(PAGE_SIZE + 1).offset((page_number - 1) * PAGE_SIZE)))
+    after, before = _id_arg("after"), _id_arg("before")
+    where = chosen.where()
+    if before is not None:
+        rows = list(session().scalars(_postings(and_(where, Posting.id < before)).order_by(Posting.id.desc())
+                                      .limit(PAGE_SIZE)))[::-1]
+    else:
+        later = and_(where, Posting.id > after) if after is not None else where
+        rows = list(session().scalars(_postings(later).order_by(Posting.id).limit(PAGE_SIZE)))
+    counts = _counts()
     return render_template(
-        "queue.html", postings=postings[:PAGE_SIZE], more=len(postings) > PAGE_SIZE, page=page_number,
-        chosen=chosen, buckets=BUCKETS, bucket_counts=_bucket_counts(chosen.source),
-        source_counts=_source_counts(chosen.decision), total=_count(chosen.where()),
+        "queue.html", postings=rows, chosen=chosen, buckets=BUCKETS, held=_held([p.id for p in rows]),
+        earlier=bool(rows) and _any(and_(where, Posting.id < rows[0].id)),
+        later=bool(rows) and _any(and_(where, Posting.id > rows[-1].id)),
+        bucket_counts={name: sum(n for (bucket, source), n in counts.items()
+                                 if bucket == name and chosen.source in (None, source)) for name in BUCKETS},
+        source_counts=_by_source(counts, chosen.decision),
     )
 
 
-def next_posting(after_id: int, chosen: QueueFilter) -> Posting | None:
-    """The posting to review after this one: the next in the queue, else the oldest one left."""
-    later = session().scalar(_postings(and_(chosen.where(), Posting.id > after_id)).order_by(Posting.id))
-    return later or session().scalar(_postings(and_(chosen.where(), Posting.id != after_id)).order_by(Posting.id))
+def _id_arg(name: str) -> int | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) > MAX_ID:
+        fail(400, f"{name} must be a posting id (a whole number), not {value!r}")
+    return int(value)
 
 
 def _postings(where: ColumnElement[bool]) -> Select[Any]:
     return select(Posting).where(Posting.customer_id == caller().customer_id, where)
 
 
-def _count(where: ColumnElement[bool]) -> int:
-    return session().scalar(_postings(where).with_only_columns(func.count(Posting.id))) or 0
+def _any(where: ColumnElement[bool]) -> bool:
+    return bool(session().scalar(select(exists(_postings(where).with_only_columns(Posting.id)))))
 
 
-def _bucket_counts(source: str | None) -> dict[str, int]:
-    return {name: _count(QueueFilter(source, name).where()) for name in BUCKETS}
+def _counts() -> dict[tuple[str, str], int]:
+    """Postings per (bucket, source): the waiting ones in one grouped query, the deactivated ones in another."""
+    waiting = _postings(QueueFilter().where()).with_only_columns(Posting.decision, Posting.source, func.count())
+    deactivated = _postings(and_(Posting.withdrawn_at.is_(None), linked_to_inactive_job())).with_only_columns(
+        Posting.source, func.count())
+    db = session()
+    counts = {(decision, source): n for decision, source, n in db.execute(
+        waiting.group_by(Posting.decision, Posting.source))}
+    counts.update({(DEACTIVATED, source): n for source, n in db.execute(deactivated.group_by(Posting.source))})
+    return counts
 
 
-def _source_counts(decision: str | None) -> dict[str, int]:
-    where = QueueFilter(None, decision).where()
-    rows = session().execute(_postings(where).with_only_columns(Posting.source, func.count(Posting.id))
-                             .group_by(Posting.source).order_by(Posting.source))
-    return {source: count for source, count in rows}
+def _by_source(counts: dict[tuple[str, str], int], decision: str | None) -> dict[str, int]:
+    wanted = [decision] if decision else [name for name in BUCKETS if name != DEACTIVATED]
+    totals: dict[str, int] = {}
+    for (bucket, source), n in sorted(counts.items(), key=lambda item: item[0][1]):
+        if bucket in wanted:
+            totals[source] = totals.get(source, 0) + n
+    return totals
 
 
-def _open() -> ColumnElement[bool]:
-    return Posting.withdrawn_at.is_(None)
-
-
-def _bucket(name: str) -> ColumnElement[bool]:
-    if name == PostingDecision.NEEDS_REVIEW:
-        return Posting.decision == PostingDecision.NEEDS_REVIEW
-    if name == PostingDecision.NO_MATCH:
-        return and_(Posting.decision == PostingDecision.NO_MATCH, Posting.linked_job_id.is_(None))
-    return linked_to_inactive_job()
+def _held(posting_ids: list[int]) -> dict[int, str]:
+    """Who else works on which of these postings now: their key's name, else its prefix."""
+    if not posting_ids:
+        return {}
+    rows = session().execute(
+        select(ReviewClaim.posting_id, ApiKey.name, ApiKey.prefix).join(ApiKey, ApiKey.id == ReviewClaim.api_key_id)
+        .where(ReviewClaim.posting_id.in_(posting_ids), ReviewClaim.expires_at > utcnow(),
+               ReviewClaim.api_key_id != caller().key_id))
+    return {posting_id: name or f"{prefix}…" for posting_id, name, prefix in rows}

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from jobmatch.api.auth import Caller
+from jobmatch.api.auth import Caller, identify, key_refusal
 from jobmatch.api.database import session as db_session
 from jobmatch.api.keys import hash_key
 from jobmatch.config import Settings
 from jobmatch.store.models import ApiKey, Role
+from jobmatch.store.types import utcnow
 
 SECRET_KEY_FILE = "secret_key"
 PAGE_ROLES = (Role.REVIEWER, Role.ADMIN)
@@ -94,9 +95,11 @@ def _signed_in_caller() -> Caller | None:
     if key_id is None:
         return None
     row = db_session().get(ApiKey, key_id)
-    if row is None or row.revoked_at is not None or row.role not in PAGE_ROLES:
+    if row is None or key_refusal(row.revoked_at, row.expires_at, utcnow()) or row.role not in PAGE_ROLES:
         return None
-    return Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix)
+    found = Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix, key_id=row.id, name=row.name)
+    identify(found)
+    return found
 
 
 def _sign_in() -> Any:
@@ -104,8 +107,9 @@ def _sign_in() -> Any:
         return render_template("sign_in.html", next=_safe_next(request.args.get("next")))
     key = request.form.get("key", "").strip()
     row = db_session().scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key))) if key else None
-    if row is None or row.revoked_at is not None:
-        error = "That key is unknown or revoked." if key else "Enter your API key."
+    refusal = key_refusal(row.revoked_at, row.expires_at, utcnow()) if row is not None else None
+    if row is None or refusal:
+        error = "Enter your API key." if not key else f"Refused: {refusal}." if refusal else "That key is unknown or revoked."
     elif row.role not in PAGE_ROLES:
         error = f"A {row.role} key cannot review; sign in with a reviewer or admin key."
     else:
@@ -113,7 +117,7 @@ def _sign_in() -> Any:
         session["key_id"] = row.id
         csrf_token()
         session.permanent = True
-        flash(f"Signed in as {row.prefix}… ({row.role}).")
+        flash(f"Signed in as {row.label} ({row.role}).")
         return redirect(_safe_next(request.form.get("next")) or url_for("pages.queue"))
     return render_template("sign_in.html", error=error, next=_safe_next(request.form.get("next"))), 401
 

@@ -1,12 +1,19 @@
-"""Titles split into words, each marked when the other title lacks it, so reviewers see at a glance where a
-posting and a job differ ("Pflegefachkraft Berlin" against "Pflegefachkraft Hamburg"). Single letters, as in
-"(m/w/d)", are never marked: they are gender markers or initials, not what tells two jobs apart."""
+"""Titles cut into whole words, each marked when the other title lacks it, so reviewers see at a glance where a
+posting and a job differ ("Pflegefachkraft Berlin" against "Pflegefachkraft Hamburg").
+
+A word is what stands between spaces, as it was written ("Abteilungsleiter*in", "(m/w/d)"), and is compared
+by what the matcher makes of it: gender markers, feminine endings, work-time words and accents do not count,
+so "Abteilungsleiter*in" matches "Abteilungsleiter" and "(m/w/d)" is never marked."""
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
-WORD = re.compile(r"\w+", re.UNICODE)
+from jobmatch.matcher.places import CityNames
+from jobmatch.matcher.titles import normalize_title
+
+WORD = re.compile(r"\S+")
+_NO_CITIES = CityNames()  # a city in a title is a word like any other here: a difference worth seeing
 
 
 @dataclass(frozen=True)
@@ -16,26 +23,26 @@ class Piece:
 
 
 def normalized_words(title: str | None) -> set[str]:
-    return {_normal(word) for word in WORD.findall(title or "")}
+    """What the words of a title stand for, for comparing it with another."""
+    return {key for found in WORD.finditer(title or "") for key in _keys(found.group())}
 
 
 def marked(title: str | None, other: set[str]) -> list[Piece]:
-    """The title as it was written, cut into words and the text between them; words absent from `other`
-    (compared ignoring case and accents) are marked."""
+    """The title as it was written, cut into words and the spaces between them; a word is marked when it means
+    something (to the matcher) and none of what it means is in `other`."""
     pieces: list[Piece] = []
-    text = title or ""
-    position = 0
+    text, position = title or "", 0
     for found in WORD.finditer(text):
         if found.start() > position:
             pieces.append(Piece(text[position:found.start()], False))
-        word = _normal(found.group())
-        pieces.append(Piece(found.group(), len(word) > 1 and word not in other))
+        keys = _keys(found.group())
+        pieces.append(Piece(found.group(), bool(keys) and not keys & other))
         position = found.end()
     if position < len(text):
         pieces.append(Piece(text[position:], False))
     return pieces
 
 
-def _normal(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+@lru_cache(maxsize=1 << 14)
+def _keys(word: str) -> frozenset[str]:
+    return frozenset(key for key in normalize_title(word, _NO_CITIES).words if len(key) > 1)

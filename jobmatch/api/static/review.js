@@ -27,15 +27,35 @@
     button.form.submit();
   }
 
+  function action(name) {
+    return document.querySelector('[data-action="' + name + '"]');
+  }
+
+  var help = document.getElementById("help");
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+    if (help && help.open) return;  // the dialog's own keys: Esc closes it
     var key = event.key;
+    var confirming = document.querySelector("[data-confirm-key]");
     if (key === "j" || key === "k") {
       select(selected < 0 ? 0 : selected + (key === "j" ? 1 : -1));
+    } else if (/^[1-5]$/.test(key) && confirming && confirming.dataset.confirmKey === key) {
+      submit(action("confirm-inactive"));  // the second keystroke for a job that takes no applications
     } else if (/^[1-5]$/.test(key)) {
       submit(document.querySelector('[data-candidate="' + key + '"] [data-action="confirm"]'));
     } else if (key === "x" && selected >= 0 && items[selected].matches("[data-candidate]")) {
       submit(items[selected].querySelector('[data-action="reject"]'));
+    } else if (key === "n" && (action("none") || action("next"))) {
+      submit(action("none") || action("next"));
+    } else if (key === "s" && action("skip")) {
+      submit(action("skip"));
+    } else if (key === "u" && action("unlink")) {
+      submit(action("unlink"));
+    } else if (key === "z" && action("undo")) {
+      submit(action("undo"));
+    } else if (key === "?" && help) {
+      help.showModal();
     } else if (key === "/") {
       var search = document.querySelector("input[type=search]");
       if (!search) return;
