@@ -312,6 +312,16 @@ class PostingEvent(Base):
     actor: Mapped[str] = mapped_column(String(32))  # an API key's prefix, or "system"
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    actor_name: Mapped[str | None] = mapped_column(String(200))  # the key's name when it acted
+    # a reviewer's decision: the posting as it was before, which undo restores
+    before: Mapped[dict[str, Any] | None]
+    undoes_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("posting_events.id"))  # the decision an undo took back
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor_name or (self.actor if self.actor_key_id is None else f"{self.actor}…")
 
 
 class WebhookEndpoint(Base):
@@ -431,16 +441,6 @@ class FeedFetch(Base):
     withdrawn: Mapped[int] = mapped_column(default=0)
     refused: Mapped[int] = mapped_column(default=0)  # jobs that failed validation, each alone
     error: Mapped[str | None] = mapped_column(Text)
-    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
-    actor_name: Mapped[str | None] = mapped_column(String(200))  # the key's name when it acted
-    # a reviewer's decision: the posting as it was before, which undo restores
-    before: Mapped[dict[str, Any] | None]
-    undoes_id: Mapped[int | None] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("posting_events.id"))  # the decision an undo took back
-
-    @property
-    def actor_label(self) -> str:
-        return self.actor_name or (self.actor if self.actor_key_id is None else f"{self.actor}…")
 
 
 class ReviewClaim(Base):
