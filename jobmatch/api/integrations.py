@@ -3,13 +3,21 @@
 import logging
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
+from jobmatch.api.deactivation import not_applicable_sql
 from jobmatch.api.errors import fail
-from jobmatch.api.schemas import IntegrationListSchema, SyncRequestAnswerSchema
+from jobmatch.api.paging import keyset_page
+from jobmatch.api.quarantine import QUARANTINED, quarantined_jobs
+from jobmatch.api.schemas import (
+    IntegrationListSchema,
+    QuarantinedJobPageSchema,
+    QuarantineQuerySchema,
+    SyncRequestAnswerSchema,
+)
 from jobmatch.api.smorest import Blueprint
 from jobmatch.api.tasks import current_tasks
 from jobmatch.store.models import AtsJob, Integration, Role, SetupState, SyncOutcome, SyncRun
@@ -49,7 +57,19 @@ def list_integrations() -> dict[str, Any]:
     ids = [integration.id for integration in integrations]
     runs = _last_runs(db, ids)
     counts = _job_counts(db, ids)
-    return {"items": [_describe(i, runs.get(i.id), counts.get(i.id, (0, 0))) for i in integrations]}
+    return {"items": [_describe(i, runs.get(i.id), counts.get(i.id, (0, 0, 0))) for i in integrations]}
+
+
+@blp.route("/<integration_id>/quarantined-jobs", methods=["GET"])
+@requires(Role.ADMIN)
+@blp.arguments(QuarantineQuerySchema, location="query")
+@blp.response(200, QuarantinedJobPageSchema)
+@blp.errors(401, 403, 404)
+def list_quarantined_jobs(query: dict[str, Any], integration_id: str) -> dict[str, Any]:
+    """The integration's jobs kept out of matching, by id, each with the problems found in its data. A job
+    leaves this list when a later sync brings a version of it that reads cleanly."""
+    _owned(session(), integration_id)
+    return keyset_page(quarantined_jobs(integration_id), AtsJob.id, "quarantined", query)
 
 
 @blp.route("/<integration_id>/sync", methods=["POST"])
@@ -60,11 +80,7 @@ def request_integration_sync(integration_id: str) -> dict[str, Any]:
     """Ask for a sync of what changed since the watermark. Requests coalesce: while one sync is queued and
     not started, asking again queues nothing more."""
     db = session()
-    owned = db.scalar(
-        select(Integration.id).where(Integration.id == integration_id, Integration.customer_id == caller().customer_id)
-    )
-    if owned is None:
-        fail(404, f"integration {integration_id} not found")
+    _owned(db, integration_id)
     queued = request_sync(db, integration_id)
     db.commit()
     if queued:
@@ -77,7 +93,15 @@ def request_integration_sync(integration_id: str) -> dict[str, Any]:
     return {"integration_id": integration_id, "queued": queued, "message": message}
 
 
-def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[int, int]) -> dict[str, Any]:
+def _owned(db: Session, integration_id: str) -> None:
+    owned = db.scalar(
+        select(Integration.id).where(Integration.id == integration_id, Integration.customer_id == caller().customer_id)
+    )
+    if owned is None:
+        fail(404, f"integration {integration_id} not found")
+
+
+def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[int, int, int]) -> dict[str, Any]:
     if integration.needs_action_reason is not None:
         state, action = State.NEEDS_CUSTOMER_ACTION, integration.needs_action_reason
     elif last_run is not None and last_run.outcome == SyncOutcome.FAILED:
@@ -95,7 +119,7 @@ def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[
         "sync_queued": integration.sync_requested,
         "watermark": integration.watermark,
         "last_run": last_run,
-        "jobs": {"total": counts[0], "active": counts[1]},
+        "jobs": {"total": counts[0], "active": counts[1], "quarantined": counts[2]},
     }
 
 
@@ -106,13 +130,12 @@ def _last_runs(db: Session, integration_ids: list[str]) -> dict[str, SyncRun]:
     return {run.integration_id: run for run in db.scalars(select(SyncRun).where(SyncRun.id.in_(latest)))}
 
 
-def _job_counts(db: Session, integration_ids: list[str]) -> dict[str, tuple[int, int]]:
-    active = (AtsJob.remote_deleted_at.is_(None)) & or_(
-        AtsJob.status.is_(None), AtsJob.status.not_in(("CLOSED", "ARCHIVED"))
-    )
+def _job_counts(db: Session, integration_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+    """(total, applicable, quarantined) jobs of each integration."""
     rows = db.execute(
-        select(AtsJob.integration_id, func.count(), func.count().filter(active))
+        select(AtsJob.integration_id, func.count(), func.count().filter(~not_applicable_sql()),
+               func.count().filter(QUARANTINED))
         .where(AtsJob.integration_id.in_(integration_ids))
         .group_by(AtsJob.integration_id)
     )
-    return {integration_id: (total, active_count) for integration_id, total, active_count in rows}
+    return {integration_id: tuple(counts) for integration_id, *counts in rows}

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jobmatch.api import quarantine
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.config import Settings
@@ -57,6 +58,8 @@ def exposition(db: Session, now: datetime) -> str:
          "reviewer for linked.", _decisions(db)),
         ("jobmatch_sync_runs_total", "counter", "Finished sync runs by outcome.", _runs(db)),
         ("jobmatch_sync_errors_total", "counter", "Failed sync runs by error code.", _errors(db)),
+        ("jobmatch_quarantined_jobs", "gauge", "Jobs of each integration kept out of matching because their data "
+         "could not be read safely.", quarantine.metric_samples(db)),
     ]
     lines = []
     for name, kind, help_text, samples in families:

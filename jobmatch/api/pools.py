@@ -15,7 +15,7 @@ from jobmatch.store.models import AtsJob, Customer, Integration
 
 _CUSTOMERS, _INTEGRATIONS = Customer.__table__.c, Integration.__table__.c
 # what a pool's version is read from: one row per integration of the customer (one of NULLs without any)
-VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.exposure_version,
+VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.exposure_version, _CUSTOMERS.only_public_jobs_applicable,
                    _INTEGRATIONS.id.label("integration_id"), _INTEGRATIONS.jobs_version)
 VERSION_JOIN = Customer.__table__.outerjoin(Integration.__table__)
 VERSION_ORDER = _INTEGRATIONS.id  # PoolVersions.of reads the rows in this order
@@ -35,6 +35,7 @@ class PoolVersions:
     exposed_only: bool  # the customer's choice: match against exposed jobs only
     jobs: tuple[tuple[str, int], ...]  # (integration id, jobs_version), by integration id
     exposure: int
+    public_only: bool = False  # the customer's choice: only PUBLIC jobs take applications
 
     @classmethod
     def of(cls, rows: Sequence[Row[Any]]) -> "PoolVersions":
@@ -44,6 +45,7 @@ class PoolVersions:
             exposed_only=bool(first and first.match_exposed_only),
             jobs=tuple((row.integration_id, row.jobs_version) for row in rows if row.integration_id is not None),
             exposure=first.exposure_version if first else 0,
+            public_only=bool(first and first.only_public_jobs_applicable),
         )
 
 
@@ -67,14 +69,16 @@ class Pools:
         return PoolVersions.of(session.execute(_VERSIONS, {"customer_id": customer_id}).all())
 
     def _index(self, session: Session, customer_id: int, exposed_only: bool, versions: PoolVersions) -> JobIndex:
-        version = (versions.jobs, versions.exposure) if exposed_only else versions.jobs
+        version = (versions.jobs, versions.exposure, versions.public_only) if exposed_only else (
+            versions.jobs, versions.public_only)
         key = (customer_id, exposed_only)
         with self._lock:
             cached = self._indexes.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-        jobs = _customer_jobs(customer_id, AtsJob.data)
-        index = JobIndex(session.scalars(jobs.where(AtsJob.exposed) if exposed_only else jobs))
+        jobs = _customer_jobs(customer_id, AtsJob.data).where(AtsJob.quarantined_at.is_(None))  # unreadable: left out
+        index = JobIndex(session.scalars(jobs.where(AtsJob.exposed) if exposed_only else jobs),
+                         public_only=versions.public_only)
         with self._lock:
             self._indexes[key] = (version, index)
         return index

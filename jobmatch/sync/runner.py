@@ -45,6 +45,8 @@ class SyncResult:
     unchanged: int
     started_at: datetime
     finished_at: datetime
+    quarantined: int = 0
+    without_id: int = 0
 
     @property
     def duration(self) -> timedelta:
@@ -55,6 +57,8 @@ class SyncResult:
         return (
             f"{self.kind} sync of {self.pages} pages in {self.duration.total_seconds():.2f} s: {self.created} created, "
             f"{self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
+            + (f"; {self.quarantined} quarantined" if self.quarantined else "")
+            + (f"; {self.without_id} without an id, not stored" if self.without_id else "")
         )
 
 
@@ -143,7 +147,7 @@ class SyncRunner:
                     lease.renew(session, integration_id, owner, now)
                     counts = write_page(session, integration_id, run_id, page.results, now)
                     _add_to_run(session, run_id, counts)
-                totals = _plus(totals, counts)
+                totals += counts
                 page_count += 1
                 if self.on_progress:
                     self.on_progress(Progress(integration_id, page_count, totals.total))
@@ -155,6 +159,7 @@ class SyncRunner:
         return SyncResult(
             run_id, integration_id, kind, SyncOutcome.SUCCEEDED, page_count,
             totals.created, totals.updated, totals.deleted, totals.unchanged, started, finished,
+            quarantined=totals.quarantined, without_id=totals.without_id,
         )
 
     def _start(self, integration_id: str, kind: str, watermark: datetime | None, owner: str) -> tuple[int, datetime]:
@@ -221,12 +226,10 @@ def _add_to_run(session: Session, run_id: int, counts: PageCounts) -> None:
             jobs_updated=SyncRun.jobs_updated + counts.updated,
             jobs_deleted=SyncRun.jobs_deleted + counts.deleted,
             jobs_unchanged=SyncRun.jobs_unchanged + counts.unchanged,
+            jobs_quarantined=SyncRun.jobs_quarantined + counts.quarantined,
+            jobs_without_id=SyncRun.jobs_without_id + counts.without_id,
         )
     )
-
-
-def _plus(a: PageCounts, b: PageCounts) -> PageCounts:
-    return PageCounts(a.created + b.created, a.updated + b.updated, a.deleted + b.deleted, a.unchanged + b.unchanged)
 
 
 def sync_when_ready(

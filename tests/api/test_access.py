@@ -112,7 +112,8 @@ def test_another_customers_integrations_are_404_on_every_route(app, client, keys
     routes = [(method, rule.rule.replace("<integration_id>", INTEGRATION_ID), rule.endpoint)
               for rule in app.url_map.iter_rules() if "integration_id" in rule.arguments
               for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
-    assert {endpoint for _, _, endpoint in routes} == {"integrations.request_integration_sync"}
+    assert {endpoint for _, _, endpoint in routes} == {"integrations.request_integration_sync",
+                                                       "integrations.list_quarantined_jobs"}
     for method, path, _ in routes:
         response = client.open(path, method=method, headers=keys.header("other"))
         assert response.status_code == 404, (method, path, response.json)

@@ -8,11 +8,12 @@ from sqlalchemy import update
 from jobmatch.api import create_app
 from jobmatch.api.database import database
 from jobmatch.config import Settings
+from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.store.models import Integration, SyncRun
 from jobmatch.store.types import utcnow
 from tests.api.conftest import OTHER_INTEGRATION_ID
 from tests.api.helpers import NURSE, post
-from tests.factories import INTEGRATION_ID
+from tests.factories import INTEGRATION_ID, add_ats_jobs
 
 TOKEN = "metrics-token-0123456789"
 
@@ -105,3 +106,10 @@ def test_label_values_are_escaped(client, sessions) -> None:
     add_integration(sessions, 'odd:"quoted"\\back', slug="odd")
     text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
     assert 'integration_id="odd:\\"quoted\\"\\\\back"' in text
+
+
+def test_quarantined_jobs_are_counted_per_integration(client, keys, sessions) -> None:
+    add_ats_jobs(sessions, [kombo_job("odd-1", "1", ["Koch"]), kombo_job("odd-2", "2", "Koch", status=7 * [1])])
+    samples = scrape(client)
+    assert samples[f'jobmatch_quarantined_jobs{{integration_id="{INTEGRATION_ID}",customer="acme"}}'] == 2
+    assert samples[f'jobmatch_quarantined_jobs{{integration_id="{OTHER_INTEGRATION_ID}",customer="other"}}'] == 0

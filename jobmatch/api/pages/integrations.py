@@ -1,4 +1,5 @@
-"""The customer's integrations: where each sync stands, and what the customer must do when only they can fix it."""
+"""The customer's integrations: where each sync stands, what the customer must do when only they can fix it,
+and which jobs are quarantined and why."""
 
 from flask import render_template
 from sqlalchemy import func, select
@@ -6,9 +7,11 @@ from sqlalchemy import func, select
 from jobmatch.api.auth import caller
 from jobmatch.api.database import session
 from jobmatch.api.pages import bp
+from jobmatch.api.quarantine import QUARANTINED, quarantined_jobs
 from jobmatch.store.models import AtsJob, Integration, SyncRun
 
 AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+SHOWN_QUARANTINED = 20  # per integration; GET /v1/integrations/{id}/quarantined-jobs lists them all
 
 
 @bp.route("/integrations")
@@ -21,5 +24,10 @@ def integrations() -> str:
     runs = {run.integration_id: run for run in db.scalars(select(SyncRun).where(SyncRun.id.in_(latest)))}
     jobs = dict(db.execute(select(AtsJob.integration_id, func.count()).where(AtsJob.integration_id.in_(ids))
                            .group_by(AtsJob.integration_id)).all())
-    return render_template("integrations.html", integrations=found, runs=runs, jobs=jobs,
-                           authentication_failed=AUTHENTICATION_FAILED)
+    quarantined = dict(db.execute(select(AtsJob.integration_id, func.count())
+                                  .where(AtsJob.integration_id.in_(ids), QUARANTINED)
+                                  .group_by(AtsJob.integration_id)).all())
+    examples = {integration_id: list(db.scalars(quarantined_jobs(integration_id).limit(SHOWN_QUARANTINED)))
+                for integration_id in quarantined}
+    return render_template("integrations.html", integrations=found, runs=runs, jobs=jobs, quarantined=quarantined,
+                           examples=examples, authentication_failed=AUTHENTICATION_FAILED)
