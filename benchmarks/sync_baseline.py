@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from jobmatch.store.db import make_engine
 from jobmatch.store.models import AtsJob
 from jobmatch.sync.mirror import job_columns
+from jobmatch.sync.validation import CheckedJob
 
 base_url, api_key, integration_id, database_url = sys.argv[1:5]
 engine = make_engine(database_url)
@@ -27,7 +28,7 @@ with httpx.Client(base_url=base_url + "/v1", headers=headers, timeout=30) as htt
     while True:
         page = http.get("/ats/jobs", params=params | ({"cursor": cursor} if cursor else {})).json()["data"]
         extra = {"integration_id": integration_id, "exposed": False, "first_seen_at": now, "last_synced_at": now}
-        rows = [job_columns(job) | extra for job in page["results"]]
+        rows = [job_columns(CheckedJob(job["id"], job, job)) | extra for job in page["results"]]  # unchecked
         with engine.begin() as connection:
             connection.execute(insert(AtsJob.__table__), rows)
         count += len(rows)

@@ -3,6 +3,7 @@
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobmatch.store.models import AtsJob, Customer, Integration
+from jobmatch.store.types import utcnow
 
 INTEGRATION_ID = "personio:CBNMt7dSNCzBdnRTx87dev4E"
 
@@ -17,10 +18,15 @@ def add_integration(sessions: sessionmaker[Session], integration_id: str = INTEG
 def add_ats_jobs(sessions: sessionmaker[Session], jobs: list[dict], integration_id: str = INTEGRATION_ID) -> None:
     """Mirror Kombo-shaped jobs into the store the way a sync does, stamped with the customer's next jobs version."""
     from jobmatch.sync.mirror import bump_jobs_version, job_columns
+    from jobmatch.sync.validation import check_job
 
     with sessions.begin() as session:
         version = bump_jobs_version(session, integration_id)
-        session.add_all(AtsJob(**job_columns(job), integration_id=integration_id, version=version) for job in jobs)
+        for job in jobs:
+            checked = check_job(job)
+            quarantined_at = None if checked.quarantine is None else utcnow()
+            session.add(AtsJob(**job_columns(checked), integration_id=integration_id, quarantined_at=quarantined_at,
+                               version=version))
 
 
 def add_api_key(sessions: sessionmaker[Session], slug: str = "acme", role: str = "admin") -> str:

@@ -28,9 +28,11 @@ def get_customer() -> Customer:
 @blp.response(200, CustomerSchema)
 @blp.errors(400, 401, 403, 413)
 def update_customer(body: dict[str, Any]) -> Customer:
-    """Change settings; with `match_exposed_only`, postings matched from now on see only the exposed jobs."""
+    """Change settings; with `match_exposed_only`, postings matched from now on see only the exposed jobs; with
+    `only_public_jobs_applicable`, jobs that are not PUBLIC take no applications from now on."""
     customer = _customer()
-    customer.match_exposed_only = body["match_exposed_only"]
+    for name, value in body.items():
+        setattr(customer, name, value)
     session().commit()
     return customer
 

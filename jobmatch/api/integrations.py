@@ -8,9 +8,18 @@ from sqlalchemy.orm import Session
 
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
-from jobmatch.api.deactivation import job_is_active
+from jobmatch.api.deactivation import not_applicable_sql
 from jobmatch.api.errors import fail
-from jobmatch.api.schemas import IntegrationListSchema, IntegrationPatchSchema, IntegrationSchema, SyncRequestAnswerSchema
+from jobmatch.api.paging import keyset_page
+from jobmatch.api.quarantine import QUARANTINED, quarantined_jobs
+from jobmatch.api.schemas import (
+    IntegrationListSchema,
+    IntegrationPatchSchema,
+    IntegrationSchema,
+    QuarantinedJobPageSchema,
+    QuarantineQuerySchema,
+    SyncRequestAnswerSchema,
+)
 from jobmatch.api.smorest import Blueprint
 from jobmatch.api.tasks import current_tasks
 from jobmatch.store.models import AtsJob, Integration, Role, SetupState, SyncOutcome, SyncRun
@@ -65,6 +74,18 @@ def update_integration(body: dict[str, Any], integration_id: str) -> dict[str, A
     return _described(db, [integration])[0]
 
 
+@blp.route("/<integration_id>/quarantined-jobs", methods=["GET"])
+@requires(Role.ADMIN)
+@blp.arguments(QuarantineQuerySchema, location="query")
+@blp.response(200, QuarantinedJobPageSchema)
+@blp.errors(401, 403, 404)
+def list_quarantined_jobs(query: dict[str, Any], integration_id: str) -> dict[str, Any]:
+    """The integration's jobs kept out of matching, by id, each with the problems found in its data. A job
+    leaves this list when a later sync brings a version of it that reads cleanly."""
+    _owned(session(), integration_id)
+    return keyset_page(quarantined_jobs(integration_id), AtsJob.id, "quarantined", query)
+
+
 @blp.route("/<integration_id>/sync", methods=["POST"])
 @requires(Role.ADMIN)
 @blp.response(202, SyncRequestAnswerSchema, description="Queued, or joined a sync already queued.")
@@ -99,10 +120,10 @@ def _described(db: Session, integrations: list[Integration]) -> list[dict[str, A
     ids = [integration.id for integration in integrations]
     runs = _last_runs(db, ids)
     counts = _job_counts(db, ids)
-    return [_describe(i, runs.get(i.id), counts.get(i.id, (0, 0))) for i in integrations]
+    return [_describe(i, runs.get(i.id), counts.get(i.id, (0, 0, 0))) for i in integrations]
 
 
-def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[int, int]) -> dict[str, Any]:
+def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[int, int, int]) -> dict[str, Any]:
     if integration.needs_action_reason is not None:
         state, action = State.NEEDS_CUSTOMER_ACTION, integration.needs_action_reason
     elif last_run is not None and last_run.outcome == SyncOutcome.FAILED:
@@ -120,7 +141,7 @@ def _describe(integration: Integration, last_run: SyncRun | None, counts: tuple[
         "sync_queued": integration.sync_requested,
         "watermark": integration.watermark,
         "last_run": last_run,
-        "jobs": {"total": counts[0], "active": counts[1]},
+        "jobs": {"total": counts[0], "active": counts[1], "quarantined": counts[2]},
         "statuses": integration.statuses,
     }
 
@@ -132,10 +153,12 @@ def _last_runs(db: Session, integration_ids: list[str]) -> dict[str, SyncRun]:
     return {run.integration_id: run for run in db.scalars(select(SyncRun).where(SyncRun.id.in_(latest)))}
 
 
-def _job_counts(db: Session, integration_ids: list[str]) -> dict[str, tuple[int, int]]:
+def _job_counts(db: Session, integration_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+    """(total, applicable, quarantined) jobs of each integration."""
     rows = db.execute(
-        select(AtsJob.integration_id, func.count(), func.count().filter(job_is_active()))
+        select(AtsJob.integration_id, func.count(), func.count().filter(~not_applicable_sql()),
+               func.count().filter(QUARANTINED))
         .where(AtsJob.integration_id.in_(integration_ids))
         .group_by(AtsJob.integration_id)
     )
-    return {integration_id: (total, active_count) for integration_id, total, active_count in rows}
+    return {integration_id: tuple(counts) for integration_id, *counts in rows}

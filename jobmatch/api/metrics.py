@@ -20,7 +20,7 @@ from prometheus_client.exposition import choose_encoder
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jobmatch.api import outbound_metrics
+from jobmatch.api import outbound_metrics, quarantine
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.pools import Pools
@@ -188,6 +188,9 @@ FAMILIES = (
            ("integration_id", "kind", "outcome"), _runs),
     Family("jobmatch_sync_errors_total", CounterMetricFamily, "Failed sync runs by error code.",
            ("integration_id", "code"), _errors),
+    Family("jobmatch_quarantined_jobs", GaugeMetricFamily,
+           "Jobs of each integration kept out of matching because their data could not be read safely.", INTEGRATION,
+           quarantine.metric_samples),
     Family("jobmatch_webhook_deliveries", GaugeMetricFamily,
            "Webhook deliveries per customer by status: pending (waiting for an attempt), delivered, failed "
            "(retried for three days).", ("customer", "status"), outbound_metrics.deliveries),

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Insert, bindparam, event, insert, literal, select, true
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from jobmatch.api.deactivation import OFFLINE_STATUSES, job_is_active
+from jobmatch.api.deactivation import not_applicable_sql
 from jobmatch.api.schemas import PostingSchema
+from jobmatch.matcher.applicability import KEYS, not_applicable
 from jobmatch.store.models import (
     AtsJob,
     DeliveryStatus,
@@ -128,7 +129,7 @@ def job_states_changed(session: Session, job_ids: Iterable[str]) -> int:
     ids = list(dict.fromkeys(job_ids))
     if not ids:
         return 0
-    active = dict(session.execute(select(AtsJob.id, job_is_active()).where(AtsJob.id.in_(ids))).all())
+    active = dict(session.execute(select(AtsJob.id, ~not_applicable_sql()).where(AtsJob.id.in_(ids))).all())
     postings = session.scalars(
         select(Posting).where(Posting.linked_job_id.in_(ids), Posting.withdrawn_at.is_(None))
         .options(selectinload(Posting.linked_job)).order_by(Posting.id)
@@ -143,7 +144,7 @@ def jobs_whose_state_changed(session: Session, run_id: int) -> list[str]:
     a job's state before the run is its state now with the changed fields' old values."""
     changes = session.execute(
         select(JobChange.job_id, JobChange.field, JobChange.old_value)
-        .where(JobChange.sync_run_id == run_id, JobChange.field.in_(("status", "remote_deleted_at", "vanished_at")))
+        .where(JobChange.sync_run_id == run_id, JobChange.field.in_(KEYS))
         .order_by(JobChange.id)
     ).all()
     before: dict[str, dict[str, Any]] = {}
@@ -152,17 +153,13 @@ def jobs_whose_state_changed(session: Session, run_id: int) -> list[str]:
     if not before:
         return []
     jobs = session.execute(
-        select(AtsJob.id, AtsJob.status, AtsJob.remote_deleted_at, AtsJob.vanished_at).where(AtsJob.id.in_(before))
+        select(AtsJob.id, AtsJob.only_public_jobs_applicable, *(getattr(AtsJob, key) for key in KEYS))
+        .where(AtsJob.id.in_(before))
     )
     changed = []
-    for job_id, status, deleted_at, vanished_at in jobs:
-        old = before[job_id]
-        was = _is_active(old.get("status", status), old.get("remote_deleted_at", deleted_at),
-                         old.get("vanished_at", vanished_at))
-        if was != _is_active(status, deleted_at, vanished_at):
+    for job_id, public_only, *values in jobs:
+        state = dict(zip(KEYS, values))
+        was = not_applicable(state | before[job_id], public_only=public_only) is None
+        if was != (not_applicable(state, public_only=public_only) is None):
             changed.append(job_id)
     return sorted(changed)
-
-
-def _is_active(status: Any, remote_deleted_at: Any, vanished_at: Any) -> bool:
-    return remote_deleted_at is None and vanished_at is None and status not in OFFLINE_STATUSES

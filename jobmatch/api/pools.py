@@ -38,7 +38,7 @@ from jobmatch.store.models import AtsJob, Customer, Integration
 
 _CUSTOMERS, _JOBS = Customer.__table__.c, AtsJob.__table__.c
 # what a pool's version is read from: the customer's row (the API key's query reads them along)
-VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.jobs_version)
+VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.only_public_jobs_applicable, _CUSTOMERS.jobs_version)
 _VERSIONS = select(*VERSION_COLUMNS).where(_CUSTOMERS.id == bindparam("customer_id"))  # built once
 
 INLINE_CATCH_UP = 200  # changed jobs a request applies itself (about 20 ms at 100,000 jobs); more go to a thread
@@ -53,7 +53,8 @@ def _job(row: Row[Any]) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "job_code": row.job_code, "remote_id": row.remote_id,
         "post_url": row.post_url, "department": row.department, "employment_type": row.employment_type,
-        "status": row.status, "remote_deleted_at": row.remote_deleted_at,
+        "status": row.status, "visibility": row.visibility, "remote_deleted_at": row.remote_deleted_at,
+        "vanished_at": row.vanished_at, "quarantined_at": row.quarantined_at, "job_postings": row.job_posting_identifiers,
         "location": {"city": row.location_city, "zip_code": row.location_zip_code, "raw": row.location_raw},
     }
 
@@ -61,7 +62,8 @@ def _job(row: Row[Any]) -> dict[str, Any]:
 JOB_COLUMNS = (
     _JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.department, _JOBS.employment_type,
     _JOBS.status, _JOBS.remote_deleted_at, _JOBS.location_city, _JOBS.location_zip_code, _JOBS.location_raw,
-    _JOBS.exposed, _JOBS.vanished_at, _JOBS.version,
+    _JOBS.visibility, _JOBS.vanished_at, _JOBS.quarantined_at, _JOBS.job_posting_identifiers, _JOBS.exposed,
+    _JOBS.version,
 )
 
 
@@ -72,12 +74,17 @@ class PoolVersions:
     however large the pool."""
 
     exposed_only: bool  # the customer's choice: match against exposed jobs only
+    public_only: bool  # the customer's choice: only PUBLIC jobs take applications
     jobs: int
 
     @classmethod
     def of(cls, row: Row[Any] | None) -> "PoolVersions":
         """From a row holding the VERSION_COLUMNS of one customer (None: no such customer)."""
-        return cls(exposed_only=bool(row and row.match_exposed_only), jobs=row.jobs_version if row else 0)
+        return cls(exposed_only=bool(row and row.match_exposed_only),
+                   public_only=bool(row and row.only_public_jobs_applicable), jobs=row.jobs_version if row else 0)
+
+
+PoolKey = tuple[int, bool, bool]  # customer id, exposed jobs only, public jobs only applicable
 
 
 @dataclass(eq=False)
@@ -87,6 +94,7 @@ class _Entry:
 
     customer_id: int
     exposed_only: bool
+    public_only: bool
     index: JobIndex
     version: int  # every change up to this version is in the index
     nbytes: int
@@ -132,8 +140,8 @@ class Pools:
     def __init__(self, cache_mb: int = DEFAULT_CACHE_MB) -> None:
         self.cache_bytes = cache_mb * 2**20
         self._lock = threading.Lock()  # guards the maps and counters below
-        self._entries: OrderedDict[tuple[int, bool], _Entry] = OrderedDict()  # least recently used first
-        self._builds: dict[tuple[int, bool], threading.Lock] = {}  # one first build per pool at a time
+        self._entries: OrderedDict[PoolKey, _Entry] = OrderedDict()  # least recently used first
+        self._builds: dict[PoolKey, threading.Lock] = {}  # one first build per pool at a time
         self._counts = {"hits": 0, "catch_ups": 0, "rebuilds": 0, "evictions": 0}
         self._bytes_per_job = 1024.0  # what a new index counts until measured: the last measured pool's figure
         self._threads: list[threading.Thread] = []
@@ -144,11 +152,12 @@ class Pools:
         when the caller read them already (with the API key), spare reading them again. `wait`: catch up however
         large the catch-up (what a re-match after a sync needs), rather than hand a large one to a thread."""
         versions = versions or self._versions(session, customer_id)
-        return self._pool(session, customer_id, versions.exposed_only, versions.jobs, wait)
+        return self._pool(session, (customer_id, versions.exposed_only, versions.public_only), versions.jobs, wait)
 
     def search_index(self, session: Session, customer_id: int, versions: PoolVersions | None = None) -> Pool:
         """Every job of the customer, exposed or not: what reviewers search to find or expose a job."""
-        return self._pool(session, customer_id, False, (versions or self._versions(session, customer_id)).jobs, False)
+        versions = versions or self._versions(session, customer_id)
+        return self._pool(session, (customer_id, False, versions.public_only), versions.jobs, False)
 
     def stats(self) -> PoolStats:
         with self._lock:
@@ -161,8 +170,7 @@ class Pools:
     def _versions(session: Session, customer_id: int) -> PoolVersions:
         return PoolVersions.of(session.execute(_VERSIONS, {"customer_id": customer_id}).first())
 
-    def _pool(self, session: Session, customer_id: int, exposed_only: bool, version: int, wait: bool) -> Pool:
-        key = (customer_id, exposed_only)
+    def _pool(self, session: Session, key: PoolKey, version: int, wait: bool) -> Pool:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
@@ -175,7 +183,7 @@ class Pools:
             self._catch_up(session, entry, version, wait)
         return Pool(entry.version, entry)
 
-    def _first_build(self, session: Session, key: tuple[int, bool]) -> _Entry:
+    def _first_build(self, session: Session, key: PoolKey) -> _Entry:
         """Build a pool the process does not hold; threads asking for it meanwhile wait for this one build."""
         with self._lock:
             building = self._builds.setdefault(key, threading.Lock())
@@ -185,7 +193,7 @@ class Pools:
             if entry is not None:  # built by the thread this one waited for
                 return entry
             version = feed.current_version(session, key[0])  # read first: every job read after is as new
-            entry = _Entry(key[0], key[1], _build(session, *key), version, 0)
+            entry = _Entry(*key, _build(session, *key), version, 0)
             with self._lock:
                 self._entries[key] = entry
                 del self._builds[key]
@@ -227,7 +235,7 @@ class Pools:
         latest = feed.current_version(session, entry.customer_id)  # read first: every job read after is as new
         changed = session.scalar(select(func.count()).select_from(_changed(entry).order_by(None).subquery()))
         if changed > REBUILD_SHARE * max(len(entry.index), 1):
-            index = _build(session, entry.customer_id, entry.exposed_only)
+            index = _build(session, entry.customer_id, entry.exposed_only, entry.public_only)
             with entry.lock:
                 entry.index, entry.version = index, latest
             self._built(entry)
@@ -242,7 +250,7 @@ class Pools:
         for chunk in _chunks(iter(rows), APPLY_CHUNK):
             with entry.lock:
                 for row in chunk:
-                    if row.vanished_at is not None or (entry.exposed_only and not row.exposed):  # as _build
+                    if row.quarantined_at is not None or (entry.exposed_only and not row.exposed):  # as _build
                         index.remove(row.id)
                     else:
                         index.upsert(_job(row))
@@ -301,13 +309,13 @@ def _changed(entry: _Entry) -> Any:
     return feed.changed_after(entry.customer_id, entry.version, *JOB_COLUMNS)
 
 
-def _build(session: Session, customer_id: int, exposed_only: bool) -> JobIndex:
+def _build(session: Session, customer_id: int, exposed_only: bool, public_only: bool) -> JobIndex:
     """A fresh index of the pool, read in chunks."""
-    jobs = _customer_jobs(customer_id, *JOB_COLUMNS).where(_JOBS.vanished_at.is_(None))  # Kombo purged those
+    jobs = _customer_jobs(customer_id, *JOB_COLUMNS).where(_JOBS.quarantined_at.is_(None))  # unreadable: left out
     if exposed_only:
         jobs = jobs.where(_JOBS.exposed)
     rows = session.execute(jobs.execution_options(yield_per=READ_CHUNK))
-    return JobIndex(map(_job, rows))
+    return JobIndex(map(_job, rows), public_only=public_only)
 
 
 def deep_size(root: object) -> int:

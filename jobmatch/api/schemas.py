@@ -5,8 +5,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from jobmatch.api.deactivation import deactivation
+from jobmatch.api.deactivation import deactivation, not_applicable
 from jobmatch.api.review_queue import BUCKETS
+from jobmatch.matcher.applicability import REASONS
 from jobmatch.store.models import Posting, PostingDecision
 from jobmatch.sync.kombo import JOB_STATUSES
 
@@ -59,7 +60,7 @@ class CandidateSchema(Schema):
     score = fields.Float()
     method = fields.String(metadata={"description": "job_code, remote_id, post_url or title"})
     reasons = fields.List(fields.String())
-    active = fields.Boolean(metadata={"description": "false when the job is closed, archived or deleted"})
+    active = fields.Boolean(metadata={"description": "false when the job takes no applications (see not_applicable)"})
 
 
 class EventSchema(Schema):
@@ -74,7 +75,7 @@ class EventSchema(Schema):
 
 
 class DeactivationSchema(Schema):
-    reason = fields.String(metadata={"description": "closed, archived, deleted or vanished"})
+    reason = fields.String(metadata={"description": ", ".join(REASONS)})
     since = fields.DateTime(allow_none=True)
 
 
@@ -101,12 +102,14 @@ class PostingSummarySchema(Schema):
     version = fields.Integer(metadata={"description": "raised by every change; the ETag, for If-Match on decisions"})
     deactivated_in_ats = fields.Method("_deactivated_in_ats", metadata={
         "type": "object", "nullable": True,
-        "properties": {"reason": {"type": "string", "enum": ["closed", "archived", "deleted", "vanished"]},
+        "properties": {"reason": {"type": "string", "enum": list(REASONS)},
                        "since": {"type": "string", "format": "date-time", "nullable": True}},
-        "description": "set when the linked ATS job was closed, archived, deleted or vanished; null otherwise",
+        "description": "set when the linked ATS job takes no applications: closed, archived, draft, deleted, "
+                       "of a status not known yet, quarantined, or not public while the customer takes "
+                       "applications for public jobs only; null otherwise",
     })
     can_apply = fields.Method("_can_apply", metadata={
-        "type": "boolean", "description": "true when the posting is linked to a job that is active in the ATS",
+        "type": "boolean", "description": "true when the posting is linked to a job that takes applications",
     })
 
     def _deactivated_in_ats(self, posting: Posting | dict[str, Any]) -> dict[str, Any] | None:
@@ -137,7 +140,7 @@ class PostingQuerySchema(Schema):
     decision = fields.String(validate=validate.OneOf(PostingDecision.ALL))
     linked = fields.Boolean()
     withdrawn = fields.Boolean()
-    deactivated = fields.Boolean(metadata={"description": "linked to a job closed, archived or deleted in the ATS"})
+    deactivated = fields.Boolean(metadata={"description": "linked to a job that takes no applications"})
     cursor = fields.String(validate=[validate.Length(max=100), _no_nul])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -176,6 +179,12 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetailSchema)
 
 
+class QuarantineProblemSchema(Schema):
+    field = fields.String(metadata={"description": "where in the job: location.zip_code, job_postings[0].url, ..."})
+    value = fields.String(metadata={"description": "the value as JSON, cut to 120 characters"})
+    problem = fields.String()
+
+
 class AtsJobSchema(Schema):
     id = fields.String()
     name = fields.String(allow_none=True)
@@ -187,8 +196,14 @@ class AtsJobSchema(Schema):
                                             "country": job.location_country, "raw": job.location_raw})
     department = fields.String(allow_none=True)
     employment_type = fields.String(allow_none=True)
+    visibility = fields.String(allow_none=True, metadata={"description": "as the ATS says: PUBLIC, INTERNAL, ..."})
     exposed = fields.Boolean(metadata={"description": "the customer lets matching use this job"})
-    active = fields.Boolean(attribute="is_active", metadata={"description": "false when closed, archived or deleted"})
+    active = fields.Function(lambda job: not_applicable(job) is None,
+                             metadata={"type": "boolean", "description": "the job takes applications"})
+    not_applicable = fields.Function(not_applicable, metadata={
+        "type": "string", "nullable": True, "description": f"why the job takes no applications: {', '.join(REASONS)}"})
+    quarantine = fields.List(fields.Nested(QuarantineProblemSchema), allow_none=True, metadata={
+        "description": "why the job's data could not be read safely, keeping it out of matching; null when clean"})
     remote_deleted_at = fields.DateTime(allow_none=True)
 
 
@@ -254,8 +269,14 @@ class CustomerSchema(Schema):
         metadata={"description": "matching offers only the jobs the customer exposed"})
 
 
+    only_public_jobs_applicable = fields.Boolean(
+        metadata={"description": "only PUBLIC jobs take applications: others are never linked automatically and "
+                                 "their postings have can_apply false"})
+
+
 class CustomerPatchSchema(Schema):
-    match_exposed_only = fields.Boolean(required=True)
+    match_exposed_only = fields.Boolean()
+    only_public_jobs_applicable = fields.Boolean()
 
 
 MAX_BATCH = 500
@@ -294,6 +315,9 @@ class SyncRunSchema(Schema):
     jobs_unchanged = fields.Integer()
     jobs_vanished = fields.Integer(metadata={"description": "full reads: jobs no longer returned, marked vanished"})
     jobs_restored = fields.Integer(metadata={"description": "vanished jobs returned again"})
+    jobs_quarantined = fields.Integer(metadata={"description": "jobs stored quarantined: see the integration's "
+                                                               "quarantined jobs"})
+    jobs_without_id = fields.Integer(metadata={"description": "jobs without a usable id: not stored, logged"})
     started_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
     error_code = fields.String(allow_none=True)
@@ -302,7 +326,8 @@ class SyncRunSchema(Schema):
 
 class JobCountsSchema(Schema):
     total = fields.Integer()
-    active = fields.Integer(metadata={"description": "neither closed, archived, deleted nor vanished"})
+    active = fields.Integer(metadata={"description": "taking applications"})
+    quarantined = fields.Integer(metadata={"description": "kept out of matching: their data could not be read"})
 
 
 class IntegrationSchema(Schema):
@@ -340,3 +365,23 @@ class SyncRequestAnswerSchema(Schema):
     integration_id = fields.String()
     queued = fields.Boolean(metadata={"description": "false when this request joined a sync already queued"})
     message = fields.String()
+
+
+class QuarantinedJobSchema(Schema):
+    id = fields.String()
+    remote_id = fields.String(allow_none=True)
+    name = fields.Function(lambda job: job.name[:200] if job.name else job.name, metadata={"type": "string",
+                                                                                            "nullable": True})
+    quarantined_at = fields.DateTime()
+    last_synced_at = fields.DateTime()
+    quarantine = fields.List(fields.Nested(QuarantineProblemSchema))
+
+
+class QuarantinedJobPageSchema(Schema):
+    items = fields.List(fields.Nested(QuarantinedJobSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "pass as `cursor` for the next page"})
+
+
+class QuarantineQuerySchema(Schema):
+    cursor = fields.String(validate=[validate.Length(max=300), _no_nul])
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

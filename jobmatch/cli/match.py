@@ -6,6 +6,7 @@ from typing import IO, Any
 import click
 
 from jobmatch.matcher import JobIndex, Posting
+from jobmatch.sync.validation import check_job
 
 
 def _read_jsonl(stream: IO[str], name: str) -> list[tuple[int, dict[str, Any]]]:
@@ -35,11 +36,12 @@ def match_file(jobs_file: IO[str], postings_file: IO[str], limit: int) -> None:
     Every line of both files is checked before anything is written, so a bad line leaves stdout empty.
     """
     jobs = _read_jsonl(jobs_file, "jobs")
-    try:
-        index = JobIndex(job for _, job in jobs)
-    except ValueError as exc:
-        number = next((n for n, job in jobs if f"job {job.get('id')}:" in str(exc)), None)
-        raise click.ClickException(f"jobs{f' line {number}' if number else ''}: {exc}") from None
+    for number, job in jobs:
+        checked = check_job(job)  # as a sync checks every job it stores
+        if checked.problems:
+            problems = "; ".join(f"{p.field} {p.problem} (got {p.value})" for p in checked.problems[:3])
+            raise click.ClickException(f"jobs line {number}: {problems}")
+    index = JobIndex(job for _, job in jobs)
     postings = []
     for number, row in _read_jsonl(postings_file, "postings"):
         external_id = row.get("external_id")

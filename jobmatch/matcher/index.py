@@ -22,7 +22,9 @@ BUILD_CHUNK = 10_000  # jobs read into records at a time: a caller streaming job
 class JobIndex:
     """Identifier maps, the title search and the city names of a pool."""
 
-    def __init__(self, jobs: Iterable[dict[str, Any]] = ()) -> None:
+    def __init__(self, jobs: Iterable[dict[str, Any]] = (), *, public_only: bool = False) -> None:
+        """`public_only`: the customer's choice that only PUBLIC jobs take applications (see applicability)."""
+        self._public_only = public_only
         self._jobs: dict[str, JobRecord] = {}
         self._titles: dict[str, Title] = {}
         self._by_code = JobsByKey[str]()
@@ -38,7 +40,7 @@ class JobIndex:
         records: dict[str, JobRecord] = {}  # a later version of a job replaces one before
         jobs = iter(jobs)
         while chunk := list(islice(jobs, BUILD_CHUNK)):  # the jobs read may be dropped as soon as they are records
-            records.update((record.id, record) for record in job_records(chunk))
+            records.update((record.id, record) for record in job_records(chunk, public_only=self._public_only))
         for record in records.values():  # every city first, so no title is normalized twice
             self._cities.add(record.side.place.city)
         normalized = {name: normalize_title(name, self._cities) for name in {r.name for r in records.values()}}
@@ -51,8 +53,11 @@ class JobIndex:
         return job_id in self._jobs
 
     def upsert(self, job: dict[str, Any]) -> None:
-        """Add a job or replace the indexed version of it."""
-        (record,) = job_records([job])
+        """Add a job or replace the indexed version of it; a job without a usable id is left out."""
+        records = job_records([job], public_only=self._public_only)
+        if not records:
+            return
+        (record,) = records
         if record.id in self._jobs:
             self.remove(record.id)
         if self._cities.add(record.side.place.city):
@@ -109,8 +114,8 @@ class JobIndex:
             self._search.add(title.text, title.words, jobs_by_title[title.text])
         self._stripped.add((city, job_id) for job_id, title in zip(ids, titles) for city in title.cities)
         self._by_code.add((record.code, record.id) for record in records if record.code)
-        self._by_remote_id.add((record.remote_id, record.id) for record in records if record.remote_id)
-        self._by_url.add((record.url, record.id) for record in records if record.url)
+        self._by_remote_id.add((remote_id, record.id) for record in records for remote_id in record.remote_ids)
+        self._by_url.add((url, record.id) for record in records for url in record.urls)
 
     def _unindex(self, job_id: str) -> JobRecord | None:
         record = self._jobs.pop(job_id, None)
@@ -120,9 +125,11 @@ class JobIndex:
         self._search.discard(title.text, title.words, job_id)
         for city in title.cities:
             self._stripped.discard(city, job_id)
-        for mapping, key in ((self._by_code, record.code), (self._by_remote_id, record.remote_id),
-                             (self._by_url, record.url)):
-            mapping.discard(key, job_id)
+        self._by_code.discard(record.code, job_id)
+        for remote_id in record.remote_ids:
+            self._by_remote_id.discard(remote_id, job_id)
+        for url in record.urls:
+            self._by_url.discard(url, job_id)
         return record
 
     def _jobs_with_word(self, word: str) -> set[str]:

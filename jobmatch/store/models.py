@@ -4,8 +4,8 @@ fields we filter, match and show on, extracted at write time."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from jobmatch.store.types import JSONDocument, UTCDateTime, utcnow
 
@@ -26,6 +26,8 @@ class Customer(Base):
     # The change feed's counter (see jobmatch.store.feed): raised by every transaction that changes one of the
     # customer's jobs (a sync page, an exposure change), which stamps the jobs it changed with the new value.
     jobs_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Only PUBLIC jobs take applications: INTERNAL, UNLISTED and CONFIDENTIAL ones are not applicable.
+    only_public_jobs_applicable: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     integrations: Mapped[list["Integration"]] = relationship(back_populates="customer")
 
@@ -104,9 +106,22 @@ class AtsJob(Base):
     remote_deleted_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # job_postings[].id, remote_id and url as text: identifiers of the job for the matcher
+    job_posting_identifiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list,
+                                                                         server_default="[]")
+    # the problems that keep the job out of matching (jobmatch.sync.validation), and since when; None when clean
+    quarantine: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDocument)
+    quarantined_at: Mapped[datetime | None]
     # the job JSON exactly as received; loaded only when read, as the columns beside it serve every route
     data: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     exposed: Mapped[bool] = mapped_column(default=False)  # the customer lets us use this job
+    # the owning customer's Customer.only_public_jobs_applicable, read with the job (see jobmatch.api.deactivation)
+    only_public_jobs_applicable: Mapped[bool] = column_property(
+        select(Customer.only_public_jobs_applicable)
+        .where(Customer.id == Integration.customer_id, Integration.id == integration_id)
+        .correlate_except(Customer, Integration)
+        .scalar_subquery()
+    )
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_synced_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the customer's jobs_version when this row last changed (see jobmatch.store.feed)
@@ -114,11 +129,6 @@ class AtsJob(Base):
     # Ours: when a complete full read first no longer returned the job (Kombo purged it); None once it is back.
     vanished_at: Mapped[datetime | None]
 
-    @property
-    def is_active(self) -> bool:
-        return (
-            self.remote_deleted_at is None and self.vanished_at is None and self.status not in ("CLOSED", "ARCHIVED")
-        )
 
 
 class SyncKind:
@@ -152,6 +162,8 @@ class SyncRun(Base):
     # a complete full read: jobs of the integration it no longer returned, and vanished ones it returned again
     jobs_vanished: Mapped[int] = mapped_column(default=0, server_default="0")
     jobs_restored: Mapped[int] = mapped_column(default=0, server_default="0")
+    jobs_quarantined: Mapped[int] = mapped_column(default=0, server_default="0")
+    jobs_without_id: Mapped[int] = mapped_column(default=0, server_default="0")  # not storable, logged
     outcome: Mapped[str] = mapped_column(String(16), default=SyncOutcome.RUNNING)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)

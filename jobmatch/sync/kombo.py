@@ -1,8 +1,8 @@
 """Kombo's unified ATS API over httpx: paged job reads, targeted job lookups, integration status, force-sync.
 
 Every request goes through one retry loop (policy in retry.py) and one response check: Kombo's error envelope
-is mapped by `error.code` to the errors in errors.py, and every page of jobs is validated before it is handed
-out, so nothing malformed reaches the store.
+is mapped by `error.code` to the errors in errors.py, and every page's envelope is checked before it is handed
+out; its jobs are handed out as received, to be checked one by one where they are stored (validation.py).
 """
 
 import logging
@@ -54,7 +54,7 @@ class JobPage:
     """One page of `GET /v1/ats/jobs`: its 1-based number, the jobs as received, and the cursor to the next."""
 
     number: int
-    results: list[dict[str, Any]]
+    results: list[Any]  # the jobs as received, each checked where it is stored
     next_cursor: str | None
 
 
@@ -218,7 +218,7 @@ class KomboClient:
     def _lookup(
         self, integration_id: str, lookups: list[tuple[str, list[str]]], include_deleted: bool, ignore_unsupported: bool
     ) -> Iterator[JobPage]:
-        seen: set[str] = set()
+        seen: set[str | None] = set()
         number = 1
         for name, chunk in lookups:
             params = _job_filters(include_deleted=include_deleted, **{name: chunk})
@@ -227,8 +227,9 @@ class KomboClient:
             for page in self._pages(integration_id, params, first_number=number):
                 fresh = []
                 for job in page.results:
-                    if job["id"] not in seen:
-                        seen.add(job["id"])
+                    job_id = job.get("id") if isinstance(job, dict) else None
+                    if not isinstance(job_id, str) or job_id not in seen:
+                        seen.add(job_id)
                         fresh.append(job)
                 yield JobPage(page.number, fresh, page.next_cursor)
                 number = page.number + 1
@@ -324,8 +325,8 @@ def _describe(response: httpx.Response, body: Any) -> str:
     return f"{kind}: {snippet!r}" if snippet else "an empty body"
 
 
-def _job_page(data: Any, number: int, where: str) -> tuple[list[dict[str, Any]], str | None]:
-    """The results and next cursor of one page, after checking every job has a usable id."""
+def _job_page(data: Any, number: int, where: str) -> tuple[list[Any], str | None]:
+    """The results and next cursor of one page."""
     if not isinstance(data, dict) or "next" not in data or not isinstance(data.get("results"), list):
         problem = f"page {number}: expected data with 'next' and a 'results' list, got {_short(data)}"
         raise KomboProtocolError(problem, where=where)
@@ -333,33 +334,7 @@ def _job_page(data: Any, number: int, where: str) -> tuple[list[dict[str, Any]],
     if next_cursor is not None and not isinstance(next_cursor, str):
         problem = f"page {number}: 'next' must be a string or null, got {_short(next_cursor)}"
         raise KomboProtocolError(problem, where=where)
-    for position, job in enumerate(data["results"], start=1):
-        problem = _job_problem(job)
-        if problem:
-            raise KomboProtocolError(f"page {number}, job #{position}{_job_label(job)}: {problem}", where=where)
     return data["results"], next_cursor or None
-
-
-def _job_problem(job: Any) -> str | None:
-    if not isinstance(job, dict):
-        return f"expected a JSON object, got {_short(job)}"
-    if "id" not in job:
-        return "missing 'id'"
-    if not isinstance(job["id"], str) or not job["id"].strip():
-        return f"'id' must be a non-empty string, got {_short(job['id'])}"
-    return None
-
-
-def _job_label(job: Any) -> str:
-    """` (remote_id 4711, 'Lagerhelfer (m/w/d)')`: what lets a person find the job in the ATS."""
-    if not isinstance(job, dict):
-        return ""
-    parts = []
-    if job.get("remote_id") is not None:
-        parts.append(f"remote_id {job['remote_id']}")
-    if isinstance(job.get("name"), str):
-        parts.append(repr(job["name"][:80]))
-    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _short(value: Any) -> str:

@@ -1,11 +1,12 @@
-"""Writing one page of Kombo jobs into the mirror: insert new jobs, update changed ones, record each changed field.
+"""Writing one page of Kombo jobs into the mirror: check each job, insert new jobs, update changed ones, record
+each changed field.
 
 A page is written in the caller's transaction, so a page is stored whole or not at all; the jobs it created or
 changed carry the customer's next jobs version (the change feed, jobmatch.store.feed).
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, JobChange
 from jobmatch.store.types import JSONDocument, UTCDateTime
+from jobmatch.sync.validation import CheckedJob, check_page, job_label
 
 log = logging.getLogger(__name__)
 JOBS = AtsJob.__table__
@@ -32,10 +34,15 @@ class PageCounts:
     updated: int = 0
     deleted: int = 0
     unchanged: int = 0
+    quarantined: int = 0  # of the jobs above, those stored quarantined (see validation.py)
+    without_id: int = 0  # jobs that could not be stored at all: no usable id
 
     @property
     def total(self) -> int:
-        return self.created + self.updated + self.deleted + self.unchanged
+        return self.created + self.updated + self.deleted + self.unchanged + self.without_id
+
+    def __add__(self, other: "PageCounts") -> "PageCounts":
+        return PageCounts(*(mine + theirs for mine, theirs in zip(astuple(self), astuple(other))))
 
 
 def parse_kombo_datetime(value: Any) -> datetime | None:
@@ -43,22 +50,24 @@ def parse_kombo_datetime(value: Any) -> datetime | None:
 
     The raw value stays in the job's JSON, so an odd format loses nothing; the column is only a convenience.
     """
+    if isinstance(value, datetime):
+        return value
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        log.warning("unparseable datetime %r kept only in the job JSON", value)
         return None
     return parsed if parsed.tzinfo else None
 
 
-def job_columns(job: dict[str, Any]) -> dict[str, Any]:
-    """The columns extracted from a Kombo job; `data` keeps the job exactly as received."""
+def job_columns(checked: CheckedJob) -> dict[str, Any]:
+    """The columns of a checked job; `data` keeps the job as received (made storable)."""
+    job = checked.values
     location = job.get("location") if isinstance(job.get("location"), dict) else {}
     remote_id = job.get("remote_id")
     return {
-        "id": job["id"],
+        "id": checked.id,
         "remote_id": None if remote_id is None else str(remote_id),
         "name": job.get("name"),
         "job_code": job.get("job_code"),
@@ -76,8 +85,22 @@ def job_columns(job: dict[str, Any]) -> dict[str, Any]:
         "remote_deleted_at": parse_kombo_datetime(job.get("remote_deleted_at")),
         "opened_at": parse_kombo_datetime(job.get("opened_at")),
         "closed_at": parse_kombo_datetime(job.get("closed_at")),
-        "data": job,
+        "job_posting_identifiers": posting_identifiers(job.get("job_postings")),
+        "quarantine": checked.quarantine,
+        "data": checked.data,
     }
+
+
+def posting_identifiers(postings: Any) -> list[dict[str, str | None]]:
+    """What identifies the job in each of its job postings (id, remote_id, the public url), as text: the matcher
+    reads these as the job's own identifiers."""
+    if not isinstance(postings, list):
+        return []
+    return [{key: value if isinstance(value := posting.get(key), str) else None for key in POSTING_IDENTIFIERS}
+            for posting in postings if isinstance(posting, dict)]
+
+
+POSTING_IDENTIFIERS = ("id", "remote_id", "url")
 
 
 def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -85,32 +108,42 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, 
     return [(key, old.get(key), new.get(key)) for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
 
 
-def write_page(session: Session, integration_id: str, run_id: int, jobs: list[dict[str, Any]], now: datetime) -> PageCounts:
-    """Upsert `jobs` (already validated: each has a string id) by Kombo id; the last of duplicate ids wins."""
-    by_id = {job["id"]: job for job in jobs}
+def write_page(session: Session, integration_id: str, run_id: int, jobs: list[Any], now: datetime) -> PageCounts:
+    """Upsert a page of jobs as received by Kombo id; the last of duplicate ids wins. Each job is checked on its
+    own (validation.py): one that cannot be read safely is stored quarantined, one without an id is logged and
+    counted, and neither stops the rest of the page."""
+    checked = check_page(jobs)
+    for position, job in enumerate(checked, start=1):
+        if job.id is None:
+            log.warning("job #%d of a page of %s has no usable id and is skipped%s: %s", position, integration_id,
+                        job_label(job.data), "; ".join(f"{p.field} {p.problem}" for p in job.problems))
+    by_id = {job.id: job for job in checked if job.id is not None}
     stored = {
         row.id: row
         for row in session.execute(
-            select(JOBS.c.id, JOBS.c.integration_id, JOBS.c.data, JOBS.c.remote_deleted_at).where(JOBS.c.id.in_(by_id))
+            select(JOBS.c.id, JOBS.c.integration_id, JOBS.c.data, JOBS.c.remote_deleted_at, JOBS.c.quarantine,
+                   JOBS.c.quarantined_at).where(JOBS.c.id.in_(by_id))
         )
     }
     inserts, updates, changes, unchanged = [], [], [], []
     deleted = 0
     for job_id, job in by_id.items():
         row = stored.get(job_id)
+        columns = job_columns(job)
+        quarantined_at = None if job.quarantine is None else (row.quarantined_at if row and row.quarantined_at else now)
         if row is None:
-            inserts.append(job_columns(job) | {"integration_id": integration_id, "first_seen_at": now, "last_synced_at": now})
+            inserts.append(columns | {"integration_id": integration_id, "quarantined_at": quarantined_at,
+                                      "first_seen_at": now, "last_synced_at": now})
             continue
         if row.integration_id != integration_id:
             raise JobOwnershipError(f"job {job_id} came from integration {integration_id} but belongs to {row.integration_id}")
-        if row.data == job:
+        if row.data == job.data and row.quarantine == job.quarantine:  # a rule change re-decides a quarantine
             unchanged.append(job_id)
             continue
-        columns = job_columns(job)
-        updates.append(_without_id(columns) | {"job_id": job_id, "last_synced_at": now})
+        updates.append(_without_id(columns) | {"job_id": job_id, "quarantined_at": quarantined_at, "last_synced_at": now})
         changes.extend(
             {"job_id": job_id, "sync_run_id": run_id, "field": field, "old_value": old, "new_value": new, "changed_at": now}
-            for field, old, new in changed_fields(row.data, job)
+            for field, old, new in changed_fields(row.data, job.data)
         )
         if row.remote_deleted_at is None and columns["remote_deleted_at"] is not None:
             deleted += 1
@@ -127,7 +160,9 @@ def write_page(session: Session, integration_id: str, run_id: int, jobs: list[di
         session.execute(insert(JobChange.__table__), changes)
     if unchanged:
         session.execute(update(JOBS).where(JOBS.c.id.in_(unchanged)).values(last_synced_at=now))
-    return PageCounts(created=len(inserts), updated=len(updates) - deleted, deleted=deleted, unchanged=len(unchanged))
+    return PageCounts(created=len(inserts), updated=len(updates) - deleted, deleted=deleted, unchanged=len(unchanged),
+                      quarantined=sum(job.quarantine is not None for job in by_id.values()),
+                      without_id=len(checked) - sum(job.id is not None for job in checked))
 
 
 def bump_jobs_version(session: Session, integration_id: str) -> int:

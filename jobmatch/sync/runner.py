@@ -51,6 +51,8 @@ class SyncResult:
     finished_at: datetime
     vanished: int = 0
     restored: int = 0
+    quarantined: int = 0
+    without_id: int = 0
 
     @property
     def changed_jobs(self) -> bool:
@@ -66,7 +68,9 @@ class SyncResult:
         return (
             f"{self.kind} sync of {self.pages} pages in {self.duration.total_seconds():.2f} s: {self.created} created, "
             f"{self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
-        ) + (f", {self.vanished} vanished, {self.restored} restored" if self.kind == SyncKind.FULL else "")
+        ) + (f", {self.vanished} vanished, {self.restored} restored" if self.kind == SyncKind.FULL else "") + (
+            f"; {self.quarantined} quarantined" if self.quarantined else "") + (
+            f"; {self.without_id} without an id, not stored" if self.without_id else "")
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,7 @@ class SyncRunner:
                         counts = write_page(session, integration_id, run_id, page.results, now)
                         back = restore_vanished(session, integration_id, run_id, _ids(page.results), now)
                         _add_to_run(session, run_id, counts, back)
-                    totals = _plus(totals, counts)
+                    totals += counts
                     restored += back
                     page_count += 1
                     if self.on_progress:
@@ -200,6 +204,7 @@ class SyncRunner:
         return SyncResult(
             run_id, integration_id, kind, SyncOutcome.SUCCEEDED, page_count,
             totals.created, totals.updated, totals.deleted, totals.unchanged, started, finished, vanished, restored,
+            quarantined=totals.quarantined, without_id=totals.without_id,
         )
 
     def _start(self, integration_id: str, kind: str, watermark: datetime | None, owner: str) -> tuple[int, datetime]:
@@ -286,12 +291,10 @@ def _add_to_run(session: Session, run_id: int, counts: PageCounts, restored: int
             jobs_deleted=SyncRun.jobs_deleted + counts.deleted,
             jobs_unchanged=SyncRun.jobs_unchanged + counts.unchanged,
             jobs_restored=SyncRun.jobs_restored + restored,
+            jobs_quarantined=SyncRun.jobs_quarantined + counts.quarantined,
+            jobs_without_id=SyncRun.jobs_without_id + counts.without_id,
         )
     )
-
-
-def _plus(a: PageCounts, b: PageCounts) -> PageCounts:
-    return PageCounts(a.created + b.created, a.updated + b.updated, a.deleted + b.deleted, a.unchanged + b.unchanged)
 
 
 def sync_when_ready(

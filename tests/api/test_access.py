@@ -113,7 +113,7 @@ def test_another_customers_integrations_are_404_on_every_route(app, client, keys
               for rule in app.url_map.iter_rules() if "integration_id" in rule.arguments
               for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     assert {endpoint for _, _, endpoint in routes} == {
-        "integrations.request_integration_sync", "integrations.update_integration"
+        "integrations.request_integration_sync", "integrations.update_integration", "integrations.list_quarantined_jobs"
     }
     for method, path, _ in routes:
         body = {"statuses": ["OPEN"]} if method == "PATCH" else None

@@ -12,7 +12,7 @@ from tests.factories import INTEGRATION_ID
 
 SYNCED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 FIELDS = {"id", "name", "job_code", "remote_id", "post_url", "status", "location", "department", "employment_type",
-          "exposed", "active", "remote_deleted_at", "score"}
+          "visibility", "exposed", "active", "not_applicable", "quarantine", "remote_deleted_at", "score"}
 
 
 def search(client, keys, role="reviewer", **query):

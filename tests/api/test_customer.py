@@ -29,7 +29,8 @@ def candidates(client, keys, external_id: str) -> list[str]:
 
 def test_admins_read_and_change_the_setting(client, keys) -> None:
     response = client.get("/v1/customer", headers=keys.header("admin"))
-    assert response.json == {"slug": "acme", "name": "Acme", "match_exposed_only": False}
+    assert response.json == {"slug": "acme", "name": "Acme", "match_exposed_only": False,
+                             "only_public_jobs_applicable": False}
     assert set_exposed_only(client, keys, True).json["match_exposed_only"] is True
     assert client.get("/v1/customer", headers=keys.header("admin")).json["match_exposed_only"] is True
     assert client.get("/v1/customer", headers=keys.header("other")).json["match_exposed_only"] is False
@@ -37,10 +38,13 @@ def test_admins_read_and_change_the_setting(client, keys) -> None:
         assert client.get("/v1/customer", headers=keys.header(role)).status_code == 403
         forbidden = client.patch("/v1/customer", json={"match_exposed_only": True}, headers=keys.header(role))
         assert forbidden.status_code == 403
-    for body in ({}, {"match_exposed_only": "often"}, {"match_exposed_only": True, "slug": "mine"}):
+    for body in ({"match_exposed_only": "often"}, {"match_exposed_only": True, "slug": "mine"},
+                 {"only_public_jobs_applicable": None}):
         bad = client.patch("/v1/customer", json=body, headers=keys.header("admin"))
         assert bad.status_code == 422, body
         assert bad.json["error"]["details"]["json"]
+    unchanged = client.patch("/v1/customer", json={}, headers=keys.header("admin"))  # nothing asked, nothing changed
+    assert unchanged.status_code == 200 and unchanged.json["match_exposed_only"] is True
 
 
 def test_exposed_only_matching_sees_exposure_changes_at_once(client, keys) -> None:

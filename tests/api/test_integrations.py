@@ -5,6 +5,7 @@ import pytest
 
 from jobmatch.sync.webhooks import AUTHENTICATION_FAILED_REASON
 from tests.api.conftest import OTHER_INTEGRATION_ID
+from tests.api.test_pages import sign_in
 from tests.api.queue_helpers import app, kombo, kombo_app, send, tasks  # noqa: F401 (app, kombo: fixtures)
 from tests.factories import INTEGRATION_ID
 
@@ -25,7 +26,7 @@ def test_a_new_integration_waits_for_its_first_sync(client, keys) -> None:
     assert item["state"] == "waiting_for_first_sync"
     assert "first sync" in item["action"]
     assert (item["last_run"], item["watermark"], item["sync_queued"]) == (None, None, False)
-    assert item["jobs"] == {"total": 4, "active": 3}  # one of ACME's jobs is closed
+    assert item["jobs"] == {"total": 4, "active": 3, "quarantined": 0}  # one of ACME's jobs is closed
 
 
 def test_a_requested_sync_runs_and_the_integration_is_ready(client, keys, kombo) -> None:
@@ -40,7 +41,7 @@ def test_a_requested_sync_runs_and_the_integration_is_ready(client, keys, kombo)
     assert (run["kind"], run["outcome"], run["pages"], run["error"]) == ("full", "succeeded", 1, None)
     assert run["jobs_created"] + run["jobs_updated"] + run["jobs_unchanged"] == 4
     assert run["started_at"] <= run["finished_at"]
-    assert item["jobs"] == {"total": 4, "active": 2}
+    assert item["jobs"] == {"total": 4, "active": 2, "quarantined": 0}
     assert sync(client, keys).status_code == 202
     assert listing(client, keys)[0]["last_run"]["kind"] == "incremental"
 
@@ -120,3 +121,36 @@ def test_an_admin_chooses_the_statuses_read_and_the_next_read_asks_for_them(clie
     assert listing(client, keys)[0]["last_run"]["jobs_vanished"] == 0
     response = client.patch(url, json={"statuses": None}, headers=keys.header("admin"))
     assert response.json["statuses"] is None
+
+
+def test_quarantined_jobs_are_counted_listed_with_their_problems_and_released(client, keys, kombo) -> None:
+    kombo.edit_job(INTEGRATION_ID, "job-nurse-hamburg", department={"name": "Pflege"})
+    kombo.edit_job(INTEGRATION_ID, "job-driver-berlin", status="PAUSED", post_url=["https://acme.example/jobs/103"])
+    sync(client, keys)
+    [item] = listing(client, keys)
+    assert item["jobs"] == {"total": 4, "active": 1, "quarantined": 2}
+    assert item["last_run"]["jobs_quarantined"] == 2 and item["last_run"]["jobs_without_id"] == 0
+    listed = client.get(f"/v1/integrations/{INTEGRATION_ID}/quarantined-jobs?limit=1", headers=keys.header("admin"))
+    assert listed.status_code == 200
+    [first] = listed.json["items"]
+    assert (first["id"], first["remote_id"], first["name"]) == ("job-driver-berlin", "103", "Berufskraftfahrer CE")
+    assert first["quarantine"] == [{"field": "post_url", "value": '["https://acme.example/jobs/103"]',
+                                    "problem": "must be text or null"}]
+    more = client.get(f"/v1/integrations/{INTEGRATION_ID}/quarantined-jobs",
+                      query_string={"cursor": listed.json["next_cursor"]}, headers=keys.header("admin")).json
+    assert [job["id"] for job in more["items"]] == ["job-nurse-hamburg"] and more["next_cursor"] is None
+    assert more["items"][0]["quarantine"][0]["field"] == "department"
+    searched = client.get("/v1/ats-jobs?q=Pflegefachkraft", headers=keys.header("reviewer")).json["items"]
+    found = {job["id"]: (job["score"], job["active"], job["not_applicable"], bool(job["quarantine"])) for job in searched}
+    # out of the matcher's pool: found by its title's text only, unscored, and shown quarantined
+    assert found == {"job-nurse-berlin": (100.0, True, None, False),
+                     "job-nurse-hamburg": (None, False, "quarantined", True)}
+    kombo.edit_job(INTEGRATION_ID, "job-nurse-hamburg", department="Pflege")
+    sync(client, keys)
+    assert listing(client, keys)[0]["jobs"]["quarantined"] == 1
+    left = client.get(f"/v1/integrations/{INTEGRATION_ID}/quarantined-jobs", headers=keys.header("admin")).json
+    assert [job["id"] for job in left["items"]] == ["job-driver-berlin"]
+    sign_in(client, keys.reviewer)
+    page = client.get("/review/integrations").get_data(as_text=True)
+    assert "1 job kept out of matching" in page and "Berufskraftfahrer CE" in page
+    assert "<code>post_url</code>" in page and "must be text or null" in page

@@ -133,3 +133,10 @@ def test_the_pool_figures_are_this_processs_own(client, keys, app, sessions) -> 
     assert after[f"jobmatch_pool_evictions_total{pid}"] == 0
     assert after[f"jobmatch_pool_versions_behind{pid}"] == 0
     assert 0 < after[f"jobmatch_pool_bytes{pid}"] < 2**20
+
+
+def test_quarantined_jobs_are_counted_per_integration(client, keys, sessions) -> None:
+    add_ats_jobs(sessions, [kombo_job("odd-1", "1", ["Koch"]), kombo_job("odd-2", "2", "Koch", status=7 * [1])])
+    samples = scrape(client)
+    assert samples[f'jobmatch_quarantined_jobs{{customer="acme",integration_id="{INTEGRATION_ID}"}}'] == 2
+    assert samples[f'jobmatch_quarantined_jobs{{customer="other",integration_id="{OTHER_INTEGRATION_ID}"}}'] == 0

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
+from jobmatch.api.deactivation import not_applicable
 from jobmatch.fixtures.kombo_jobs import kombo_job, kombo_timestamp
 from jobmatch.store.models import AtsJob, Customer, JobChange, SyncRun
 from jobmatch.sync.mirror import JobOwnershipError, PageCounts, changed_fields, parse_kombo_datetime, write_page
@@ -76,7 +77,7 @@ def test_a_deletion_is_counted_and_the_job_kept(sessions, run_id) -> None:
         stored = session.get_one(AtsJob, "job1")
     assert stored.remote_deleted_at == NOW
     assert stored.status == "OPEN"  # Kombo does not close deleted jobs
-    assert not stored.is_active
+    assert not_applicable(stored) == "deleted"
 
 
 def test_duplicate_ids_on_a_page_keep_the_last(sessions, run_id) -> None:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobmatch.api.deactivation import not_applicable
 from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.store.models import AtsJob, Integration, JobChange, SetupState, SyncOutcome, SyncRun
@@ -107,7 +108,7 @@ def test_incremental_sync_reads_only_changes_and_records_them(sessions, kombo, r
     assert kombo.requests[-1].query["updated_after"] is not None
     with sessions() as session:
         deleted = session.get_one(AtsJob, ids[3])
-        assert deleted.remote_deleted_at is not None and not deleted.is_active
+        assert deleted.remote_deleted_at is not None and not_applicable(deleted) == "deleted"
         fields = {(c.job_id, c.field) for c in session.scalars(select(JobChange))}
     assert (ids[0], "name") in fields and (ids[1], "status") in fields and (ids[3], "remote_deleted_at") in fields
     assert integration(sessions).watermark > first_watermark
@@ -177,15 +178,40 @@ def test_a_persistent_failure_fails_cleanly_and_the_rerun_converges(sessions, ko
     assert_mirror_is_truth(sessions, kombo)
 
 
-def test_a_page_failing_validation_is_not_written(sessions, kombo, runner) -> None:
+def test_a_job_without_an_id_is_counted_and_the_rest_of_its_page_stored(sessions, kombo, runner) -> None:
     kombo.faults.add("missing_id", page=2)
-    with pytest.raises(KomboProtocolError, match="page 2, job #1"):
-        runner.sync(INTEGRATION_ID)
-    assert len(mirror(sessions)) == 250  # page 1 only
-    assert integration(sessions).watermark is None
-    assert runs(sessions)[-1].outcome == SyncOutcome.FAILED
-    runner.sync(INTEGRATION_ID)
+    result = runner.sync(INTEGRATION_ID)
+    assert (result.outcome, result.created, result.without_id) == (SyncOutcome.SUCCEEDED, JOB_COUNT - 1, 1)
+    assert (runs(sessions)[-1].jobs_without_id, runs(sessions)[-1].pages) == (1, 3)
+    truth = kombo.truth(INTEGRATION_ID)
+    assert len(set(truth) - set(mirror(sessions))) == 1  # only the job served without its id
+    runner.sync(INTEGRATION_ID, full=True)
     assert_mirror_is_truth(sessions, kombo)
+
+
+def test_odd_jobs_are_quarantined_alone_and_released_by_a_clean_version(sessions, kombo, runner) -> None:
+    ids = sorted(kombo.truth(INTEGRATION_ID))
+    kombo.edit_job(INTEGRATION_ID, ids[0], name="x" * 20_000)
+    kombo.edit_job(INTEGRATION_ID, ids[1], location={"zip_code": 96052, "city": "Bamberg"}, remote_id=4711)
+    kombo.edit_job(INTEGRATION_ID, ids[2], department={"name": "IT"}, status="PAUSED")
+    result = runner.sync(INTEGRATION_ID)
+    assert (result.outcome, result.created, result.quarantined) == (SyncOutcome.SUCCEEDED, JOB_COUNT, 2)
+    assert runs(sessions)[-1].jobs_quarantined == 2
+    with sessions() as session:
+        long_name, numbers, department = (session.get_one(AtsJob, job_id) for job_id in ids[:3])
+    assert long_name.quarantine == [{"field": "name", "value": '"' + "x" * 118 + "…",
+                                     "problem": "is 20,000 characters long, more than 1,000"}]
+    assert long_name.name is None and long_name.quarantined_at is not None
+    assert (numbers.quarantine, numbers.location_zip_code, numbers.remote_id) == (None, "96052", "4711")
+    assert department.quarantine == [{"field": "department", "value": '{"name": "IT"}', "problem": "must be text or null"}]
+    assert department.status == "PAUSED" and not_applicable(department) == "quarantined"
+    kombo.edit_job(INTEGRATION_ID, ids[0], name="Lagerhelfer (m/w/d)")
+    kombo.edit_job(INTEGRATION_ID, ids[2], department="IT")
+    assert runner.sync(INTEGRATION_ID).quarantined == 0
+    with sessions() as session:
+        released = [session.get_one(AtsJob, job_id) for job_id in (ids[0], ids[2])]
+    assert [(job.quarantine, job.quarantined_at) for job in released] == [(None, None), (None, None)]
+    assert not_applicable(released[1]) == "unknown_status"  # PAUSED is kept as sent and takes no applications
 
 
 @pytest.mark.parametrize("legacy_503", [False, True])

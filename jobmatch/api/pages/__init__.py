@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Flask
 
+from jobmatch.api.deactivation import not_applicable
 from jobmatch.api.pages import session as signin
 from jobmatch.config import Settings
 
@@ -15,6 +16,7 @@ SIGNED_IN_FOR = timedelta(hours=12)  # a working day; then the reviewer signs in
 
 bp = Blueprint("pages", __name__, url_prefix="/review", static_folder="../static", static_url_path="/static")
 signin.protect(bp)
+bp.add_app_template_global(not_applicable, "not_applicable")
 
 from jobmatch.api.pages import integrations, jobs, posting, queue, stats  # noqa: E402,F401  (their routes join bp)
 
