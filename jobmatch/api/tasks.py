@@ -10,14 +10,14 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import Task
 from huey.exceptions import CancelExecution, RetryTask
 from redis import ConnectionPool
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from jobmatch import logs
-from jobmatch.api import decisions
+from jobmatch.api import rematch
 from jobmatch.api.pools import Pools
 from jobmatch.config import Settings
-from jobmatch.store.models import Integration, Posting, SyncKind, SyncRun
+from jobmatch.store.models import Integration, SyncKind, SyncRun
 from jobmatch.store.types import utcnow
 from jobmatch.sync.errors import KomboSetupPending, KomboUnavailable
 from jobmatch.sync.kombo import KomboClient
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # sync-finished webhook requests a new sync anyway once its first sync is done.
 RETRIES = 8
 FIRST_RETRY_DELAY = 30
-REMATCH_BATCH = 100  # postings re-matched per transaction: short write locks, few commits
+SAFETY_NET_REASON = "ATS jobs changed since postings were last matched"
 
 
 def current_tasks() -> "Tasks":
@@ -57,7 +57,16 @@ class Tasks:
         self.pools = pools
         self.huey = huey
         self._sync = huey.task(retries=RETRIES, context=True, name="sync_integration")(self._run_sync)
+        self._rematch = huey.task(name="rematch_customer")(self._run_rematch)
         huey.periodic_task(crontab(minute="*"), name="safety_net")(self.safety_net)
+
+    def enqueue_rematch(self, customer_id: int, reason: str) -> None:
+        """Queue a re-match of what the customer's latest job changes concern (jobmatch.api.rematch)."""
+        self._rematch(customer_id, reason)
+
+    def _run_rematch(self, customer_id: int, reason: str) -> None:
+        with logs.bind(customer_id=customer_id):
+            rematch.rematch_customer(self.sessions, self.pools, customer_id, reason)
 
     def enqueue_sync(self, integration_id: str) -> None:
         """Queue a sync that `request_sync` flagged. If the queue refuses it the flag is cleared again: every
@@ -96,7 +105,19 @@ class Tasks:
                 continue
             log.info("safety net queued a sync of %s", integration_id, extra={"integration_id": integration_id})
             queued.append(integration_id)
+        self._rematch_due()
         return queued
+
+    def _rematch_due(self) -> None:
+        """Queue the re-matches a crash cut short, and those of postings matched against a pool that was behind
+        (jobmatch.api.rematch.due). Every consumer may queue one: a second run finds nothing to change."""
+        with self.sessions() as session:
+            customers = rematch.due(session)
+        for customer_id in customers:
+            try:
+                self.enqueue_rematch(customer_id, SAFETY_NET_REASON)
+            except Exception:
+                log.exception("safety net could not queue a re-match of customer %s", customer_id)
 
     def _due(self, cutoff: datetime) -> list[str]:
         last_started = (
@@ -151,42 +172,14 @@ def _retry_later(integration_id: str, task: Task, exc: Exception) -> Exception:
 def sync_integration(
     sessions: sessionmaker[Session], client: KomboClient, pools: Pools, integration_id: str
 ) -> SyncResult:
-    """Sync one integration; when jobs were created, updated or deleted, match the customer's postings that
-    have no link again, so a job that just appeared in the ATS is found."""
+    """Sync one integration, then re-match the waiting postings its changes concern (jobmatch.api.rematch), so a
+    job that just appeared in the ATS is found."""
     result = SyncRunner(sessions, client).sync(integration_id)
-    if result.created or result.updated or result.deleted:
-        reason = (
-            f"ATS jobs changed in sync run {result.run_id}: "
-            f"{result.created} created, {result.updated} updated, {result.deleted} deleted"
-        )
-        rematch_unlinked(sessions, pools, integration_id, reason)
+    rematch.rematch_changes(sessions, pools, integration_id, sync_reason(result))
     return result
 
 
-def rematch_unlinked(sessions: sessionmaker[Session], pools: Pools, integration_id: str, reason: str) -> int:
-    """Match again every posting of the integration's customer that is neither linked nor withdrawn; the
-    number re-matched. A posting linked meanwhile (by a reviewer, concurrently) is left alone."""
-    with sessions() as session:
-        customer_id = session.scalar(select(Integration.customer_id).where(Integration.id == integration_id))
-        if customer_id is None:
-            return 0
-        index = pools.index(session, customer_id)
-        ids = list(session.scalars(_unlinked(customer_id).with_only_columns(Posting.id).order_by(Posting.id)))
-    for start in range(0, len(ids), REMATCH_BATCH):
-        with sessions.begin() as session:
-            postings = session.scalars(
-                _unlinked(customer_id)
-                .where(Posting.id.in_(ids[start : start + REMATCH_BATCH]))
-                .order_by(Posting.id)
-                .options(selectinload(Posting.events))
-                .with_for_update(of=Posting)
-            ).all()
-            for posting in postings:
-                decisions.rematch(posting, index, decisions.SYSTEM, reason)
-    return len(ids)
-
-
-def _unlinked(customer_id: int) -> Select[tuple[Posting]]:
-    return select(Posting).where(
-        Posting.customer_id == customer_id, Posting.linked_job_id.is_(None), Posting.withdrawn_at.is_(None)
-    )
+def sync_reason(result: SyncResult) -> str:
+    """Why postings were matched again after a sync, as their REMATCHED events say."""
+    return (f"ATS jobs changed in sync run {result.run_id}: "
+            f"{result.created} created, {result.updated} updated, {result.deleted} deleted")

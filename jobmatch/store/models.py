@@ -26,6 +26,11 @@ class Customer(Base):
     # The change feed's counter (see jobmatch.store.feed): raised by every transaction that changes one of the
     # customer's jobs (a sync page, an exposure change), which stamps the jobs it changed with the new value.
     jobs_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # How far re-matching has followed the change feed (jobmatch.api.rematch): the jobs version it re-matched
+    # up to, and the moment (its last run's start, less a margin) from which a posting updated but matched
+    # against an older pool is looked at again.
+    rematched_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    recheck_from: Mapped[datetime | None]
 
     integrations: Mapped[list["Integration"]] = relationship(back_populates="customer")
 
@@ -209,7 +214,10 @@ class Posting(Base):
     """A job from a multiposter or the back office, known by the caller's (source, external_id)."""
 
     __tablename__ = "postings"
-    __table_args__ = (UniqueConstraint("customer_id", "source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "source", "external_id"),
+        Index("ix_postings_customer_updated_at", "customer_id", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
@@ -231,6 +239,9 @@ class Posting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the customer's jobs_version of the pool the posting was last matched against; None before any match
     matched_version: Mapped[int | None] = mapped_column(BigInteger)
+    # the words of the title that name the job, without any city but the posting's own removed
+    # (jobmatch.matcher.keys.title_words): what re-matching compares a changed job's title with
+    title_words: Mapped[str | None] = mapped_column(Text)
 
     # the last match's suggestions, best first: {job_id, rank, score, method, reasons, active}; always written
     # and read whole with the posting, so a list on it rather than rows of their own
@@ -238,6 +249,19 @@ class Posting(Base):
     events: Mapped[list["PostingEvent"]] = relationship(order_by="PostingEvent.id", cascade="all, delete-orphan")
     # read to tell whether the link still takes applications; whoever changes linked_job_id expires it
     linked_job: Mapped[AtsJob | None] = relationship(viewonly=True, lazy="selectin")
+
+
+class PostingKey(Base):
+    """A key (identifier, title word, candidate job) a posting waiting for a link shares with every ATS job
+    that could concern its match (jobmatch.matcher.keys): re-matching finds the postings a changed job can
+    concern by these. Kept only while the posting is neither linked nor withdrawn."""
+
+    __tablename__ = "posting_keys"
+    __table_args__ = (Index("ix_posting_keys_customer_key", "customer_id", "key"),)
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
 
 
 class PostingAction:
