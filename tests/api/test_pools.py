@@ -3,20 +3,10 @@ from sqlalchemy import select
 from jobmatch.api.pools import Pools
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import Posting
-from jobmatch.store.models import Customer, SyncRun
-from jobmatch.store.types import utcnow
-from jobmatch.sync.mirror import write_page
-from tests.factories import INTEGRATION_ID, add_ats_jobs, add_integration
+from jobmatch.store.models import Customer
+from tests.factories import add_ats_jobs, add_integration, sync_page
 
 COOK = kombo_job("job-cook", "301", "Koch (m/w/d)", job_code="KO-301", city="Berlin")
-
-
-def sync_page(sessions, jobs: list[dict]) -> None:
-    with sessions.begin() as session:
-        run = SyncRun(integration_id=INTEGRATION_ID, kind="incremental")
-        session.add(run)
-        session.flush()
-        write_page(session, INTEGRATION_ID, run.id, jobs, utcnow())
 
 
 def test_a_sync_that_changed_nothing_keeps_the_cached_pool_and_a_change_renews_it(sessions) -> None:

@@ -7,12 +7,10 @@ from jobmatch.api import decisions, rematch
 from jobmatch.api.pools import Pools
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import JobIndex
-from jobmatch.store.models import AtsJob, Customer, Posting, PostingAction, PostingKey, SyncRun
-from jobmatch.store.types import utcnow
-from jobmatch.sync.mirror import write_page
+from jobmatch.store.models import AtsJob, Customer, Posting, PostingAction, PostingKey
 from tests.api.conftest import ACME_JOBS
 from tests.api.helpers import post
-from tests.factories import INTEGRATION_ID
+from tests.factories import INTEGRATION_ID, sync_page
 
 BAKER = kombo_job("job-baker", "150", "Bäcker (m/w/d)", job_code="BK-150", city="Berlin")
 WAITING = {
@@ -32,14 +30,6 @@ def post_waiting(client, keys, sessions) -> dict[str, dict]:
     assert all(p["linked_job_id"] is None for p in postings.values())
     assert run(sessions).changed == 0
     return postings
-
-
-def sync_page(sessions, jobs: list[dict]) -> None:
-    with sessions.begin() as session:
-        run = SyncRun(integration_id=INTEGRATION_ID, kind="incremental")
-        session.add(run)
-        session.flush()
-        write_page(session, INTEGRATION_ID, run.id, jobs, utcnow())
 
 
 def customer_id(sessions) -> int:
