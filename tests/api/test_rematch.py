@@ -189,3 +189,13 @@ def test_hiding_a_job_from_matching_rematches_the_postings_that_had_it(client, k
     after = stored(sessions)["nurse"]
     assert "job-nurse-hamburg" not in {c["job_id"] for c in after.candidates}
     assert actions(after)[-1] == PostingAction.REMATCHED
+
+
+def test_the_safety_net_finishes_a_rematch_no_run_followed(client, keys, sessions, app) -> None:
+    app.extensions["jobmatch.tasks"].huey.immediate = True
+    post_waiting(client, keys, sessions)
+    sync_page(sessions, [BAKER])  # as if the process died between the sync and its re-match
+    assert app.extensions["jobmatch.tasks"].safety_net() == []  # no integration is due for a sync
+    after = stored(sessions)
+    assert "job-baker" in {c["job_id"] for c in after["baker"].candidates}
+    assert after["baker"].events[-1].reason == "ATS jobs changed since postings were last matched"
