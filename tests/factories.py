@@ -29,6 +29,19 @@ def add_ats_jobs(sessions: sessionmaker[Session], jobs: list[dict], integration_
                                version=version))
 
 
+def sync_page(sessions: sessionmaker[Session], jobs: list[dict], integration_id: str = INTEGRATION_ID) -> None:
+    """Write one page of Kombo jobs as an incremental sync run does (jobmatch.sync.mirror.write_page)."""
+    from jobmatch.store.models import SyncRun
+    from jobmatch.store.types import utcnow
+    from jobmatch.sync.mirror import write_page
+
+    with sessions.begin() as session:
+        run = SyncRun(integration_id=integration_id, kind="incremental")
+        session.add(run)
+        session.flush()
+        write_page(session, integration_id, run.id, jobs, utcnow())
+
+
 def add_api_key(sessions: sessionmaker[Session], slug: str = "acme", role: str = "admin") -> str:
     from jobmatch.api.keys import create_key
 

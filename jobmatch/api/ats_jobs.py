@@ -1,6 +1,7 @@
 """The customer's mirrored ATS jobs for reviewers: search them, read one with its change history, and choose
 which jobs matching may use (`exposed`)."""
 
+import logging
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
@@ -22,10 +23,12 @@ from jobmatch.api.schemas import (
     ExposeSchema,
 )
 from jobmatch.api.smorest import Blueprint
+from jobmatch.api.tasks import current_tasks
 from jobmatch.matcher import Posting as Query
 from jobmatch.store import feed
-from jobmatch.store.models import AtsJob, Integration, JobChange, Role
+from jobmatch.store.models import AtsJob, Customer, Integration, JobChange, Role
 
+log = logging.getLogger(__name__)
 SEARCH_DEPTH = 500  # jobs the index ranks for a q when filters may drop some; they keep the best `limit`
 IDENTIFIERS = ("job_code", "remote_id", "post_url")
 FILTERS = (*IDENTIFIERS, "status", "exposed")
@@ -72,6 +75,7 @@ def expose_jobs(body: dict[str, Any]) -> dict[str, Any]:
              {"json": {"ids": {"unknown": unknown}}})
     changed = set_exposed(db, customer_id, ids, body["exposed"])
     db.commit()
+    rematch_if_matching_changed(db, customer_id, changed)
     return {"exposed": body["exposed"], "jobs": len(ids), "changed": changed}
 
 
@@ -97,8 +101,9 @@ def expose_job(body: dict[str, Any], job_id: str) -> AtsJob:
     """Expose the job to matching, or hide it from matching."""
     job = _owned_job(job_id)
     db = session()
-    set_exposed(db, caller().customer_id, [job.id], body["exposed"])
+    changed = set_exposed(db, caller().customer_id, [job.id], body["exposed"])
     db.commit()
+    rematch_if_matching_changed(db, caller().customer_id, changed)
     db.refresh(job)
     return job
 
@@ -171,6 +176,18 @@ def _owned_job(job_id: str) -> AtsJob:
     if job is None:
         fail(404, f"ATS job {job_id} not found")
     return job
+
+
+def rematch_if_matching_changed(db: Session, customer_id: int, changed: int) -> None:
+    """After `set_exposed` committed: exposure decides what matches only for a customer who matches against
+    exposed jobs alone, and then the waiting postings the jobs concern are re-matched, on the queue. Should the
+    queue refuse, the safety net re-matches them (the customer's jobs version is ahead of its re-matching)."""
+    if not changed or not db.scalar(select(Customer.match_exposed_only).where(Customer.id == customer_id)):
+        return
+    try:
+        current_tasks().enqueue_rematch(customer_id, "ATS jobs exposed to matching or hidden from it")
+    except Exception:
+        log.exception("could not queue the re-match of customer %s after an exposure change", customer_id)
 
 
 def set_exposed(db: Session, customer_id: int, ids: list[str], exposed: bool) -> int:

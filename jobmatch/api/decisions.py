@@ -1,16 +1,20 @@
 """What happens to a stored posting: matching, reviewers' link/reject/unlink, withdrawal; each step recorded.
 
 A reviewer's verdict (linked, rejected) stands through later re-matches, which only refresh the candidates;
-jobs a reviewer rejected are never suggested again for that posting.
+jobs a reviewer rejected are never suggested again for that posting. A posting a reviewer found no job for
+("not in the ATS") is never linked automatically: when a match finds a job it did not have before, the posting
+returns to review. Every step keeps the posting's keys (jobmatch.api.posting_keys) current.
 """
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Insert, Select, bindparam, func, insert, select
+from sqlalchemy import Insert, Select, Text, bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, object_session
 
-from jobmatch.api import outbox
+from jobmatch.api import outbox, posting_keys
 from jobmatch.api.pools import Pool
 from jobmatch.matcher import Candidate, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
@@ -49,11 +53,14 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     posting as the API shows it, from the values in hand."""
     result = index.match(_matcher_posting(fields), limit=CANDIDATES)
     now, linked = utcnow(), _auto_link(result)
+    candidates = _candidate_rows(result)
+    title_words, keys = posting_keys.of(fields, candidates) if linked is None else (None, set())
     row = {
         **fields, "customer_id": customer_id, "decision": result.decision, "withdrawn_at": None,
         "linked_job_id": linked.job_id if linked else None, "link_method": linked.method if linked else None,
-        "link_evidence": list(linked.reasons) if linked else None, "candidates": _candidate_rows(result),
-        "created_at": now, "updated_at": now, "matched_version": index.version, "version": 1,
+        "link_evidence": list(linked.reasons) if linked else None, "candidates": candidates,
+        "title_words": title_words, "created_at": now, "updated_at": now, "matched_version": index.version,
+        "version": 1,
     }
     event = None
     if linked:
@@ -62,7 +69,7 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     # only an active job is linked automatically, so a new posting's link always takes applications
     answer = {**row, "deactivated_in_ats": None, "can_apply": linked is not None}
     published = outbox.event_values(customer_id, f"posting.{result.decision}", outbox.snapshot(answer), now)
-    posting_id = _write_new(session, row, event, published)
+    posting_id = _write_new(session, row, event, published, keys)
     if posting_id is None:
         return None
     return {**answer, "id": posting_id,
@@ -70,13 +77,13 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
 
 
 def _write_new(
-    session: Session, row: dict[str, Any], event: dict[str, Any] | None, published: dict[str, Any]
+    session: Session, row: dict[str, Any], event: dict[str, Any] | None, published: dict[str, Any], keys: set[str]
 ) -> int | None:
-    """Insert the posting unless the customer's (source, external_id) is stored, its auto-link event and the
-    outbox's deliveries of its decision; the new posting's id, or None. On PostgreSQL one statement (the
-    posting's INSERT inside a WITH) committed as it runs: one round trip, where BEGIN, three INSERTs and COMMIT
-    take five. SQLite, in process, has no round trips to spare and cannot put an INSERT in a WITH: all go into
-    the session's transaction, which the caller commits."""
+    """Insert the posting unless the customer's (source, external_id) is stored, its auto-link event, the
+    outbox's deliveries of its decision and, while it waits, its keys; the new posting's id, or None. On
+    PostgreSQL one statement (the INSERTs inside a WITH) committed as it runs: one round trip, where BEGIN, four
+    INSERTs and COMMIT take six. SQLite, in process, has no round trips to spare and cannot put an INSERT in a
+    WITH: all go into the session's transaction, which the caller commits."""
     new_posting = insert_unless_exists(session, _POSTINGS.c.id, *_POSTING_KEY)
     if session.get_bind().dialect.name != "postgresql":
         posting_id = session.execute(new_posting, row).scalar()
@@ -84,10 +91,13 @@ def _write_new(
             if event is not None:
                 session.execute(_INSERT_EVENTS, {**event, "posting_id": posting_id})
             outbox.write(session, posting_id, published)
+            if keys:
+                session.execute(insert(posting_keys.TABLE), posting_keys.rows(row["customer_id"], posting_id, keys))
         return posting_id
     events = {f"event_{name}": value for name, value in (event or {}).items()}
     with on_its_own(session) as connection:
-        written = connection.execute(_with_events(new_posting, event is not None), {**row, **events, **published}).first()
+        statement = _with_events(new_posting, event is not None, bool(keys))
+        written = connection.execute(statement, {**row, **events, **published, "keys": sorted(keys)}).first()
     if written is None:
         return None
     if written.deliveries:
@@ -96,10 +106,11 @@ def _write_new(
 
 
 @cache
-def _with_events(new_posting: Insert, auto_linked: bool) -> Select[tuple[int, int]]:
-    """PostgreSQL: WITH new_posting AS (`new_posting`, its values as bind parameters), the auto-link event's
-    INSERT and the outbox's INSERT, each selecting from new_posting, SELECT the new id and the deliveries
-    written; no row when the posting is stored already."""
+def _with_events(new_posting: Insert, auto_linked: bool, keys: bool) -> Select[tuple[int, int]]:
+    """PostgreSQL: WITH new_posting AS (`new_posting`, its values as bind parameters), the outbox's INSERT, the
+    auto-link event's INSERT and one INSERT INTO posting_keys SELECT new_posting.id, unnest(keys), each selecting
+    from new_posting, SELECT the new id and the deliveries written; no row when the posting is stored already
+    (then no INSERT finds a row)."""
     new = new_posting.values({column.key: bindparam(column.key, type_=column.type, required=False)
                               for column in _POSTINGS.c if column.key != "id"}).cte("new_posting")
     deliveries = outbox.deliveries_insert(new.c.id).returning(WebhookDelivery.id).cte("new_deliveries")
@@ -108,32 +119,86 @@ def _with_events(new_posting: Insert, auto_linked: bool) -> Select[tuple[int, in
         fields = ("action", "actor", "job_id", "reason", "at")
         event = select(new.c.id, *(bindparam(f"event_{name}", type_=_EVENTS.c[name].type) for name in fields))
         statement = statement.add_cte(insert(_EVENTS).from_select(["posting_id", *fields], event).cte("new_event"))
+    if keys:
+        key = func.unnest(bindparam("keys", type_=ARRAY(Text)))
+        values = select(new.c.id, bindparam("customer_id"), key)
+        statement = statement.add_cte(
+            insert(posting_keys.TABLE).from_select(["posting_id", "customer_id", "key"], values).cte("new_keys"))
     return statement
 
 
 def match(posting: Posting, index: Pool) -> None:
     """Store the candidates of a fresh match and, unless a reviewer decided, the matcher's decision."""
-    result = index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected_jobs(posting))
-    posting.candidates = _candidate_rows(result)
-    posting.updated_at, posting.matched_version = utcnow(), index.version
-    if posting.decision in PostingDecision.BY_REVIEWER:
-        return
-    linked = _auto_link(result)
-    if linked is not None:
-        if posting.linked_job_id != linked.job_id:
-            _set_link(posting, linked.job_id, linked.method, list(linked.reasons))
-            _record(posting, PostingAction.AUTO_LINKED, SYSTEM, linked.job_id, _evidence(linked))
-    elif posting.linked_job_id is not None:
-        _record(posting, PostingAction.UNLINKED, SYSTEM, posting.linked_job_id, "the new match no longer links it")
-        _set_link(posting, None, None, None)
-    if linked is None and result.decision != posting.decision:
-        outbox.note(posting, result.decision)
-    posting.decision = result.decision
+    _apply(posting, _outcome(posting, _fresh_match(posting, index)), index)
 
 
 def rematch(posting: Posting, index: Pool, actor: Actor, reason: str) -> None:
-    _record(posting, PostingAction.REMATCHED, actor, None, reason)
-    match(posting, index)
+    """Match again because the posting itself changed: recorded whatever the match finds."""
+    outcome = _outcome(posting, _fresh_match(posting, index))
+    _record(posting, PostingAction.REMATCHED, actor, None, _with_note(reason, outcome.note))
+    _apply(posting, outcome, index)
+
+
+def refresh(posting: Posting, index: Pool, reason: str) -> bool:
+    """Match again because the pool changed; recorded, and stored, only when the candidates, the decision or the
+    link change. Whether they did."""
+    outcome = _outcome(posting, _fresh_match(posting, index))
+    if (outcome.candidates == posting.candidates and outcome.decision == posting.decision
+            and outcome.linked_job_id == posting.linked_job_id):
+        return False
+    _record(posting, PostingAction.REMATCHED, SYSTEM, None, _with_note(reason, outcome.note))
+    _apply(posting, outcome, index)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What a fresh match leaves a posting with, before it is applied."""
+
+    candidates: list[dict[str, Any]]
+    decision: str
+    linked: Candidate | None  # the job the posting is linked to automatically, if any
+    linked_job_id: str | None  # the posting's link afterwards, automatic or a reviewer's
+    note: str | None  # why a reviewer's verdict was reopened
+
+
+def _fresh_match(posting: Posting, index: Pool) -> MatchResult:
+    return index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected_jobs(posting))
+
+
+def _outcome(posting: Posting, result: MatchResult) -> _Outcome:
+    candidates = _candidate_rows(result)
+    if posting.decision == PostingDecision.LINKED:
+        return _Outcome(candidates, posting.decision, None, posting.linked_job_id, None)
+    if posting.decision == PostingDecision.REJECTED:  # a reviewer found the posting's job not in the ATS
+        before = {candidate["job_id"] for candidate in posting.candidates}
+        new = [c.job_id for c in result.candidates if c.active and c.job_id not in before]
+        if not new:
+            return _Outcome(candidates, posting.decision, None, None, None)
+        note = f"{', '.join(new)} may be its job, which a reviewer had not found in the ATS: to review again"
+        return _Outcome(candidates, PostingDecision.NEEDS_REVIEW, None, None, note)  # never linked automatically
+    linked = _auto_link(result)
+    return _Outcome(candidates, result.decision, linked, linked.job_id if linked else None, None)
+
+
+def _apply(posting: Posting, outcome: _Outcome, index: Pool) -> None:
+    posting.candidates = outcome.candidates
+    posting.updated_at, posting.matched_version = utcnow(), index.version
+    linked = outcome.linked
+    if linked is not None and posting.linked_job_id != linked.job_id:
+        _set_link(posting, linked.job_id, linked.method, list(linked.reasons))
+        _record(posting, PostingAction.AUTO_LINKED, SYSTEM, linked.job_id, _evidence(linked))
+    elif outcome.linked_job_id is None and posting.linked_job_id is not None:
+        _record(posting, PostingAction.UNLINKED, SYSTEM, posting.linked_job_id, "the new match no longer links it")
+        _set_link(posting, None, None, None)
+    if linked is None and outcome.decision != posting.decision:
+        outbox.note(posting, outcome.decision)
+    posting.decision = outcome.decision
+    _store_keys(posting)
+
+
+def _with_note(reason: str, note: str | None) -> str:
+    return f"{reason}; {note}" if note else reason
 
 
 def link(posting: Posting, job: AtsJob, actor: Actor) -> None:
@@ -145,6 +210,7 @@ def link(posting: Posting, job: AtsJob, actor: Actor) -> None:
     _set_link(posting, job.id, REVIEWER_METHOD, evidence)
     posting.decision = PostingDecision.LINKED
     _record(posting, PostingAction.LINKED, actor, job.id, None, before=before)
+    _store_keys(posting)
 
 
 def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: Actor, index: Pool) -> None:
@@ -155,6 +221,7 @@ def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: Acto
         _set_link(posting, None, None, None)
         posting.decision = PostingDecision.REJECTED
         posting.updated_at = utcnow()
+        _store_keys(posting)
         return
     if posting.linked_job_id == job.id:
         _set_link(posting, None, None, None)
@@ -166,6 +233,7 @@ def unlink(posting: Posting, actor: Actor) -> None:
     _record(posting, PostingAction.UNLINKED, actor, posting.linked_job_id, None, before=_state(posting))
     _set_link(posting, None, None, None)
     posting.decision = PostingDecision.NEEDS_REVIEW if posting.candidates else PostingDecision.NO_MATCH
+    _store_keys(posting)
 
 
 def last_decision(posting: Posting) -> PostingEvent:
@@ -184,6 +252,7 @@ def undo(posting: Posting, actor: Actor) -> PostingEvent:
     _set_link(posting, before["linked_job_id"], before["link_method"], before["link_evidence"])
     posting.decision, posting.candidates = before["decision"], before["candidates"]
     _record(posting, PostingAction.UNDONE, actor, decision.job_id, f"undid {decision.action}", undoes=decision)
+    _store_keys(posting)
     return decision
 
 
@@ -191,6 +260,7 @@ def withdraw(posting: Posting, actor: Actor) -> None:
     if posting.withdrawn_at is None:
         posting.withdrawn_at = posting.updated_at = utcnow()
         _record(posting, PostingAction.WITHDRAWN, actor, None, None)
+        _store_keys(posting)
 
 
 def rejected_jobs(posting: Posting) -> set[str]:
@@ -250,6 +320,12 @@ def _set_link(posting: Posting, job_id: str | None, method: str | None, evidence
 
 def _state(posting: Posting) -> dict[str, Any]:
     return {name: getattr(posting, name) for name in _RESTORED}
+
+
+def _store_keys(posting: Posting) -> None:
+    session = object_session(posting)
+    if session is not None:
+        posting_keys.store(session, posting)
 
 
 def _record(posting: Posting, action: str, actor: Actor, job_id: str | None, reason: str | None, *,

@@ -13,15 +13,15 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import Task
 from huey.exceptions import CancelExecution, RetryTask
 from redis import ConnectionPool
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from jobmatch import logs
-from jobmatch.api import decisions, lookups, outbox
+from jobmatch.api import lookups, outbox, rematch
 from jobmatch.api.outbound_tasks import OutboundTasks
 from jobmatch.api.pools import Pools
 from jobmatch.config import Settings
-from jobmatch.store.models import Integration, Posting, SyncKind, SyncOutcome, SyncRun
+from jobmatch.store.models import Integration, SyncKind, SyncOutcome, SyncRun
 from jobmatch.store.types import utcnow
 from jobmatch.sync.errors import KomboSetupPending, KomboUnavailable
 from jobmatch.sync.kombo import KomboClient, RetryPolicy
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # sync-finished webhook requests a new sync anyway once its first sync is done.
 RETRIES = 8
 FIRST_RETRY_DELAY = 30
-REMATCH_BATCH = 100  # postings re-matched per transaction: short write locks, few commits
+SAFETY_NET_REASON = "ATS jobs changed since postings were last matched"
 
 
 def current_tasks() -> "Tasks":
@@ -62,9 +62,18 @@ class Tasks:
         self.huey = huey
         self._sync = huey.task(retries=RETRIES, context=True, name="sync_integration")(self._run_sync)
         self._lookup = huey.task(retries=RETRIES, context=True, name="look_up_jobs")(self._run_lookup)
+        self._rematch = huey.task(name="rematch_customer")(self._run_rematch)
         huey.periodic_task(crontab(minute="*"), name="safety_net")(self.safety_net)
         huey.periodic_task(crontab(minute="*"), name="reconcile")(self.reconcile)
         self.outbound = OutboundTasks(settings, sessions, pools, huey)
+
+    def enqueue_rematch(self, customer_id: int, reason: str) -> None:
+        """Queue a re-match of what the customer's latest job changes concern (jobmatch.api.rematch)."""
+        self._rematch(customer_id, reason)
+
+    def _run_rematch(self, customer_id: int, reason: str) -> None:
+        with logs.bind(customer_id=customer_id):
+            rematch.rematch_customer(self.sessions, self.pools, customer_id, reason)
 
     def enqueue_sync(self, integration_id: str, *, full: bool = False) -> None:
         """Queue a sync that `request_sync` flagged (a full read when `full`). If the queue refuses it the flag
@@ -86,10 +95,12 @@ class Tasks:
         tasks.db deleted), and the run clears the flag."""
         now = now or utcnow()
         cutoff = now - timedelta(minutes=self.settings.safety_sync_minutes)
-        return self._claim_and_queue(
+        queued = self._claim_and_queue(
             self._due(cutoff), _not_claimed_since(cutoff), {"safety_sync_at": now, "sync_requested": True},
             self.enqueue_sync, "safety net sync",
         )
+        self._rematch_due()
+        return queued
 
     def reconcile(self, now: datetime | None = None) -> list[str]:
         """Queue a full read of every integration whose last successful full read started longer ago than
@@ -164,6 +175,17 @@ class Tasks:
                         update(Integration).where(Integration.id == integration_id).values(lookup_requested=False)
                     )
         return started
+
+    def _rematch_due(self) -> None:
+        """Queue the re-matches a crash cut short, and those of postings matched against a pool that was behind
+        (jobmatch.api.rematch.due). Every consumer may queue one: a second run finds nothing to change."""
+        with self.sessions() as session:
+            customers = rematch.due(session)
+        for customer_id in customers:
+            try:
+                self.enqueue_rematch(customer_id, SAFETY_NET_REASON)
+            except Exception:
+                log.exception("safety net could not queue a re-match of customer %s", customer_id)
 
     def _due(self, cutoff: datetime) -> list[str]:
         last_started = (
@@ -242,48 +264,21 @@ def sync_integration(
     return result
 
 
-def after_jobs_changed(sessions: sessionmaker[Session], pools: Pools, result: SyncResult) -> None:
-    """What every run that may have changed jobs ends in (sync, reconciliation, lookup): when it created,
-    updated, deleted, vanished or restored jobs, match the customer's postings that have no link again, so a
-    job that just appeared in the ATS is found; tell the endpoints of postings whose linked job was closed,
-    deleted, vanished or opened again."""
-    if not result.changed_jobs:
-        return
-    with sessions.begin() as session:
-        outbox.job_states_changed(session, outbox.jobs_whose_state_changed(session, result.run_id))
-    reason = (
-        f"ATS jobs changed in sync run {result.run_id}: "
-        f"{result.created} created, {result.updated} updated, {result.deleted} deleted"
-    )
+def after_jobs_changed(sessions: sessionmaker[Session], pools: Pools, result: SyncResult) -> rematch.Rematched:
+    """What every run that may have changed jobs ends in (queued sync, reconciliation, lookup, `jobmatch sync` and
+    `jobmatch lookup`): tell the endpoints of postings whose linked job was closed, deleted, vanished or opened
+    again, and re-match the waiting postings the changes concern (jobmatch.api.rematch), so a job that just
+    appeared in the ATS is found. What was matched again."""
+    if result.changed_jobs:
+        with sessions.begin() as session:
+            outbox.job_states_changed(session, outbox.jobs_whose_state_changed(session, result.run_id))
+    return rematch.rematch_changes(sessions, pools, result.integration_id, sync_reason(result))
+
+
+def sync_reason(result: SyncResult) -> str:
+    """Why postings were matched again after a sync, as their REMATCHED events say."""
+    reason = (f"ATS jobs changed in sync run {result.run_id}: "
+              f"{result.created} created, {result.updated} updated, {result.deleted} deleted")
     if result.vanished or result.restored:
         reason += f", {result.vanished} vanished, {result.restored} restored"
-    rematch_unlinked(sessions, pools, result.integration_id, reason)
-
-
-def rematch_unlinked(sessions: sessionmaker[Session], pools: Pools, integration_id: str, reason: str) -> int:
-    """Match again every posting of the integration's customer that is neither linked nor withdrawn; the
-    number re-matched. A posting linked meanwhile (by a reviewer, concurrently) is left alone."""
-    with sessions() as session:
-        customer_id = session.scalar(select(Integration.customer_id).where(Integration.id == integration_id))
-        if customer_id is None:
-            return 0
-        index = pools.index(session, customer_id, wait=True)  # the jobs the sync just wrote included
-        ids = list(session.scalars(_unlinked(customer_id).with_only_columns(Posting.id).order_by(Posting.id)))
-    for start in range(0, len(ids), REMATCH_BATCH):
-        with sessions.begin() as session:
-            postings = session.scalars(
-                _unlinked(customer_id)
-                .where(Posting.id.in_(ids[start : start + REMATCH_BATCH]))
-                .order_by(Posting.id)
-                .options(selectinload(Posting.events))
-                .with_for_update(of=Posting)
-            ).all()
-            for posting in postings:
-                decisions.rematch(posting, index, decisions.SYSTEM, reason)
-    return len(ids)
-
-
-def _unlinked(customer_id: int) -> Select[tuple[Posting]]:
-    return select(Posting).where(
-        Posting.customer_id == customer_id, Posting.linked_job_id.is_(None), Posting.withdrawn_at.is_(None)
-    )
+    return reason

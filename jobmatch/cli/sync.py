@@ -1,4 +1,5 @@
-"""`jobmatch sync` and `jobmatch lookup`: mirror ATS jobs from Kombo, all of them or the ones a customer named."""
+"""`jobmatch sync` and `jobmatch lookup`: mirror ATS jobs from Kombo, all of them or the ones a customer named,
+then re-match the waiting postings the changes concern (jobmatch.api.rematch), as a queued sync does."""
 
 import sys
 from collections.abc import Iterator
@@ -8,12 +9,14 @@ from datetime import timedelta
 import click
 from sqlalchemy import select
 
+from jobmatch.api.pools import Pools
+from jobmatch.api.tasks import after_jobs_changed
 from jobmatch.cli.context import AppContext, pass_app
 from jobmatch.store.models import Integration
 from jobmatch.sync.errors import KomboError, KomboSetupPending
 from jobmatch.sync.kombo import KomboClient, RetryPolicy
 from jobmatch.sync.lease import SyncInProgress
-from jobmatch.sync.runner import Progress, SyncRunner, UnknownIntegration, sync_when_ready
+from jobmatch.sync.runner import Progress, SyncResult, SyncRunner, UnknownIntegration, sync_when_ready
 
 
 @click.command()
@@ -34,7 +37,7 @@ def sync(app: AppContext, integration_ids: tuple[str, ...], full: bool, wait: fl
             integration_ids = tuple(session.scalars(select(Integration.id).order_by(Integration.id)))
         if not integration_ids:
             raise click.ClickException("no integrations yet; add one with `jobmatch integrations add`")
-    failures = 0
+    failures, pools = 0, Pools()
     with _runner(app) as runner:
         for integration_id in integration_ids:
             try:
@@ -46,6 +49,7 @@ def sync(app: AppContext, integration_ids: tuple[str, ...], full: bool, wait: fl
                 continue
             _clear_progress()
             click.echo(f"{result.integration_id}: {result.summary}")
+            _rematch(app, pools, result)
     if failures:
         sys.exit(1)
 
@@ -81,6 +85,14 @@ def lookup(
             raise click.ClickException(f"lookup failed: {exc}") from None
     _clear_progress()
     click.echo(f"{result.integration_id}: {result.summary}")
+    _rematch(app, Pools(), result)
+
+
+def _rematch(app: AppContext, pools: Pools, result: SyncResult) -> None:
+    rematched = after_jobs_changed(app.sessions, pools, result)
+    if rematched.touched:
+        click.echo(f"{result.integration_id}: {rematched.touched} waiting postings matched again, "
+                   f"{rematched.changed} of them changed")
 
 
 @contextmanager

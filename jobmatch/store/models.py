@@ -28,6 +28,11 @@ class Customer(Base):
     jobs_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Only PUBLIC jobs take applications: INTERNAL, UNLISTED and CONFIDENTIAL ones are not applicable.
     only_public_jobs_applicable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How far re-matching has followed the change feed (jobmatch.api.rematch): the jobs version it re-matched
+    # up to, and the moment (its last run's start, less a margin) from which a posting updated but matched
+    # against an older pool is looked at again.
+    rematched_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    recheck_from: Mapped[datetime | None]
 
     integrations: Mapped[list["Integration"]] = relationship(back_populates="customer")
 
@@ -265,6 +270,7 @@ class Posting(Base):
         UniqueConstraint("customer_id", "source", "external_id"),
         Index("ix_postings_queue", "customer_id", "decision", "id"),  # the review queue, a keyset page at a time
         Index("ix_postings_linked_job_id", "linked_job_id"),  # postings linked to a job that was closed
+        Index("ix_postings_customer_updated_at", "customer_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -290,6 +296,9 @@ class Posting(Base):
     # Raised by every change a reader could act on (see jobmatch.api.versions): the posting's ETag; a decision
     # sent with an older one is refused rather than applied over a change its sender never saw.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # the words of the title that name the job, without any city but the posting's own removed
+    # (jobmatch.matcher.keys.title_words): what re-matching compares a changed job's title with
+    title_words: Mapped[str | None] = mapped_column(Text)
 
     # the last match's suggestions, best first: {job_id, rank, score, method, reasons, active}; always written
     # and read whole with the posting, so a list on it rather than rows of their own
@@ -299,6 +308,19 @@ class Posting(Base):
     linked_job: Mapped[AtsJob | None] = relationship(viewonly=True, lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class PostingKey(Base):
+    """A key (identifier, title word, candidate job) a posting waiting for a link shares with every ATS job
+    that could concern its match (jobmatch.matcher.keys): re-matching finds the postings a changed job can
+    concern by these. Kept only while the posting is neither linked nor withdrawn."""
+
+    __tablename__ = "posting_keys"
+    __table_args__ = (Index("ix_posting_keys_customer_key", "customer_id", "key"),)
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
 
 
 class PostingAction:

@@ -14,12 +14,10 @@ from jobmatch.api.ats_jobs import set_exposed
 from jobmatch.api.pools import Pools
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.matcher import Location, Posting
-from jobmatch.store.models import Customer, SyncRun
+from jobmatch.store.models import Customer
 from jobmatch.store.models import Posting as StoredPosting
-from jobmatch.store.types import utcnow
-from jobmatch.sync.mirror import write_page
 from tests.api.helpers import NURSE, post
-from tests.factories import add_ats_jobs, add_integration
+from tests.factories import add_ats_jobs, add_integration, sync_page
 
 COOK = kombo_job("job-cook", "301", "Koch (m/w/d)", job_code="KO-301", city="Berlin")
 _customers = itertools.count()
@@ -31,14 +29,6 @@ def new_customer(sessions) -> tuple[str, int]:
     integration_id = add_integration(sessions, f"personio:pools{n:04d}", slug=f"pools-{n}")
     with sessions() as session:
         return integration_id, session.scalar(select(Customer.id).where(Customer.slug == f"pools-{n}"))
-
-
-def sync_page(sessions, integration_id: str, jobs: list[dict]) -> None:
-    with sessions.begin() as session:
-        run = SyncRun(integration_id=integration_id, kind="incremental")
-        session.add(run)
-        session.flush()
-        write_page(session, integration_id, run.id, jobs, utcnow())
 
 
 def index(pools: Pools, sessions, customer_id: int, **kwargs):
@@ -79,7 +69,7 @@ def test_a_caught_up_pool_matches_as_a_fresh_build_does(sessions, exposed_only, 
     index(kept, sessions, customer_id)  # built empty, then only ever caught up
     for step in steps:
         if step[0] == "page":
-            sync_page(sessions, integration_id, [kombo(integration_id, spec) for spec in step[1]])
+            sync_page(sessions, [kombo(integration_id, spec) for spec in step[1]], integration_id)
         else:
             with sessions.begin() as session:
                 set_exposed(session, customer_id, [f"{integration_id}-{n}" for n in step[1]], step[2])
@@ -97,10 +87,10 @@ def test_a_sync_that_changed_nothing_keeps_the_pool_and_a_change_is_caught_up(se
     pools = Pools()
     first = index(pools, sessions, customer_id)
 
-    sync_page(sessions, integration_id, [COOK])
+    sync_page(sessions, [COOK], integration_id)
     assert index(pools, sessions, customer_id).version == first.version
 
-    sync_page(sessions, integration_id, [COOK | {"name": "Küchenchef (m/w/d)"}])
+    sync_page(sessions, [COOK | {"name": "Küchenchef (m/w/d)"}], integration_id)
     renewed = index(pools, sessions, customer_id)
     assert renewed.version == first.version + 1
     assert renewed.match(Posting(title="Küchenchef (m/w/d)"), limit=1).candidates[0].job_id == "job-cook"
@@ -135,7 +125,7 @@ def test_a_large_catch_up_runs_once_in_a_thread_while_requests_match_the_index_t
     pools = Pools()
     before = index(pools, sessions, customer_id)
     renamed = [job | {"name": f"Tierpfleger {i} (m/w/d)"} for i, job in enumerate(jobs[:40])]  # 10%: a catch-up
-    sync_page(sessions, integration_id, renamed)
+    sync_page(sessions, renamed, integration_id)
 
     answered, start = [], threading.Barrier(4)
 
@@ -156,7 +146,7 @@ def test_a_large_catch_up_runs_once_in_a_thread_while_requests_match_the_index_t
     stats = pools.stats()
     assert (stats.rebuilds, stats.catch_ups) == (1, 1)
 
-    sync_page(sessions, integration_id, [job | {"name": "Imker (m/w/d)"} for job in jobs[:200]])  # half: a rebuild
+    sync_page(sessions, [job | {"name": "Imker (m/w/d)"} for job in jobs[:200]], integration_id)  # half: a rebuild
     assert index(pools, sessions, customer_id).version == after.version  # answered at once, from what it has
     pools.settle()
     rebuilt = index(pools, sessions, customer_id)
@@ -172,7 +162,7 @@ def test_a_caller_that_waits_gets_the_large_catch_up_applied_before_it_matches(s
     add_ats_jobs(sessions, jobs, integration_id)
     pools = Pools()
     before = index(pools, sessions, customer_id)
-    sync_page(sessions, integration_id, [job | {"name": "Imker (m/w/d)"} for job in jobs[:10]])
+    sync_page(sessions, [job | {"name": "Imker (m/w/d)"} for job in jobs[:10]], integration_id)
     assert index(pools, sessions, customer_id, wait=True).version == before.version + 1
 
 

@@ -2,10 +2,14 @@ from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
+from jobmatch.api import decisions
 from jobmatch.cli import main
 from jobmatch.fixtures.fake_kombo import FakeKombo
-from jobmatch.fixtures.kombo_jobs import generate_jobs
+from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
+from jobmatch.matcher import JobIndex
+from jobmatch.store.models import Customer, Posting
 from tests.factories import INTEGRATION_ID, add_integration
 
 
@@ -61,3 +65,38 @@ def test_lookup_fetches_named_jobs(database_url, sessions, kombo) -> None:
     assert result.exit_code == 0, result.output
     assert "targeted sync of 1 pages" in result.output and "2 created" in result.output
     assert "name at least one job" in invoke(database_url, kombo, "lookup", "--integration", INTEGRATION_ID).output
+
+
+def wait_for(sessions, job_code: str, title: str) -> int:
+    """A posting stored before its job is mirrored: it waits with no match."""
+    with sessions.begin() as session:
+        customer_id = session.scalar(select(Customer.id))
+        fields = {"external_id": "mp-1", "source": "indeed", "title": title, "job_code": job_code}
+        stored = decisions.store_new(session, customer_id, fields, JobIndex())
+    assert stored["decision"] == "no_match"
+    return stored["id"]
+
+
+def linked_job(sessions, posting_id: int) -> str | None:
+    with sessions() as session:
+        return session.get(Posting, posting_id).linked_job_id
+
+
+def test_sync_rematches_the_postings_its_changes_concern(database_url, sessions, kombo) -> None:
+    add_integration(sessions)
+    assert invoke(database_url, kombo, "sync").exit_code == 0
+    posting_id = wait_for(sessions, "NEW-1", "Konditor (m/w/d)")
+    kombo.add_job(INTEGRATION_ID, kombo_job("job-new", "9001", "Konditor (m/w/d)", job_code="NEW-1"))
+    result = invoke(database_url, kombo, "sync")
+    assert result.exit_code == 0, result.output
+    assert f"{INTEGRATION_ID}: 1 waiting postings matched again, 1 of them changed" in result.output
+    assert linked_job(sessions, posting_id) == "job-new"
+
+
+def test_lookup_rematches_the_postings_the_jobs_it_brought_concern(database_url, sessions, kombo) -> None:
+    add_integration(sessions)
+    job = next(job for job in kombo.truth(INTEGRATION_ID).values() if job["job_code"] and job["status"] == "OPEN")
+    posting_id = wait_for(sessions, job["job_code"], job["name"])
+    result = invoke(database_url, kombo, "lookup", "--integration", INTEGRATION_ID, "--job-code", job["job_code"])
+    assert result.exit_code == 0, result.output
+    assert linked_job(sessions, posting_id) == job["id"]

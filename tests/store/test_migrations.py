@@ -98,3 +98,32 @@ def test_candidates_move_onto_their_postings_and_back(unmigrated_url: str) -> No
         back = connection.execute(text("SELECT posting_id, job_id, rank FROM posting_candidates ORDER BY rank")).all()
     engine.dispose()
     assert [tuple(row) for row in back] == [(1, "job-a", 1), (1, "job-b", 2)]
+
+
+def test_waiting_postings_are_keyed_and_rematching_starts_at_the_current_jobs(unmigrated_url: str) -> None:
+    upgrade(unmigrated_url, "0008")
+    engine = make_engine(unmigrated_url)
+    now = {"now": "2026-12-01 09:00:00"}
+    with engine.begin() as connection:  # rows as the schema of 0008 holds them
+        connection.execute(text("INSERT INTO customers (slug, name, created_at, jobs_version)"
+                                " VALUES ('acme', 'Acme', :now, 7)"), now)
+        for posting, withdrawn in ((1, None), (2, now["now"])):
+            connection.execute(text(
+                "INSERT INTO postings (id, customer_id, source, external_id, title, job_code, location, decision,"
+                " withdrawn_at, candidates, created_at, updated_at) VALUES (:id, (SELECT id FROM customers), 'indeed',"
+                " :external, 'Koch (m/w/d) Berlin', 'KO-1', :location, 'no_match', :withdrawn, :candidates, :now, :now)"
+            ), {"id": posting, "external": f"mp-{posting}", "withdrawn": withdrawn,
+                "location": json.dumps({"city": "Berlin"}), "candidates": json.dumps([{"job_id": "job-a"}]), **now})
+    engine.dispose()
+
+    upgrade(unmigrated_url)
+    engine = make_engine(unmigrated_url)
+    with engine.connect() as connection:
+        keys = connection.execute(text("SELECT posting_id, key FROM posting_keys")).all()
+        words = connection.execute(text("SELECT id, title_words FROM postings ORDER BY id")).all()
+        version = connection.scalar(text("SELECT rematched_version FROM customers"))
+    engine.dispose()
+    assert {posting for posting, _ in keys} == {1}
+    assert {"koch", "code:ko-1", "job:job-a"} <= {key for _, key in keys}
+    assert [tuple(row) for row in words] == [(1, "koch"), (2, None)]
+    assert version == 7

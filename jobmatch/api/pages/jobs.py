@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
-from jobmatch.api.ats_jobs import contains_text, set_exposed
+from jobmatch.api.ats_jobs import contains_text, rematch_if_matching_changed, set_exposed
 from jobmatch.api.auth import caller
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
@@ -50,6 +50,7 @@ def save_exposed() -> Response:
     changed = set_exposed(db, customer_id, sorted(checked), True)
     changed += set_exposed(db, customer_id, sorted(owned - checked), False)
     db.commit()
+    rematch_if_matching_changed(db, customer_id, changed)
     flash(f"Saved: {changed} job{'s' if changed != 1 else ''} changed.")
     status, q, page = _filters(request.form)
     return redirect(url_for("pages.jobs", **{k: v for k, v in (("status", status), ("q", q)) if v},

@@ -1,0 +1,43 @@
+"""The stored keys of the postings waiting for a link (jobmatch.matcher.keys), by which re-matching finds the
+postings a changed job can concern in one indexed query. Written, with the posting's title words, whenever a
+posting is stored or matched, and dropped once it is linked or withdrawn; the query also asks that a posting
+still waits, so a key left behind costs a row, never a wrong re-match."""
+
+from typing import Any
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from jobmatch.matcher import keys
+from jobmatch.store.models import Posting, PostingKey
+
+TABLE = PostingKey.__table__
+WAITING = Posting.linked_job_id.is_(None) & Posting.withdrawn_at.is_(None)
+
+
+def is_waiting(posting: Posting) -> bool:
+    return posting.linked_job_id is None and posting.withdrawn_at is None
+
+
+def of(fields: dict[str, Any], candidates: list[dict[str, Any]]) -> tuple[str, set[str]]:
+    """The title words (as stored) and the keys of a posting's fields and candidates."""
+    words, posting_keys = keys.posting_keys(fields, (candidate["job_id"] for candidate in candidates))
+    return " ".join(words), posting_keys
+
+
+def of_posting(posting: Posting) -> tuple[str, set[str]]:
+    return of({name: getattr(posting, name) for name in keys.POSTING_FIELDS}, posting.candidates)
+
+
+def rows(customer_id: int, posting_id: int, posting_keys: set[str]) -> list[dict[str, Any]]:
+    return [{"customer_id": customer_id, "posting_id": posting_id, "key": key} for key in sorted(posting_keys)]
+
+
+def store(session: Session, posting: Posting) -> None:
+    """Keep a stored posting's keys current: its fields' and candidates' while it waits, none once it is linked
+    or withdrawn."""
+    session.execute(delete(TABLE).where(TABLE.c.posting_id == posting.id))
+    if not is_waiting(posting):
+        return
+    posting.title_words, posting_keys = of_posting(posting)
+    session.execute(insert(TABLE), rows(posting.customer_id, posting.id, posting_keys))

@@ -1,0 +1,215 @@
+"""Re-matching after ATS jobs changed: the postings waiting for a link that a change can concern, and only those.
+
+Every path that changes jobs (queued syncs, `jobmatch sync`, `jobmatch lookup`, exposure changes, and the
+safety net, which finishes what a crash left) ends in `rematch_changes` or `rematch_customer`. A run reads the
+jobs changed after the customer's `rematched_version` from the change feed (jobmatch.store.feed), looks up the
+waiting postings that share a key with them (jobmatch.matcher.keys, stored by jobmatch.api.posting_keys; one
+indexed query), keeps those a changed job's title or identifiers can concern, and matches them again; a REMATCHED
+event is written only when the candidates, the decision or the link changed (jobmatch.api.decisions.refresh).
+Then `rematched_version` moves forward. Runs are idempotent and may overlap: a second run finds nothing to change.
+
+A posting matched against a pool that was behind (its `matched_version` older than a change it shares a key
+with) and committed after a run read the postings is looked at by the next run: each run also reads the postings
+updated since the previous run started (less a margin) whose `matched_version` is older than what that run
+re-matched up to. The safety net runs a customer's re-match when such postings wait, so none waits for the next
+change.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from jobmatch.api import decisions, posting_keys
+from jobmatch.api.pools import Pools
+from jobmatch.matcher import JobIndex
+from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys, pool_cities
+from jobmatch.matcher.places import CityNames
+from jobmatch.store import feed
+from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingKey
+from jobmatch.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # postings re-matched per transaction: short write locks, few commits
+MAX_CHANGES = 500  # more changed jobs than this (a first sync): every waiting posting is matched again
+KEYS_PER_QUERY = 5000  # bound parameters per lookup, well inside every backend's limit
+BEHIND_MARGIN = timedelta(minutes=5)  # how long a posting may take from its match to its commit
+_CUSTOMERS, _KEYS = Customer.__table__.c, PostingKey.__table__.c
+
+
+@dataclass(frozen=True, slots=True)
+class Rematched:
+    changed_jobs: int  # jobs changed since the last run (MAX_CHANGES + 1: more)
+    touched: int  # postings matched again
+    changed: int  # of which the candidates, the decision or the link changed
+
+
+def rematch_changes(sessions: sessionmaker[Session], pools: Pools, integration_id: str, reason: str) -> Rematched:
+    """Re-match what the job changes of the integration's customer can concern (see the module); `reason` goes
+    on each REMATCHED event."""
+    with sessions() as session:
+        customer_id = session.scalar(select(Integration.customer_id).where(Integration.id == integration_id))
+    if customer_id is None:
+        return Rematched(0, 0, 0)
+    return rematch_customer(sessions, pools, customer_id, reason)
+
+
+def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id: int, reason: str) -> Rematched:
+    """`rematch_changes` for a customer."""
+    started = utcnow()
+    with sessions() as session:
+        customer = session.execute(
+            select(_CUSTOMERS.rematched_version, _CUSTOMERS.recheck_from, _CUSTOMERS.match_exposed_only)
+            .where(_CUSTOMERS.id == customer_id)
+        ).one()
+        since = customer.rematched_version
+        changes = session.execute(_changes(customer_id, since).limit(MAX_CHANGES + 1)).all()
+        if len(changes) > MAX_CHANGES:
+            upto = feed.current_version(session, customer_id)
+            concerned = set(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
+                                                                      posting_keys.WAITING)))
+        else:
+            upto = max((change.version for change in changes), default=since)
+            jobs = _keyed(changes, customer.match_exposed_only)
+            concerned = _sharing_keys(session, customer_id, jobs) | _behind(
+                session, customer_id, since, customer.recheck_from, customer.match_exposed_only
+            )
+        index = pools.index(session, customer_id) if concerned else None
+    touched, changed = _rematch(sessions, index, customer_id, sorted(concerned), reason)
+    with sessions.begin() as session:  # only forward: a run that read less must not move it back
+        session.execute(
+            update(Customer.__table__)
+            .where(_CUSTOMERS.id == customer_id, _CUSTOMERS.rematched_version <= upto)
+            .values(rematched_version=upto, recheck_from=started - BEHIND_MARGIN)
+        )
+    if touched:
+        log.info("re-matched %d postings of customer %s after %d changed jobs: %d changed",
+                 touched, customer_id, len(changes), changed, extra={"customer_id": customer_id})
+    return Rematched(len(changes), touched, changed)
+
+
+def due(session: Session) -> list[int]:
+    """Customers whose re-match is behind their jobs (a run was cut off, or exposure changed what no run
+    followed) or who have postings matched against a pool older than their last run: the safety net's work."""
+    behind_jobs = select(_CUSTOMERS.id).where(_CUSTOMERS.jobs_version > _CUSTOMERS.rematched_version)
+    behind_postings = (
+        select(Posting.customer_id).join(Customer, Customer.id == Posting.customer_id)
+        .where(posting_keys.WAITING, Posting.updated_at >= Customer.recheck_from,
+               Posting.matched_version < Customer.rematched_version)
+    )
+    return sorted(set(session.scalars(behind_jobs)) | set(session.scalars(behind_postings)))
+
+
+def _changes(customer_id: int, after: int) -> Any:
+    return feed.changed_after(customer_id, after, AtsJob.id, AtsJob.data, AtsJob.exposed, AtsJob.version)
+
+
+def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[tuple[JobKeys, int]]:
+    return [(job_keys(change.data, in_pool=change.exposed or not exposed_only), change.version) for change in changes]
+
+
+def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, int]]) -> set[int]:
+    """The waiting postings that share a key with a changed job, and that the job can concern."""
+    wanted = sorted({key for job, _ in jobs for key in (job.candidate, *job.identifiers, *job.titles)})
+    shared: dict[int, set[str]] = defaultdict(set)
+    found: dict[int, tuple[int | None, str]] = {}
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        rows = session.execute(
+            select(_KEYS.posting_id, _KEYS.key, Posting.matched_version, Posting.title_words)
+            .join(Posting, Posting.id == _KEYS.posting_id)
+            .where(_KEYS.customer_id == customer_id, _KEYS.key.in_(wanted[start : start + KEYS_PER_QUERY]),
+                   posting_keys.WAITING)
+        )
+        for posting_id, key, matched_version, title_words in rows:
+            shared[posting_id].add(key)
+            found[posting_id] = (matched_version, title_words or "")
+    return _concerned(jobs, ((posting_id, *found[posting_id], keys) for posting_id, keys in shared.items()),
+                      _pool_cities(session, customer_id))
+
+
+def _behind(session: Session, customer_id: int, since: int, recheck_from: Any, exposed_only: bool) -> set[int]:
+    """Waiting postings updated since the last run started (less the margin) and matched against a pool older
+    than what it re-matched up to, which that run may not have seen: those the changes they missed concern."""
+    if recheck_from is None:
+        return set()
+    postings = session.scalars(
+        select(Posting).where(Posting.customer_id == customer_id, posting_keys.WAITING,
+                              Posting.updated_at >= recheck_from, Posting.matched_version < since)
+    ).all()
+    if not postings:
+        return set()
+    oldest = min(posting.matched_version for posting in postings)
+    changes = [c for c in session.execute(_changes(customer_id, oldest).limit(MAX_CHANGES + 1)) if c.version <= since]
+    if len(changes) > MAX_CHANGES:
+        return {posting.id for posting in postings}
+    jobs = _keyed(changes, exposed_only)
+    return _concerned(jobs, ((posting.id, posting.matched_version, *posting_keys.of_posting(posting))
+                             for posting in postings), _pool_cities(session, customer_id))
+
+
+def _concerned(jobs: list[tuple[JobKeys, int]], postings: Iterable[tuple[int, int | None, str, set[str]]],
+               cities: Callable[[], CityNames]) -> set[int]:
+    """Of these postings (id, matched_version, title words, keys), those that a job changed after their
+    matched_version concerns: outright by an identifier or as a candidate, by its title when `concerned_titles`
+    says so."""
+    by_key: dict[str, list[tuple[int, bool]]] = defaultdict(list)  # key -> (job, whether it concerns outright)
+    for position, (job, _) in enumerate(jobs):
+        for key in (job.candidate, *job.identifiers):
+            by_key[key].append((position, True))
+        for key in job.titles:
+            by_key[key].append((position, False))
+    concerned: set[int] = set()
+    by_title: dict[int, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)  # job -> postings sharing a title key
+    for posting_id, matched_version, title_words, keys in postings:
+        sharing: dict[int, bool] = {}
+        for key in keys:
+            for position, outright in by_key.get(key, ()):
+                if matched_version is None or matched_version < jobs[position][1]:
+                    sharing[position] = sharing.get(position, False) or outright
+        if any(sharing.values()):
+            concerned.add(posting_id)
+            continue
+        for position in sharing:
+            by_title[position].append((posting_id, tuple(title_words.split())))
+    pool_cities = cities() if by_title else CityNames()
+    for position, candidates in by_title.items():
+        job = jobs[position][0]
+        found = concerned_titles(job.words, job.city, [words for _, words in candidates], pool_cities)
+        concerned.update(candidates[i][0] for i in found)
+    return concerned
+
+
+def _pool_cities(session: Session, customer_id: int) -> Callable[[], CityNames]:
+    """The city names of the customer's jobs, read when first needed."""
+    def read() -> CityNames:
+        places = select(AtsJob.location_city, AtsJob.location_raw).distinct().where(
+            AtsJob.integration_id.in_(select(Integration.id).where(Integration.customer_id == customer_id)))
+        return pool_cities(session.execute(places))
+    return read
+
+
+def _rematch(sessions: sessionmaker[Session], index: JobIndex | None, customer_id: int, ids: list[int],
+             reason: str) -> tuple[int, int]:
+    """Match these postings again against `index`, a batch per transaction; (matched, changed). A posting
+    linked or withdrawn meanwhile (by a reviewer, concurrently) is left alone."""
+    touched = changed = 0
+    for start in range(0, len(ids), BATCH):
+        with sessions.begin() as session:
+            postings = session.scalars(
+                select(Posting)
+                .where(Posting.customer_id == customer_id, posting_keys.WAITING,
+                       Posting.id.in_(ids[start : start + BATCH]))
+                .order_by(Posting.id)
+                .options(selectinload(Posting.events))
+                .with_for_update(of=Posting)
+            ).all()
+            for posting in postings:
+                changed += decisions.refresh(posting, index, reason)
+            touched += len(postings)
+    return touched, changed

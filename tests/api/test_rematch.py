@@ -1,0 +1,201 @@
+"""Re-matching after job changes: exactly the waiting postings a change can concern, events only on change, a
+reviewer's "not in the ATS" kept, postings matched against a pool that was behind caught up."""
+
+from sqlalchemy import select, update
+
+from jobmatch.api import decisions, rematch
+from jobmatch.api.pools import Pools
+from jobmatch.fixtures.kombo_jobs import kombo_job
+from jobmatch.matcher import JobIndex
+from jobmatch.store.models import AtsJob, Customer, Posting, PostingAction, PostingKey
+from tests.api.conftest import ACME_JOBS
+from tests.api.helpers import post
+from tests.factories import INTEGRATION_ID, sync_page
+
+BAKER = kombo_job("job-baker", "150", "Bäcker (m/w/d)", job_code="BK-150", city="Berlin")
+WAITING = {
+    "baker": {"title": "Bäcker (m/w/d)", "location": {"city": "Berlin"}},
+    "typo": {"title": "Bäkcer", "location": {"city": "Berlin"}},
+    "code": {"title": "Konditor", "job_code": "bk-150"},
+    "nurse": {"title": "Pflegefachkraft (m/w/d)", "location": {"city": "Köln"}},  # has the nurses as candidates
+    "tax": {"title": "Steuerfachangestellter (m/w/d)", "location": {"city": "Berlin"}},
+    "electrician": {"title": "Elektroniker für Betriebstechnik", "location": {"city": "Berlin"}},
+}
+
+
+def post_waiting(client, keys, sessions) -> dict[str, dict]:
+    """The WAITING postings, and a re-match of the jobs they were matched against (which changes nothing)."""
+    postings = {name: post(client, keys, {"external_id": name, "source": "indeed", **body}).json
+                for name, body in WAITING.items()}
+    assert all(p["linked_job_id"] is None for p in postings.values())
+    assert run(sessions).changed == 0
+    return postings
+
+
+def customer_id(sessions) -> int:
+    with sessions() as session:
+        return session.scalar(select(Customer.id).where(Customer.slug == "acme"))
+
+
+def run(sessions, pools=None) -> rematch.Rematched:
+    return rematch.rematch_changes(sessions, pools or Pools(), INTEGRATION_ID, "jobs changed")
+
+
+def stored(sessions) -> dict[str, Posting]:
+    with sessions() as session:
+        postings = session.scalars(select(Posting)).all()
+        for posting in postings:
+            posting.events  # loaded while the session is open
+        return {posting.external_id: posting for posting in postings}
+
+
+def actions(posting: Posting) -> list[str]:
+    return [event.action for event in posting.events]
+
+
+def test_a_new_job_rematches_exactly_the_postings_it_can_concern(client, keys, sessions) -> None:
+    post_waiting(client, keys, sessions)
+    before = stored(sessions)
+    sync_page(sessions, [BAKER])
+
+    result = run(sessions)
+
+    after = stored(sessions)
+    changed = {name for name in WAITING if after[name].updated_at != before[name].updated_at}
+    assert changed == {"baker", "typo", "code"}
+    assert (result.changed_jobs, result.touched, result.changed) == (1, 3, 3)
+    assert after["code"].candidates[0]["job_id"] == "job-baker"
+    assert "job code bk-150 matches" in after["code"].candidates[0]["reasons"]
+    for name in changed:
+        assert actions(after[name])[-1] == PostingAction.REMATCHED
+        assert "job-baker" in {c["job_id"] for c in after[name].candidates}
+    # what touching every waiting posting would find: no posting left out has another match now
+    index = JobIndex([*ACME_JOBS, BAKER])
+    for name in set(WAITING) - changed:
+        fresh = decisions._candidate_rows(index.match(decisions._matcher_posting(after[name]), limit=5))
+        assert fresh == after[name].candidates, name
+        assert PostingAction.REMATCHED not in actions(after[name])
+    assert run(sessions) == rematch.Rematched(0, 0, 0)  # nothing changed since
+
+
+def test_a_candidate_job_that_changes_rematches_its_postings_and_records_only_what_changed(
+    client, keys, sessions
+) -> None:
+    post_waiting(client, keys, sessions)
+    nurse_hamburg = next(job for job in ACME_JOBS if job["id"] == "job-nurse-hamburg")
+    sync_page(sessions, [nurse_hamburg | {"remote_url": "https://ats.example/102"}])  # matching reads none of it
+    assert run(sessions) == rematch.Rematched(1, 1, 0)
+    assert PostingAction.REMATCHED not in actions(stored(sessions)["nurse"])
+
+    sync_page(sessions, [nurse_hamburg | {"status": "CLOSED"}])
+    assert run(sessions) == rematch.Rematched(1, 1, 1)
+    nurse = stored(sessions)["nurse"]
+    assert actions(nurse)[-1] == PostingAction.REMATCHED
+    closed = next(c for c in nurse.candidates if c["job_id"] == "job-nurse-hamburg")
+    assert closed["active"] is False
+
+
+def test_a_reviewers_not_in_the_ats_is_never_overturned_but_a_new_job_returns_it_to_review(
+    client, keys, sessions
+) -> None:
+    postings = post_waiting(client, keys, sessions)
+    for name in ("code", "tax"):
+        response = client.post(f"/v1/postings/{postings[name]['id']}/reject", json={"reason": "not in the ATS"},
+                               headers=keys.header("reviewer"))
+        assert response.json["decision"] == "rejected"
+    sync_page(sessions, [BAKER, kombo_job("job-tax", "160", "Steuerfachangestellte (m/w/d)", city="Hamburg",
+                                         status="CLOSED")])
+    run(sessions)
+
+    after = stored(sessions)
+    code = after["code"]
+    assert (code.decision, code.linked_job_id) == ("needs_review", None)
+    assert code.candidates[0]["job_id"] == "job-baker"  # its job code pins the new job
+    assert "job-baker may be its job, which a reviewer had not found in the ATS" in code.events[-1].reason
+    assert PostingAction.AUTO_LINKED not in actions(code)
+    tax = after["tax"]  # a closed job is no job the posting could be
+    assert (tax.decision, tax.linked_job_id) == ("rejected", None)
+    assert "job-tax" in {c["job_id"] for c in tax.candidates}
+
+
+def test_keys_are_kept_for_waiting_postings_only(client, keys, sessions) -> None:
+    postings = post_waiting(client, keys, sessions)
+
+    def keyed() -> set[int]:
+        with sessions() as session:
+            return set(session.scalars(select(PostingKey.posting_id).distinct()))
+
+    ids = {name: posting["id"] for name, posting in postings.items()}
+    assert keyed() == set(ids.values())
+    client.post(f"/v1/postings/{ids['nurse']}/link", json={"job_id": "job-nurse-hamburg"},
+                headers=keys.header("reviewer"))
+    client.delete(f"/v1/postings/{ids['tax']}", headers=keys.header("poster"))
+    assert keyed() == set(ids.values()) - {ids["nurse"], ids["tax"]}
+    client.post(f"/v1/postings/{ids['nurse']}/unlink", headers=keys.header("reviewer"))
+    assert ids["nurse"] in keyed()
+    with sessions() as session:
+        words = session.scalar(select(Posting.title_words).where(Posting.id == ids["electrician"]))
+    assert words == "elektroniker betriebstechnik"
+
+
+def test_a_posting_matched_against_a_pool_that_was_behind_is_caught_up(client, keys, sessions) -> None:
+    post_waiting(client, keys, sessions)
+    run(sessions)  # the bookmark stands at the jobs as they are
+    with sessions.begin() as session:
+        stale = session.scalar(select(Customer.jobs_version).where(Customer.slug == "acme"))
+    sync_page(sessions, [BAKER])
+    run(sessions)  # ran before the late posting below was committed
+    with sessions.begin() as session:  # matched against the pool before BAKER, committed only now
+        fields = {"external_id": "late", "source": "indeed", "title": "Bäcker", "location": {"city": "Berlin"}}
+        decisions.store_new(session, customer_id(sessions), fields, JobIndex(ACME_JOBS))
+        session.execute(update(Posting).where(Posting.external_id == "late").values(matched_version=stale))
+    assert "job-baker" not in {c["job_id"] for c in stored(sessions)["late"].candidates}
+
+    with sessions() as session:
+        assert customer_id(sessions) in rematch.due(session)
+    assert run(sessions).touched == 1
+    assert "job-baker" in {c["job_id"] for c in stored(sessions)["late"].candidates}
+
+
+def test_a_run_cut_off_is_finished_by_the_next(client, keys, sessions) -> None:
+    post_waiting(client, keys, sessions)
+    sync_page(sessions, [BAKER])
+    with sessions() as session:
+        assert customer_id(sessions) in rematch.due(session)  # the safety net re-matches it
+    result = rematch.rematch_customer(sessions, Pools(), customer_id(sessions), "safety net")
+    assert result.changed == 3
+    with sessions() as session:
+        assert customer_id(sessions) not in rematch.due(session)
+
+
+def test_many_changed_jobs_rematch_every_waiting_posting(client, keys, sessions, monkeypatch) -> None:
+    post_waiting(client, keys, sessions)
+    monkeypatch.setattr(rematch, "MAX_CHANGES", 1)
+    sync_page(sessions, [BAKER, kombo_job("job-cook", "151", "Koch", city="Berlin")])
+    result = run(sessions)
+    assert (result.changed_jobs, result.touched, result.changed) == (2, len(WAITING), 3)
+
+
+def test_hiding_a_job_from_matching_rematches_the_postings_that_had_it(client, keys, sessions, app) -> None:
+    app.extensions["jobmatch.tasks"].huey.immediate = True
+    with sessions.begin() as session:
+        session.execute(update(AtsJob).values(exposed=True))
+        session.execute(update(Customer).where(Customer.slug == "acme").values(match_exposed_only=True))
+    nurse = post_waiting(client, keys, sessions)["nurse"]
+    assert "job-nurse-hamburg" in {c["job_id"] for c in nurse["candidates"]}
+    response = client.patch("/v1/ats-jobs/job-nurse-hamburg", json={"exposed": False},
+                            headers=keys.header("reviewer"))
+    assert response.status_code == 200
+    after = stored(sessions)["nurse"]
+    assert "job-nurse-hamburg" not in {c["job_id"] for c in after.candidates}
+    assert actions(after)[-1] == PostingAction.REMATCHED
+
+
+def test_the_safety_net_finishes_a_rematch_no_run_followed(client, keys, sessions, app) -> None:
+    app.extensions["jobmatch.tasks"].huey.immediate = True
+    post_waiting(client, keys, sessions)
+    sync_page(sessions, [BAKER])  # as if the process died between the sync and its re-match
+    assert app.extensions["jobmatch.tasks"].safety_net() == []  # no integration is due for a sync
+    after = stored(sessions)
+    assert "job-baker" in {c["job_id"] for c in after["baker"].candidates}
+    assert after["baker"].events[-1].reason == "ATS jobs changed since postings were last matched"
