@@ -26,8 +26,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch.api import decisions, posting_keys
-from jobmatch.api.pools import Pools
-from jobmatch.matcher import JobIndex
+from jobmatch.api.pools import Pool, Pools
 from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys, pool_cities
 from jobmatch.matcher.places import CityNames
 from jobmatch.store import feed
@@ -80,7 +79,7 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
             concerned = _sharing_keys(session, customer_id, jobs) | _behind(
                 session, customer_id, since, customer.recheck_from, customer.match_exposed_only
             )
-        index = pools.index(session, customer_id) if concerned else None
+        index = pools.index(session, customer_id, wait=True) if concerned else None  # the changes read included
     touched, changed = _rematch(sessions, index, customer_id, sorted(concerned), reason)
     with sessions.begin() as session:  # only forward: a run that read less must not move it back
         session.execute(
@@ -194,7 +193,7 @@ def _pool_cities(session: Session, customer_id: int) -> Callable[[], CityNames]:
     return read
 
 
-def _rematch(sessions: sessionmaker[Session], index: JobIndex | None, customer_id: int, ids: list[int],
+def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, ids: list[int],
              reason: str) -> tuple[int, int]:
     """Match these postings again against `index`, a batch per transaction; (matched, changed). A posting
     linked or withdrawn meanwhile (by a reviewer, concurrently) is left alone."""
