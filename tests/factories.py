@@ -47,3 +47,16 @@ def add_api_key(sessions: sessionmaker[Session], slug: str = "acme", role: str =
 
     with sessions.begin() as session:
         return create_key(session, slug, role)
+
+
+class PoolAt:
+    """A pool of these jobs as a process held it at `version` (jobmatch.api.pools.Pool's interface): what a
+    request matched against while its pool was behind, or before any job was mirrored."""
+
+    def __init__(self, version: int, jobs: list[dict] = ()) -> None:
+        from jobmatch.matcher import JobIndex
+
+        self.index, self.version = JobIndex(jobs), version
+
+    def match(self, *args, **kwargs):
+        return self.index.match(*args, **kwargs)

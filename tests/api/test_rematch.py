@@ -10,7 +10,7 @@ from jobmatch.matcher import JobIndex
 from jobmatch.store.models import AtsJob, Customer, Posting, PostingAction, PostingKey
 from tests.api.conftest import ACME_JOBS
 from tests.api.helpers import post
-from tests.factories import INTEGRATION_ID, sync_page
+from tests.factories import INTEGRATION_ID, PoolAt, sync_page
 
 BAKER = kombo_job("job-baker", "150", "Bäcker (m/w/d)", job_code="BK-150", city="Berlin")
 WAITING = {
@@ -136,14 +136,6 @@ def test_keys_are_kept_for_waiting_postings_only(client, keys, sessions) -> None
     with sessions() as session:
         words = session.scalar(select(Posting.title_words).where(Posting.id == ids["electrician"]))
     assert words == "elektroniker betriebstechnik"
-
-
-class PoolAt(JobIndex):
-    """A pool as a process held it at an older version: what a request matched against while catching up."""
-
-    def __init__(self, version: int, jobs: list[dict]) -> None:
-        super().__init__(jobs)
-        self.version = version
 
 
 def test_a_posting_matched_against_a_pool_that_was_behind_is_caught_up(client, keys, sessions) -> None:

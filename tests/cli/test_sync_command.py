@@ -8,9 +8,8 @@ from jobmatch.api import decisions
 from jobmatch.cli import main
 from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
-from jobmatch.matcher import JobIndex
 from jobmatch.store.models import Customer, Posting
-from tests.factories import INTEGRATION_ID, add_integration
+from tests.factories import INTEGRATION_ID, PoolAt, add_integration
 
 
 @pytest.fixture
@@ -72,7 +71,7 @@ def wait_for(sessions, job_code: str, title: str) -> int:
     with sessions.begin() as session:
         customer_id = session.scalar(select(Customer.id))
         fields = {"external_id": "mp-1", "source": "indeed", "title": title, "job_code": job_code}
-        stored = decisions.store_new(session, customer_id, fields, JobIndex())
+        stored = decisions.store_new(session, customer_id, fields, PoolAt(0))
     assert stored["decision"] == "no_match"
     return stored["id"]
 
