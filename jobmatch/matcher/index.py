@@ -3,9 +3,10 @@
 import gc
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
-from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
+from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
 from jobmatch.matcher.jobs import JobRecord, job_records
 from jobmatch.matcher.matching import Pins, rank
 from jobmatch.matcher.model import MatchResult, Posting
@@ -66,31 +67,41 @@ class JobIndex:
             raise ValueError("limit must be at least 1")
         location = posting.location
         place = Place.of(location.city, location.zip_code, location.raw) if location else Place((), "")
-        title = normalize_title(posting.title, self._cities, also=place.city)
+        pins, written = self._pins(posting, set(exclude))
+        title = normalize_title(_without(posting.title, written), self._cities, also=place.city)
+        if title.words and not title.cut and len(title.words[-1]) >= 4 and self._search.completes(title.words[-1]):
+            title = replace(title, cut=True)  # cut mid-word without an ellipsis: "Industriemechaniker Instandhaltu"
         if not place and len(title.cities) == 1:  # "Pflegehelfer in Sonneberg" without a location says where
             (city,) = title.cities
             place = Place(city, "")
         label = (location.city or location.raw) if location and (location.city or location.raw) else " ".join(place.city)
         posting_side = side(place, label or place.zip_code, posting.department, posting.employment_type)
-        return rank(posting_side, title, self._pins(posting, set(exclude)), self._jobs, self._titles, self._search,
+        return rank(posting_side, title, pins, self._jobs, self._titles, self._search,
                     limit=limit, exclude=set(exclude))
 
-    def _pins(self, posting: Posting, exclude: set[str]) -> Pins:
+    def _pins(self, posting: Posting, exclude: set[str]) -> tuple[Pins, list[str]]:
+        """The identifiers' pins, and the codes written in the title without a label that pinned a job (they
+        are no part of the job's name)."""
         pins: Pins = []
         code = normalize_code(posting.job_code)
         if code:
             pins.append(("job_code", f"job code {posting.job_code.strip()}", self._by_code.get(code) - exclude))
-        for written in codes_in_title(posting.title):
+        seen, bare = {code}, set(bare_codes(posting.title))
+        written_codes = []
+        for written in [*codes_in_title(posting.title), *bare]:
             found = self._by_code.get(normalize_code(written)) - exclude
-            if normalize_code(written) != code and found:
+            if normalize_code(written) not in seen and found:
+                seen.add(normalize_code(written))
                 pins.append(("job_code", f"job code {written} (found in the title)", found))
+                if written in bare:
+                    written_codes.append(written)
         remote_id = normalize_remote_id(posting.remote_id)
         if remote_id:
             pins.append(("remote_id", f"remote id {remote_id}", self._by_remote_id.get(remote_id) - exclude))
         url = normalize_url(posting.post_url)
         if url:
             pins.append(("post_url", "post URL", self._by_url.get(url) - exclude))
-        return [pin for pin in pins if pin[2]]
+        return [pin for pin in pins if pin[2]], written_codes
 
     def _insert(self, records: list[JobRecord], titles: list[Title]) -> None:
         """Index jobs with their normalized titles, a map at a time: a build inserts 100,000 jobs at once."""
@@ -129,6 +140,12 @@ class JobIndex:
             record = self._unindex(job_id)
             if record is not None:
                 self._insert([record], [normalize_title(record.name, self._cities)])
+
+
+def _without(title: str, codes: list[str]) -> str:
+    for code in codes:
+        title = title.replace(code, " ")
+    return title
 
 
 class JobsByKey(Generic[K]):

@@ -13,6 +13,26 @@ _ZIP = re.compile(r"\b(\d{5})\b")
 _QUALIFIER = re.compile(r"\(.*?\)|,.*$")  # "Nürnberg, Mittelfranken", "Neustadt (Aisch)" -> the town alone
 
 
+# The regions boards write after a city ("Nürnberg, Mittelfranken", "Forchheim, Oberfranken", "Erfurt,
+# Thüringen"): the German states and Bavaria's administrative regions, as folded words. A title that names one
+# after its city, or ends in one, still names the same job.
+REGIONS: frozenset[City] = frozenset(tuple(name.split()) for name in (
+    "bayern", "oberfranken", "mittelfranken", "unterfranken", "oberpfalz", "niederbayern", "oberbayern", "schwaben",
+    "franken", "baden wuerttemberg", "hessen", "thueringen", "sachsen", "sachsen anhalt", "brandenburg",
+    "niedersachsen", "nordrhein westfalen", "rheinland pfalz", "saarland", "schleswig holstein",
+    "mecklenburg vorpommern", "deutschland", "deutschlandweit", "bundesweit",
+))
+_LONGEST_REGION = max(map(len, REGIONS))
+
+
+def region_at(title_words: list[str], i: int) -> int:
+    """How many words of a region name start at `title_words[i]` (0: none)."""
+    for size in range(min(_LONGEST_REGION, len(title_words) - i), 0, -1):
+        if tuple(title_words[i : i + size]) in REGIONS:
+            return size
+    return 0
+
+
 def city_key(city: str | None) -> City:
     """The folded words of a city without its region qualifier: "Fürth, Bayern" -> ("fuerth",)."""
     if not city:

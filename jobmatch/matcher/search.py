@@ -6,6 +6,7 @@ collects the titles that share keys with it, weighted by how rare the keys are (
 are scored with rapidfuzz.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from math import log
@@ -63,6 +64,7 @@ class TitleSearch:
         self._views: dict[str, TitleViews] = {}  # computed once per title, not once per query
         self._titles_by_key: dict[str, set[str]] = defaultdict(set)
         self._vocabulary: list[str] | None = None  # the words among the keys, rebuilt after changes
+        self._sorted_words: list[str] | None = None  # the same, sorted, to find the words a cut word starts
 
     def add(self, text: str, words: tuple[str, ...], job_ids: Iterable[str]) -> None:
         """List jobs under their normalized title."""
@@ -73,7 +75,7 @@ class TitleSearch:
             self._views[text] = title_views(text)
             for key, _ in _keys(words):
                 self._titles_by_key[key].add(text)
-            self._vocabulary = None
+            self._vocabulary = self._sorted_words = None
         self._jobs[text].update(job_ids)
 
     def discard(self, text: str, words: tuple[str, ...], job_id: str) -> None:
@@ -85,7 +87,7 @@ class TitleSearch:
             return
         del self._jobs[text]
         del self._views[text]
-        self._vocabulary = None
+        self._vocabulary = self._sorted_words = None
         for key, _ in _keys(words):
             titles = self._titles_by_key[key]
             titles.discard(text)
@@ -112,8 +114,17 @@ class TitleSearch:
                                                   score_cutoff=_NEAR_WORD):
                     yield near, _NEAR_WEIGHT
 
-    def similar(self, text: str, words: tuple[str, ...], cutoff: float) -> list[tuple[str, float]]:
-        """Titles scoring at least `cutoff` against `text`, best first."""
+    def completes(self, word: str) -> bool:
+        """Whether `word` is the start of a longer word of the pool (a title cut mid-word: "Instandhaltu")."""
+        if self._sorted_words is None:
+            self._sorted_words = sorted(key for key in self._titles_by_key if key[0] not in "<>")
+        at = bisect_left(self._sorted_words, word)
+        return at < len(self._sorted_words) and self._sorted_words[at].startswith(word) and \
+            self._sorted_words[at] != word
+
+    def similar(self, text: str, words: tuple[str, ...], cutoff: float, cut: bool = False) -> list[tuple[str, float]]:
+        """Titles scoring at least `cutoff` against `text`, best first; a `cut` title is also scored against the
+        start of each title (`scoring.title_similarity`)."""
         if not text or not self._jobs:
             return []
         total = len(self._jobs)
@@ -132,4 +143,9 @@ class TitleSearch:
         if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
             shortlist.append(text)
         found = similar_titles(text, [self._views[title] for title in shortlist], cutoff)
+        if cut:
+            best = dict(found)
+            for i, score in similar_titles(text, [title_views(title[: len(text)]) for title in shortlist], cutoff):
+                best[i] = max(best.get(i, 0.0), score)
+            found = sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))
         return [(shortlist[i], score) for i, score in found]

@@ -71,7 +71,7 @@ def test_normalization_is_idempotent(title: str) -> None:
 
 @pytest.mark.parametrize(("title", "expected"), [
     # noise words a reader still recognises with a typo or two
-    ("Hausmeister auf Tielzeit", "hausmeister"), ("Friseur in Voll- oder Tiezleit", "friseur voll"),
+    ("Hausmeister auf Tielzeit", "hausmeister"), ("Friseur in Voll- oder Tiezleit", "friseur"),
     ("CNC-Dreher | Kenzniffer 949639", "cnc dreher"), ("Maschinenführer - Refreenznr. 929726", "maschinenfuehrer"),
     ("Aushilfe (all genedrs)", "aushilfe"), ("Elektroniker gescuht!", "elektroniker"),
     # other spellings of what carries no name
@@ -103,3 +103,53 @@ def test_noise_is_recognised_as_a_reader_recognises_it(title: str, expected: str
 ])
 def test_the_postings_own_city_is_removed_even_misspelt(title: str, city: str, expected: str) -> None:
     assert normalize_title(title, cities(), also=city_key(city)).text == expected
+
+
+@pytest.mark.parametrize(("title", "expected", "cut"), [
+    ("Industriemechaniker (m/w/d) Instandhaltu...", "industriemechaniker instandhaltu", True),
+    ("Industriemechaniker (m/w/d) Instandhaltu…", "industriemechaniker instandhaltu", True),
+    ("Kundenberater mit Schwerpunkt ...", "kundenberater schwerpunkt", True),
+    ("Industriemechaniker (m/w/d) Instandhaltung", "industriemechaniker instandhaltung", False),
+    ("Bauhelfer (m/w/d). Ab sofort.", "bauhelfer", False),  # one full stop is no ellipsis
+])
+def test_an_ellipsis_marks_a_title_cut_short(title: str, expected: str, cut: bool) -> None:
+    normalized = normalize_title(title, cities())
+    assert (normalized.text, normalized.cut) == (expected, cut)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Parkettleger (m|w|d) - Forchheim, Oberfranken", "parkettleger"),
+    ("Lagerist Nürnberg, Mittelfranken", "lagerist"),
+    ("Koch in Forchheim (Oberfranken) Vollzeit", "koch"),
+    ("Vertriebsmitarbeiter Forchheim Baden-Württemberg", "vertriebsmitarbeiter"),
+    ("Parkettleger - Oberfranken", "parkettleger"),  # a region at the end, its city never written
+    ("Außendienst bundesweit", "aussendienst"),
+    ("Oberpfalz", "oberpfalz"),  # a title is never emptied by it
+    ("Schwaben Netz Monteur", "schwaben netz monteur"),  # a region elsewhere is a name
+])
+def test_a_region_after_a_city_or_at_the_end_is_part_of_the_place(title: str, expected: str) -> None:
+    assert normalize_title(title, cities("Forchheim", "Nürnberg")).text == expected
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Stein- und Fliesenleger (m/w/d)", "stein+ fliesenleger"),  # the first part of a compound, not the town
+    ("Stein-, Boden- und Fliesenleger", "stein+ boden+ fliesenleger"),
+    ("Maler- oder Lackierer", "maler+ lackierer"),
+    ("Fliesenleger in Stein", "fliesenleger"),  # the town
+    ("Stein Fliesenleger", "fliesenleger"),
+    ("Friseur Voll-/Teilzeit", "friseur"),
+])
+def test_a_compound_part_is_never_taken_for_a_city(title: str, expected: str) -> None:
+    normalized = normalize_title(title, cities("Stein"))
+    assert normalized.text == expected
+    assert normalize_title(expected, cities("Stein")).text == expected
+
+
+@pytest.mark.parametrize(("title", "work_time"), [
+    ("Verkäufer (m/w/d) Vollzeit", {"vollzeit"}), ("Verkäufer (m/w/d) Teilzeit", {"teilzeit"}),
+    ("Verkäufer in Voll- oder Teilzeit", {"vollzeit", "teilzeit"}), ("Verkäufer part-time", {"teilzeit"}),
+    ("Verkäufer auf Minijobbasis", {"minijob"}), ("Verkäufer Tielzeit", {"teilzeit"}), ("Verkäufer", set()),
+])
+def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -> None:
+    normalized = normalize_title(title, cities())
+    assert (normalized.text, normalized.work_time) == ("verkaeufer", work_time)
