@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy.orm import Session, object_session
 
+from jobmatch.api import aliases
 from jobmatch.matcher import Candidate, JobIndex, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.store.db import insert_unless_exists, on_its_own
@@ -29,7 +30,8 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     rows rather than ORM objects since every multiposter's posting passes here. None when the customer's
     (source, external_id) is stored already, also by a concurrent request; nothing is written then. Returns the
     posting as the API shows it, from the values in hand."""
-    result = index.match(_matcher_posting(fields), limit=CANDIDATES)
+    matched = _matcher_posting(fields)
+    result = index.match(matched, limit=CANDIDATES, aliases=aliases.for_posting(session, customer_id, matched))
     now, linked = utcnow(), _auto_link(result)
     row = {
         **fields, "customer_id": customer_id, "decision": result.decision, "withdrawn_at": None,
@@ -81,7 +83,9 @@ def _with_event(new_posting: Insert) -> Insert:
 
 def match(posting: Posting, index: JobIndex) -> None:
     """Store the candidates of a fresh match and, unless a reviewer decided, the matcher's decision."""
-    result = index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected_jobs(posting))
+    matched = _matcher_posting(posting)
+    result = index.match(matched, limit=CANDIDATES, exclude=rejected_jobs(posting),
+                         aliases=aliases.for_posting(object_session(posting), posting.customer_id, matched))
     posting.candidates = _candidate_rows(result)
     posting.updated_at = utcnow()
     if posting.decision in PostingDecision.BY_REVIEWER:
@@ -107,6 +111,7 @@ def link(posting: Posting, job: AtsJob, actor: str) -> None:
     if posting.decision == PostingDecision.LINKED and posting.linked_job_id == job.id:
         return
     evidence = next((list(c["reasons"]) for c in posting.candidates if c["job_id"] == job.id), [])
+    aliases.record(posting, _matcher_posting(posting), job.id, linked=True)
     _set_link(posting, job.id, REVIEWER_METHOD, evidence)
     posting.decision = PostingDecision.LINKED
     _record(posting, PostingAction.LINKED, actor, job.id, None)
@@ -121,6 +126,7 @@ def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: str,
         posting.decision = PostingDecision.REJECTED
         posting.updated_at = utcnow()
         return
+    aliases.record(posting, _matcher_posting(posting), job.id, linked=False)
     if posting.linked_job_id == job.id:
         _set_link(posting, None, None, None)
         posting.decision = PostingDecision.NEEDS_REVIEW  # the verdict was about this job: let the matcher decide

@@ -1,21 +1,23 @@
 """One customer's pool of ATS jobs, indexed once and kept current as syncs change jobs."""
 
 import gc
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
 from jobmatch.matcher.jobs import JobRecord, job_records
-from jobmatch.matcher.matching import Pins, rank
-from jobmatch.matcher.model import MatchResult, Posting
+from jobmatch.matcher.matching import Pins, Pool, rank
+from jobmatch.matcher.model import Alias, MatchResult, Posting
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.scoring import side
+from jobmatch.matcher.scoring import WORDING_FLOOR, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
+from jobmatch.matcher.wording import WordingSearch
 
 K = TypeVar("K")
+_WORDED_TITLES = 10  # differently worded titles whose jobs may be suggested
 
 
 class JobIndex:
@@ -30,6 +32,8 @@ class JobIndex:
         self._stripped = JobsByKey[City]()  # city -> jobs whose title it was removed from
         self._cities = CityNames()
         self._search = TitleSearch()
+        self._wording = WordingSearch()
+        self._pool = Pool(self._jobs, self._titles, self._search)
         with _without_cycle_collection():
             self._build(jobs)
 
@@ -61,8 +65,11 @@ class JobIndex:
         if record is not None and self._cities.discard(record.side.place.city):
             self._renormalize(self._stripped.get(record.side.place.city))
 
-    def match(self, posting: Posting, limit: int = 5, exclude: Collection[str] = ()) -> MatchResult:
-        """Candidates for `posting`, best first, and the decision; jobs in `exclude` are never suggested."""
+    def match(self, posting: Posting, limit: int = 5, exclude: Collection[str] = (),
+              aliases: Sequence[Alias] = ()) -> MatchResult:
+        """Candidates for `posting`, best first, and the decision; jobs in `exclude` are never suggested.
+        `aliases` are reviewers' verdicts for earlier postings of the same `title_key`: a job linked for one
+        comes first (after an agreed identifier), a rejected one last; neither links by itself."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         location = posting.location
@@ -76,8 +83,8 @@ class JobIndex:
             place = Place(city, "")
         label = (location.city or location.raw) if location and (location.city or location.raw) else " ".join(place.city)
         posting_side = side(place, label or place.zip_code, posting.department, posting.employment_type)
-        return rank(posting_side, title, pins, self._jobs, self._titles, self._search,
-                    limit=limit, exclude=set(exclude))
+        worded = self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES)
+        return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)
 
     def _pins(self, posting: Posting, exclude: set[str]) -> tuple[Pins, list[str]]:
         """The identifiers' pins, and the codes written in the title without a label that pinned a job (they
@@ -113,6 +120,7 @@ class JobIndex:
             jobs_by_title.setdefault(title.text, []).append(job_id)
         for title in {title.text: title for title in titles}.values():
             self._search.add(title.text, title.words, jobs_by_title[title.text])
+            self._wording.add(title.text, title.words)
         self._stripped.add((city, job_id) for job_id, title in zip(ids, titles) for city in title.cities)
         self._by_code.add((record.code, record.id) for record in records if record.code)
         self._by_remote_id.add((record.remote_id, record.id) for record in records if record.remote_id)
@@ -124,6 +132,8 @@ class JobIndex:
             return None
         title = self._titles.pop(job_id)
         self._search.discard(title.text, title.words, job_id)
+        if not self._search.jobs(title.text):
+            self._wording.discard(title.text)
         for city in title.cities:
             self._stripped.discard(city, job_id)
         for mapping, key in ((self._by_code, record.code), (self._by_remote_id, record.remote_id),
@@ -140,6 +150,14 @@ class JobIndex:
             record = self._unindex(job_id)
             if record is not None:
                 self._insert([record], [normalize_title(record.name, self._cities)])
+
+
+def title_key(posting: Posting) -> str:
+    """What a reviewer's verdict is remembered under: the posting's normalized title, without its own city (the
+    pool's cities are left in, so that the key does not change as the pool does)."""
+    location = posting.location
+    city = Place.of(location.city, location.zip_code, location.raw).city if location else ()
+    return normalize_title(posting.title, CityNames(), also=city).text
 
 
 def _without(title: str, codes: list[str]) -> str:

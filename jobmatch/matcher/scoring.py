@@ -62,6 +62,16 @@ TITLE_CONSISTENT = 60.0  # an identifier's job whose title scores below this is 
 CLEARLY_BETTER = 10.0
 SEARCH_CUTOFF = REVIEW_FLOOR - 10.0  # titles this far below the floor can still be lifted by place evidence
 
+# A title worded otherwise (wording.py) of strength 0-1 scores in this band: below the titles alike of most
+# confidence, above nothing; it is never what links a posting.
+WORDING_FLOOR = 0.5  # weaker wording is no candidate
+_WORDING_LOWEST, _WORDING_HIGHEST = 60.0, 85.0
+
+
+def wording_score(strength: float) -> float:
+    return _WORDING_LOWEST + (_WORDING_HIGHEST - _WORDING_LOWEST) * strength
+
+
 SAME_PLACE = 4.0
 OTHER_PLACE = -8.0
 SAME_DEPARTMENT = 2.0

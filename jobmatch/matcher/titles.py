@@ -34,16 +34,24 @@ _DIGIT = re.compile(r"\d")
 _BINNEN_I = re.compile(r"(?<=[a-zäöüß])In(?:nen)?\b")  # MitarbeiterIn, LehrerInnen (needs the capital I)
 _FEMININE_WORD = re.compile(r"^(.{3,}(?:er|ent|ant|eur|or))in(?:nen)?$")  # Referentin -> referent
 
-_SENIORITY = {"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junior"}
+# Abbreviations boards and back offices write ("MA Finanzbuchhaltung", "Kfm. Kraft", "SB Steuerverwaltung")
+_ABBREVIATIONS = {"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junior", "ma": "mitarbeiter",
+                  "mitarb": "mitarbeiter", "kfm": "kaufmaennische", "kaufm": "kaufmaennische", "kffr": "kauffrau",
+                  "techn": "technische", "ing": "ingenieur", "verw": "verwaltung", "sb": "sachbearbeiter",
+                  "stellv": "stellvertretende", "ltg": "leitung", "mgr": "manager", "paed": "paedagogische"}
+# An employer written into the title: "Firma GmbH sucht Koch", "Firma GmbH: Koch", "Koch bei Firma GmbH"
+_HIRING = re.compile(r"^.*?\bsucht\b(?![-+])(?=.*[^\W\d_])", re.DOTALL)  # not "Sucht- und Drogenberater"
+_SEGMENTS = re.compile(r"\s*(?::|\|| [-\u2013\u2014] |\bbei\b)\s*")
+_LEGAL_FORMS = frozenset("gmbh ggmbh mbh ag kg kgaa ohg gbr ev se ug co ltd inc aoer kdoer partg eg".split())
 _WORK_TIME_WORDS = frozenset(
-    "vollzeit voll+ teilzeit minijob minijobber minijobbasis fulltime parttime sofort gesucht".split()
+    "vollzeit voll+ vz teilzeit tz minijob minijobber minijobbasis fulltime parttime sofort gesucht".split()
 )  # "voll+": "Voll- oder Teilzeit" (PART_MARK below)
 _WORK_TIME_PHRASES = frozenset(
     {("full", "time"), ("part", "time"), ("mini", "job"), ("voll", "teilzeit"), ("naechstmoeglichen", "zeitpunkt")}
 )
 # Work-time words name no job, but two jobs that differ only in them ("Verkäufer Vollzeit" / "Verkäufer Teilzeit")
 # are told apart by them: they are kept beside the title, as kinds.
-_WORK_TIME_KINDS = {"vollzeit": "vollzeit", "voll+": "vollzeit", "fulltime": "vollzeit", "teilzeit": "teilzeit", "parttime": "teilzeit",
+_WORK_TIME_KINDS = {"vollzeit": "vollzeit", "voll+": "vollzeit", "vz": "vollzeit", "tz": "teilzeit", "fulltime": "vollzeit", "teilzeit": "teilzeit", "parttime": "teilzeit",
                     "minijob": "minijob", "minijobber": "minijob", "minijobbasis": "minijob"}
 _WORK_TIME_PHRASE_KINDS = {("full", "time"): "vollzeit", ("part", "time"): "teilzeit", ("mini", "job"): "minijob"}
 _ELLIPSIS = re.compile(r"\s*\.{2,}\s*$")  # NFKC writes "…" as "..."
@@ -94,12 +102,24 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
             text = pattern.sub(" ", text)
     if "-" in text:
         text = _COMPOUND_PART.sub(PART_MARK, text)
-    raw = [_SENIORITY.get(word, word) for word in words(text)]
+    if "sucht" in text:
+        text = _HIRING.sub(" ", text)
+    text = _without_employer(text)
+    raw = [_ABBREVIATIONS.get(word, word) for word in words(text)]
     kept, found = _naming_words([word for word in raw if not _is_noise(word)], raw, cities, also)
     if not kept:  # a title of work-time words alone ("Minijob", "Teilzeit oder Minijob") is named by them
         meaningful = [word for word in raw if word not in _MEANINGLESS and not _REFERENCE_NUMBER.fullmatch(word)]
         kept, found = _naming_words(meaningful, raw, cities, also)
     return Title(" ".join(kept), tuple(kept), found, _work_time(raw), cut)
+
+
+def _without_employer(text: str) -> str:
+    """The title without the parts that name a company by its legal form ("... | Firma GmbH & Co. KG")."""
+    segments = _SEGMENTS.split(text)
+    if len(segments) == 1:
+        return text
+    kept = [segment for segment in segments if _LEGAL_FORMS.isdisjoint(words(segment))]
+    return " ".join(kept) if len(kept) < len(segments) and any(map(words, kept)) else text
 
 
 def _work_time(raw: list[str]) -> frozenset[str]:

@@ -34,7 +34,7 @@ def cities(*names: str) -> CityNames:
     ("Fahrer ab sofort", "fahrer"), ("Developer full-time", "developer"), ("Developer (part-time)", "developer"),
     # reference numbers
     ("Elektriker - Referenznr. 250539", "elektriker"), ("Einkäufer Ref: REQ-01007", "einkaeufer"),
-    ("Fahrer #1234", "fahrer"), ("Frankens Nr. 1 sucht Logopäden", "frankens nr 1 sucht logopaeden"),
+    ("Fahrer #1234", "fahrer"), ("Frankens Nr. 1 sucht Logopäden", "logopaeden"), ("Frankens Nr. 1 Logopäde", "frankens nr 1 logopaede"),
     # punctuation
     ("Kfz-Mechatroniker", "kfz mechatroniker"), ("C++ Developer", "c++ developer"),
 ])
@@ -153,3 +153,23 @@ def test_a_compound_part_is_never_taken_for_a_city(title: str, expected: str) ->
 def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -> None:
     normalized = normalize_title(title, cities())
     assert (normalized.text, normalized.work_time) == ("verkaeufer", work_time)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    # the employer before "sucht", or in a part of its own named by a legal form
+    ("Jeremias Abgastechnik GmbH sucht Versandmitarbeiter (m/w/d)", "versandmitarbeiter"),
+    ("Wackler Personal-Service GmbH: Projektleiter (m/w/d)", "projektleiter"),
+    ("Holzmechaniker (m/w/d) bei JobImpulse Süd GmbH", "holzmechaniker"),
+    ("Koch | Gasthof Krone GmbH & Co. KG", "koch"),
+    ("Klinik Kitzinger Land sucht Physiotherapeuten", "physiotherapeuten"),
+    # what only looks like it
+    ("Sucht- und Drogenberater (m/w/d)", "sucht+ drogenberater"), ("Suchtberater (m/w/d)", "suchtberater"),
+    ("Sachbearbeiter:in Lohn", "sachbearbeiter lohn"), ("Koch (m|w|d) - Vollzeit", "koch"),
+    ("Firma GmbH Koch", "firma gmbh koch"),  # nothing sets the company apart: it stays
+    # abbreviations boards write
+    ("MA Finanzbuchhaltung", "mitarbeiter finanzbuchhaltung"), ("Kfm. Kraft", "kaufmaennische kraft"),
+    ("SB Steuerverwaltung", "sachbearbeiter steuerverwaltung"), ("Verkäufer in VZ oder TZ", "verkaeufer"),
+])
+def test_employers_and_abbreviations_as_boards_write_them(title: str, expected: str) -> None:
+    assert normalize_title(title, cities()).text == expected
+    assert normalize_title(expected, cities()).text == expected
