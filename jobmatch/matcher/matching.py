@@ -140,8 +140,8 @@ def work_time_agreement(posting: frozenset[str], job: frozenset[str]) -> int:
 
 
 def _verdict_candidate(posting: Side, title: Title, pool: Pool, alias: Alias) -> _Scored:
-    """A job a reviewer linked for an earlier posting of this title (first of all but an agreed identifier), or
-    rejected for one (last)."""
+    """A job a reviewer linked for an earlier posting of this title (first of all but an agreed identifier,
+    unless it is in another place than this posting), or rejected for one (last)."""
     job = pool.jobs[alias.job_id]
     similarity = title_similarity(title.text, pool.titles[job.id].text, title.cut) if title.text else 0.0
     delta, place_reasons = evidence(posting, job.side)
@@ -150,7 +150,10 @@ def _verdict_candidate(posting: Side, title: Title, pool: Pool, alias: Alias) ->
     if job.state_reason:
         reasons.append(job.state_reason)
     candidate = Candidate(job.id, display(raw), "alias", tuple(reasons), job.active)
-    return _Scored(_ALIAS if alias.linked else _REJECTED, raw, similarity, candidate)
+    if not alias.linked:
+        return _Scored(_REJECTED, raw, similarity, candidate)
+    elsewhere = posting.place.same_as(job.side.place) is False  # "Koch" linked to Bamberg's job, now in Erlangen
+    return _Scored(_REST if elsewhere else _ALIAS, raw, similarity, candidate)
 
 
 def _verdict_reason(alias: Alias) -> str:

@@ -75,12 +75,19 @@ def test_an_unrelated_title_finds_nothing(index, title):
 
 
 def test_a_reviewers_link_puts_the_job_first_for_later_postings_of_that_title(index):
-    posting = Posting("Kommissionierer Nachtschicht", location=Location(city="Bamberg"))
-    assert index.match(posting).best is None or index.match(posting).best.job_id != "lager-hof"
+    posting = Posting("Kommissionierer Nachtschicht")
+    assert "lager-hof" not in {c.job_id for c in index.match(posting).candidates[:1]}
     result = index.match(posting, aliases=[Alias("lager-hof", 17, linked=True)])
     assert result.decision == "needs_review"
     assert (result.best.job_id, result.best.method) == ("lager-hof", "alias")
     assert result.best.reasons[0] == "linked by a reviewer for posting #17"
+
+
+def test_a_reviewers_link_does_not_put_a_job_of_another_place_first(index):
+    posting = Posting("Lagermitarbeiter", location=Location(city="Bamberg"))
+    result = index.match(posting, aliases=[Alias("lager-hof", 17, linked=True)])
+    assert [c.job_id for c in result.candidates[:2]] == ["lager", "lager-hof"]
+    assert "linked by a reviewer for posting #17" in result.candidates[1].reasons
 
 
 def test_a_reviewers_rejection_puts_the_job_last(index):
