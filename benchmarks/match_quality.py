@@ -10,7 +10,7 @@ Baselines, the simple ways a competent engineer would start:
 Thresholds are chosen on the tuning part (`--sweep`); docs/matching.md reports the reporting part.
 
     .venv/bin/python benchmarks/match_quality.py                 # matcher and baselines, both parts
-    .venv/bin/python benchmarks/match_quality.py --sweep         # the thresholds measured on the tuning part
+    .venv/bin/python benchmarks/match_quality.py --sweep [NAME]  # thresholds measured on the tuning part
 """
 
 import argparse
@@ -122,15 +122,17 @@ def summary(report: dict[str, Any]) -> dict[str, float]:
 SWEPT = (
     ("REVIEW_FLOOR", (75.0, 80.0, 85.0)),
     ("CLEARLY_BETTER", (5.0, 10.0, 15.0, 20.0)),
-    ("WORDING_FLOOR", (0.4, 0.5, 0.6, 0.7, 0.8, 1.01)),
+    ("WORDING_FLOOR", (0.5, 0.6, 0.7, 0.8, 1.01)),
 )
 
 
-def sweep(jobs: list[dict[str, Any]], cases: list[LabelledCase]) -> dict[str, Any]:
+def sweep(jobs: list[dict[str, Any]], cases: list[LabelledCase], names: list[str]) -> dict[str, Any]:
     tuning = [case for case in cases if case.part == TUNING]
     index = JobIndex(jobs)
     out: dict[str, Any] = {}
     for name, values in SWEPT:
+        if names and name not in names:
+            continue
         chosen = getattr(scoring, name)
         for value in values:
             _set(name, value)  # measurement only: the thresholds are constants of the matcher
@@ -149,11 +151,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-category", type=int, default=300)
-    parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--sweep", nargs="*", metavar="NAME", help="sweep these thresholds (all when none named)")
     args = parser.parse_args()
     labelled = labelled_set(args.seed, args.per_category)
-    if args.sweep:
-        print(json.dumps(sweep(labelled.jobs, labelled.cases), indent=2))
+    if args.sweep is not None:
+        print(json.dumps(sweep(labelled.jobs, labelled.cases, args.sweep), indent=2))
         return
     report: dict[str, Any] = {"pool": len(labelled.jobs), "cases": len(labelled.cases), "seed": args.seed}
     index = JobIndex(labelled.jobs)

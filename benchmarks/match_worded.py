@@ -4,11 +4,12 @@ no-match rates, per part, for the matcher and baselines measured in the same run
 Baselines: rapidfuzz over the job titles preprocessed once (`utils.default_process`), by edit distance (Indel
 `fuzz.ratio`) and by WRatio; each ranks every job and returns the best 10 (a candidate at any score).
 
-    .venv/bin/python benchmarks/match_worded.py [--sweep]
+    .venv/bin/python benchmarks/match_worded.py [--sweep] [--per-category 1000]
 """
 
 import argparse
 import json
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -81,11 +82,22 @@ def sweep(worded: WordedSet) -> dict[str, Any]:
     return out
 
 
+def sample(worded: WordedSet, per_category: int) -> WordedSet:
+    """At most `per_category` cases of each category and part, drawn by a fixed seed."""
+    groups: dict[tuple[str, str], list[WordedCase]] = defaultdict(list)
+    for case in worded.cases:
+        groups[(case.category, case.part)].append(case)
+    rng = random.Random(0)
+    cases = [case for _, group in sorted(groups.items()) for case in rng.sample(group, min(per_category, len(group)))]
+    return WordedSet(worded.jobs, cases)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--per-category", type=int, default=1000, help="cases of each category and part")
     args = parser.parse_args()
-    sets = {"esco": esco_set(), "occupations": occupation_set()}
+    sets = {name: sample(make(), args.per_category) for name, make in (("esco", esco_set), ("occupations", occupation_set))}
     run = sweep if args.sweep else report
     print(json.dumps({name: run(worded) for name, worded in sets.items()}, indent=2))
 

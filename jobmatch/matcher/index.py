@@ -76,8 +76,7 @@ class JobIndex:
         place = Place.of(location.city, location.zip_code, location.raw) if location else Place((), "")
         pins, written = self._pins(posting, set(exclude))
         title = normalize_title(_without(posting.title, written), self._cities, also=place.city)
-        if title.words and not title.cut and len(title.words[-1]) >= 4 and self._search.completes(title.words[-1]):
-            title = replace(title, cut=True)  # cut mid-word without an ellipsis: "Industriemechaniker Instandhaltu"
+        title = self._cut_short(title)
         if not place and len(title.cities) == 1:  # "Pflegehelfer in Sonneberg" without a location says where
             (city,) = title.cities
             place = Place(city, "")
@@ -85,6 +84,19 @@ class JobIndex:
         posting_side = side(place, label or place.zip_code, posting.department, posting.employment_type)
         worded = self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES)
         return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)
+
+    def _cut_short(self, title: Title) -> Title:
+        """A title cut mid-word without an ellipsis ("Industriemechaniker Instandhaltu": its last word starts a
+        word of the pool) is marked cut; a last word the pool does not know that starts a place ("in Bam",
+        "(Mittelfra") is the place, cut short, and is dropped."""
+        last = title.words[-1] if title.words else ""
+        if len(title.words) > 1 and len(last) >= 3 and not self._search.titles_with_word(last) \
+                and self._cities.started_by(last):
+            kept = title.words[:-1]
+            return replace(title, text=" ".join(kept), words=kept, cut=True)
+        if len(last) >= 4 and not title.cut and self._search.completes(last):
+            return replace(title, cut=True)
+        return title
 
     def _pins(self, posting: Posting, exclude: set[str]) -> tuple[Pins, list[str]]:
         """The identifiers' pins, and the codes written in the title without a label that pinned a job (they

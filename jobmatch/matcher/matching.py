@@ -174,7 +174,7 @@ def _pinned_candidate(
     if title.text and job_title.text:
         similarity = title_similarity(title.text, job_title.text, title.cut)
         reasons.append(f"title {similarity:.0f}% similar")
-        if similarity < TITLE_CONSISTENT:
+        if similarity < TITLE_CONSISTENT and not says_no_more_than(job_title, title):  # more words: the employer's
             doubts.append("the posting's title describes another job than this one")
         elif (rival and rival.similarity >= similarity + CLEARLY_BETTER
               and not says_no_more_than(title, job_title)):  # "Verkäufer Metzgerei" coded as the plain "Verkäufer"

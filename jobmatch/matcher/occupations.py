@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from math import sqrt
 from pathlib import Path
 from typing import Any
 
@@ -57,23 +58,35 @@ class Occupations:
     longest: int  # words of the longest label
     parts: frozenset[str]  # the words compounds are split into
 
-    def of(self, words: tuple[str, ...]) -> dict[int, float]:
-        """The occupations a title names, with weights: its whole text if that is a label, else each longest run
-        of its words that is one ("lagerarbeiter versand" -> Lagerarbeiter), each label weighing 1/n."""
+    def of(self, words: tuple[str, ...]) -> tuple[dict[int, float], float]:
+        """The occupations a title names, and the share of its words that name them: its whole text if that is
+        a label, else each longest run of its words that is one ("lagerarbeiter versand" -> Lagerarbeiter, 1/2).
+        A label carried by n occupations gives each of them 1/n."""
         found: dict[int, float] = {}
-        i = 0
+        covered = i = 0
         while i < len(words):
             for size in range(min(self.longest, len(words) - i), 0, -1):
                 carriers = self.labels.get(" ".join(words[i : i + size]))
                 if carriers:
-                    weight = (size / len(words)) / len(carriers)
                     for number in carriers:
-                        found[number] = max(found.get(number, 0.0), weight)
+                        found[number] = max(found.get(number, 0.0), 1 / len(carriers))
+                    covered += size
                     i += size
                     break
             else:
                 i += 1
-        return found
+        return found, covered / len(words) if words else 0.0
+
+
+def same_occupation(a: tuple[dict[int, float], float], b: tuple[dict[int, float], float]) -> float:
+    """How surely two titles name one occupation, 0-1: the cosine of their occupation weights, times the share of
+    the less covered title's words that name it ("Workstream Manager" / "Inbound Manager": 1 x 1/2)."""
+    (weights_a, covered_a), (weights_b, covered_b) = a, b
+    shared = sum(weight * weights_b[number] for number, weight in weights_a.items() if number in weights_b)
+    if not shared:
+        return 0.0
+    norm = sqrt(sum(w * w for w in weights_a.values()) * sum(w * w for w in weights_b.values()))
+    return shared / norm * min(covered_a, covered_b)
 
 
 @cache

@@ -12,6 +12,7 @@ from jobmatch.matcher.places import Place
 
 
 TitleViews = tuple[str, str]  # the words sorted, the words joined without spaces
+CUT = 1.0  # a cut title scores this much less against the start of a longer title than against an equal one
 
 # Normalized titles are compared as a reader compares them: word order does not matter (sorted words, Indel
 # ratio as fuzz.token_sort_ratio), a swap of neighbouring letters is one slip, not two ("Bäkcer": OSA), and a
@@ -38,7 +39,7 @@ def title_similarity(a: str, b: str, cut: bool = False) -> float:
     one_word = _one_word(views_a) and _one_word(views_b)
     whole = max(scorer(views_a[view], views_b[view]) * factor
                 for view, scorer, factor, between_words in _VIEWS if between_words or not one_word)
-    return max(whole, title_similarity(a, b[: len(a)])) if cut and len(b) > len(a) else whole
+    return max(whole, title_similarity(a, b[: len(a)]) - CUT) if cut and len(b) > len(a) else whole
 
 
 def similar_titles(text: str, candidates: list[TitleViews], cutoff: float) -> list[tuple[int, float]]:
@@ -64,7 +65,7 @@ SEARCH_CUTOFF = REVIEW_FLOOR - 10.0  # titles this far below the floor can still
 
 # A title worded otherwise (wording.py) of strength 0-1 scores in this band: below the titles alike of most
 # confidence, above nothing; it is never what links a posting.
-WORDING_FLOOR = 0.5  # weaker wording is no candidate
+WORDING_FLOOR = 0.7  # weaker wording is no candidate (chosen on the tuning part, docs/matching.md)
 _WORDING_LOWEST, _WORDING_HIGHEST = 60.0, 85.0
 
 

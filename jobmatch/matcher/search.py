@@ -14,7 +14,7 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
-from jobmatch.matcher.scoring import TitleViews, similar_titles, title_views
+from jobmatch.matcher.scoring import CUT, TitleViews, similar_titles, title_views
 
 SHORTLIST = 100  # titles scored per query; the right one ranks far higher among the key-sharing titles
 _AFFIX = 5
@@ -146,6 +146,6 @@ class TitleSearch:
         if cut:
             best = dict(found)
             for i, score in similar_titles(text, [title_views(title[: len(text)]) for title in shortlist], cutoff):
-                best[i] = max(best.get(i, 0.0), score)
+                best[i] = max(best.get(i, 0.0), score - CUT)
             found = sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))
         return [(shortlist[i], score) for i, score in found]

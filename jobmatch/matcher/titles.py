@@ -15,7 +15,7 @@ from jobmatch.matcher.identifiers import strip_codes
 from jobmatch.matcher.places import City, CityNames, region_at
 from jobmatch.matcher.text import STOPWORDS, clean, fold, words
 
-_GENDER = r"(?:alle?\s+g[a-z]{5,11}|mensch|genderneutral|divers[e]?|div|gn|mwd|[mwfdxhi])"
+_GENDER = r"(?:alle?\s+g[a-z]{5,11}|mensch|genderneutral|divers[e]?|div|gn|mwd|[mwfdxhiag])"  # (a/g): all genders
 _GENDER_MARKERS = (
     # (m/w/d) (w/m/d) (m/f/d) (gn) (all genders) (m|w|d) (f/m/x) (d/w/m) (m/w/x) (m/w/div) [m/w/d]
     re.compile(rf"[(\[]\s*{_GENDER}(?:\s*[/|,.*\\-]\s*{_GENDER})*\s*[/|]?\s*[)\]]"),
@@ -41,7 +41,8 @@ _ABBREVIATIONS = {"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junio
                   "stellv": "stellvertretende", "ltg": "leitung", "mgr": "manager", "paed": "paedagogische"}
 # An employer written into the title: "Firma GmbH sucht Koch", "Firma GmbH: Koch", "Koch bei Firma GmbH"
 _HIRING = re.compile(r"^.*?\bsucht\b(?![-+])(?=.*[^\W\d_])", re.DOTALL)  # not "Sucht- und Drogenberater"
-_SEGMENTS = re.compile(r"\s*(?::|\|| [-\u2013\u2014] |\bbei\b)\s*")
+_SEGMENTS = re.compile(r"\s*(?::\s|\s\|\s| [-\u2013\u2014] |\bbei\b)\s*")  # "(m|w|d)" and ":in" stay whole
+_EMPLOYER_AFTER = re.compile(r"\sbei\s")
 _LEGAL_FORMS = frozenset("gmbh ggmbh mbh ag kg kgaa ohg gbr ev se ug co ltd inc aoer kdoer partg eg".split())
 _WORK_TIME_WORDS = frozenset(
     "vollzeit voll+ vz teilzeit tz minijob minijobber minijobbasis fulltime parttime sofort gesucht".split()
@@ -97,14 +98,12 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
     text = fold(text)
     if _DIGIT.search(text):  # every code has a digit
         text = strip_codes(text)
+    text = _without_employer(text)
     if _MARKUP.search(text):  # the regexes are skipped for titles (and normalized text) they cannot change
         for pattern in _GENDER_MARKERS + _FEMININE_ENDINGS:
             text = pattern.sub(" ", text)
     if "-" in text:
         text = _COMPOUND_PART.sub(PART_MARK, text)
-    if "sucht" in text:
-        text = _HIRING.sub(" ", text)
-    text = _without_employer(text)
     raw = [_ABBREVIATIONS.get(word, word) for word in words(text)]
     kept, found = _naming_words([word for word in raw if not _is_noise(word)], raw, cities, also)
     if not kept:  # a title of work-time words alone ("Minijob", "Teilzeit oder Minijob") is named by them
@@ -114,11 +113,23 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
 
 
 def _without_employer(text: str) -> str:
-    """The title without the parts that name a company by its legal form ("... | Firma GmbH & Co. KG")."""
+    """The title without the employer written into it: before "sucht" ("Firma sucht Koch"), after the gender
+    marker that ends the job's name ("Koch (m/w/d) in Bamberg bei Firma"), before a colon when the marker is after it
+    ("Hotel Nürnberg: Koch (m/w/d)"), and any part naming a company by its legal form ("Koch | Firma GmbH")."""
+    if "sucht" in text:
+        text = _HIRING.sub(" ", text)
+    if "(" in text or "[" in text:
+        marker = _GENDER_MARKERS[0].search(text)
+        employer = _EMPLOYER_AFTER.search(text, marker.end()) if marker else None
+        if employer:
+            text = text[: employer.start()]
+        head, colon, rest = text.partition(": ")
+        if colon and _GENDER_MARKERS[0].search(rest) and not _GENDER_MARKERS[0].search(head):
+            text = rest
     segments = _SEGMENTS.split(text)
     if len(segments) == 1:
         return text
-    kept = [segment for segment in segments if _LEGAL_FORMS.isdisjoint(words(segment))]
+    kept = [segment for segment in segments if _LEGAL_FORMS.isdisjoint(words(segment.replace(".", "")))]
     return " ".join(kept) if len(kept) < len(segments) and any(map(words, kept)) else text
 
 

@@ -7,8 +7,8 @@ Letters alike are what `search.TitleSearch` finds; this finds what shares no let
   Compounds are split into the shipped parts (the ESCO label words and their halves, occupations.py; at least
   four letters each, a linking "s", "n", "en", "es" or "e" allowed), each part reduced to its Snowball stem
   (PyStemmer: inflection and most plural forms).
-- both at once: a posting's occupation brings its other German labels, whose parts are looked up in turn
-  ("Kommissionierer" -> "Lagerarbeiter" -> "Lagermitarbeiter").
+- both at once: a posting's occupation that no pool title is named as brings its other German labels, whose
+  parts are looked up in turn ("Kommissionierer" -> "Lagerarbeiter" -> "Lagermitarbeiter").
 It never links a posting by itself: its candidates are suggestions with their reason, for a reviewer.
 """
 
@@ -19,14 +19,14 @@ from math import log
 
 import Stemmer
 
-from jobmatch.matcher.occupations import occupations
+from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.titles import PART_MARK
 
 Found = tuple[str, float, str]  # normalized title, strength 0-1, the reason
 
 _SHORTEST_PART = 4
 _LINKS = ("", "s", "n", "en", "es", "e")  # what joins the parts of a German compound ("Arbeit-s-platz")
-_EXPANDED_LABELS = 12  # of an occupation's German labels, the shortest, looked up by their parts
+_EXPANDED_LABELS = 6  # of an occupation's German labels, the shortest, looked up by their parts
 # A part carried by more than this share of the titles ("mitarbeit"), and by at least _COMMON_MIN, is not
 # counted when the bag has a rarer part, as in the title search (search.py)
 _COMMON_SHARE = 0.03
@@ -77,7 +77,7 @@ class WordingSearch:
     """Distinct normalized titles of a pool under their occupations and the stems of their parts."""
 
     def __init__(self) -> None:
-        self._occupations: dict[str, dict[int, float]] = {}
+        self._occupations: dict[str, tuple[dict[int, float], float]] = {}
         self._parts: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._by_occupation: dict[int, set[str]] = defaultdict(set)
         self._by_stem: dict[str, set[str]] = defaultdict(set)
@@ -85,9 +85,8 @@ class WordingSearch:
     def add(self, text: str, title_words: tuple[str, ...]) -> None:
         if not text or text in self._parts:
             return
-        found = occupations().of(title_words)
-        self._occupations[text] = found
-        for number in found:
+        found = self._occupations[text] = occupations().of(title_words)
+        for number in found[0]:
             self._by_occupation[number].add(text)
         written, stems = parts(title_words)
         self._parts[text] = (written, frozenset(stems))
@@ -97,7 +96,7 @@ class WordingSearch:
     def discard(self, text: str) -> None:
         if text not in self._parts:
             return
-        for number in self._occupations.pop(text):
+        for number in self._occupations.pop(text)[0]:
             _discard(self._by_occupation, number, text)
         for stem in self._parts.pop(text)[1]:
             _discard(self._by_stem, stem, text)
@@ -113,19 +112,22 @@ class WordingSearch:
                 best[found] = (strength, reason)
 
         table = occupations()
-        posting_occupations = table.of(title_words)
-        for number, weight in posting_occupations.items():
+        posting = table.of(title_words)
+        posting_occupations, covered = posting
+        for number in sorted(posting_occupations, key=posting_occupations.get, reverse=True):
             for found in self._by_occupation.get(number, ()):
-                offer(found, min(weight, self._occupations[found][number]),
+                offer(found, same_occupation(posting, self._occupations[found]),
                       f"same occupation: {table.names[number]} (ESCO)")
         _, stems = parts(title_words)
         for found, strength in self._same_parts(frozenset(stems)):
             offer(found, strength, "compound: " + " + ".join(self._parts[found][0]))
         for number, weight in posting_occupations.items():
+            if number in self._by_occupation:  # the pool has jobs named as this occupation: found above
+                continue
             for label in sorted(table.german[number], key=len)[:_EXPANDED_LABELS]:
                 label_stems = frozenset(parts(label.split())[1])
                 for found, strength in self._same_parts(label_stems):
-                    offer(found, weight * strength, f"same occupation: {table.names[number]} (ESCO)")
+                    offer(found, weight * covered * strength, f"same occupation: {table.names[number]} (ESCO)")
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
         return [(found, strength, reason) for found, (strength, reason) in ranked]
 

@@ -240,6 +240,8 @@ def test_a_cut_title_with_its_code_is_auto_linked(kinds, title, code, expected):
 
 @pytest.mark.parametrize(("title", "city"), [
     ("Parkettleger (m|w|d) - Forchheim, Oberfranken", "Forchheim, Oberfranken"),
+    ("Parkettleger (m|w|d) in Forchheim (Oberfra", "Forchheim, Oberfranken"),  # the region cut short
+    ("Parkettleger (m|w|d) in Forch", "Forchheim"),  # the city cut short
     ("Parkettleger (m|w|d) - Forchheim, Oberfranken", None),
     ("Parkettleger (m/w/d)", "Forchheim, Oberfranken"),
     ("Parkettleger Forchheim (Oberfranken)", "Forchheim (Oberfranken)"),
@@ -268,9 +270,12 @@ def test_work_time_words_break_ties_between_jobs_of_one_title(kinds, title, kind
     ("Verkäufer (m/w/d)", "REQ-02005", "auto_linked", "verk-metz"),
     ("Industriemechaniker (m/w/d)", "REQ-02001", "auto_linked", "mech"),
     ("Verkäufer Metzgerei", "REQ-02005", "auto_linked", "verk-metz"),
+    # a title that names the code's job whole and more (an employer the normalizer does not know) agrees with it
+    ("Parkettleger (m/w/d) Oguzhan Ercoban Bodenbeläge Einzelunternehmer", "REQ-02003", "auto_linked", "parkett"),
 ])
 def test_a_code_is_held_when_the_title_is_clearly_another_job(kinds, title, code, decision, best):
-    result = kinds.match(Posting(title, job_code=code, location=Location(city="Bamberg")))
+    city = "Forchheim" if best == "parkett" else "Bamberg"
+    result = kinds.match(Posting(title, job_code=code, location=Location(city=city)))
     assert (result.decision, result.best.job_id) == (decision, best)
     if decision == "needs_review":
         pinned = next(c for c in result.candidates if c.method == "job_code")

@@ -166,6 +166,11 @@ def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -
     ("Sucht- und Drogenberater (m/w/d)", "sucht+ drogenberater"), ("Suchtberater (m/w/d)", "suchtberater"),
     ("Sachbearbeiter:in Lohn", "sachbearbeiter lohn"), ("Koch (m|w|d) - Vollzeit", "koch"),
     ("Firma GmbH Koch", "firma gmbh koch"),  # nothing sets the company apart: it stays
+    ("Hauswirtschafter *in bei AWO Bezirksverband e.V.", "hauswirtschafter"),
+    ("Kfz-Mechaniker (m/w/d) in Burgebrach bei Markus Lixl KFZ-Meisterbetrieb", "kfz mechaniker burgebrach"),
+    ("Motel One Nürnberg - Plärrer: Hausdamenassistent (m/w/d)", "hausdamenassistent"),
+    ("Helfer bei Umzügen", "helfer umzuegen"),  # no marker ends the name before "bei": it is the name
+    ("Ausbildung: Koch", "ausbildung koch"), ("Malerhelfer (a/g)", "malerhelfer"),
     # abbreviations boards write
     ("MA Finanzbuchhaltung", "mitarbeiter finanzbuchhaltung"), ("Kfm. Kraft", "kaufmaennische kraft"),
     ("SB Steuerverwaltung", "sachbearbeiter steuerverwaltung"), ("Verkäufer in VZ oder TZ", "verkaeufer"),
