@@ -60,7 +60,7 @@ REVIEW_FLOOR = 80.0  # below this nothing is plausible: no_match
 TITLE_CONSISTENT = 60.0  # an identifier's job whose title scores below this is held for review
 # ... and so is one when another job's title is this much more similar and the posting's title names more than
 # the identifier's job ("Verkäufer Metzgerei" with the code of "Verkäufer", while "Verkäufer Metzgerei" exists)
-CLEARLY_BETTER = 10.0
+CLEARLY_BETTER = 15.0  # chosen on the tuning part (docs/matching.md)
 SEARCH_CUTOFF = REVIEW_FLOOR - 10.0  # titles this far below the floor can still be lifted by place evidence
 
 # A title worded otherwise (wording.py) of strength 0-1 scores in this band: below the titles alike of most

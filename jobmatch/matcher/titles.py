@@ -98,7 +98,7 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
     text = fold(text)
     if _DIGIT.search(text):  # every code has a digit
         text = strip_codes(text)
-    text = _without_employer(text)
+    text = _without_employer(text, cities, also)
     if _MARKUP.search(text):  # the regexes are skipped for titles (and normalized text) they cannot change
         for pattern in _GENDER_MARKERS + _FEMININE_ENDINGS:
             text = pattern.sub(" ", text)
@@ -112,10 +112,17 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
     return Title(" ".join(kept), tuple(kept), found, _work_time(raw), cut)
 
 
-def _without_employer(text: str) -> str:
+def _names_a_place(head: list[str], cities: CityNames, also: City) -> bool:
+    return any((also and _same_words(head[i : i + len(also)], also))
+               or any(tuple(head[i : i + len(city)]) == city for city in cities.starting_with(word))
+               for i, word in enumerate(head))
+
+
+def _without_employer(text: str, cities: CityNames, also: City) -> str:
     """The title without the employer written into it: before "sucht" ("Firma sucht Koch"), after the gender
-    marker that ends the job's name ("Koch (m/w/d) in Bamberg bei Firma"), before a colon when the marker is after it
-    ("Hotel Nürnberg: Koch (m/w/d)"), and any part naming a company by its legal form ("Koch | Firma GmbH")."""
+    marker that ends the job's name ("Koch (m/w/d) in Bamberg bei Firma"), before a colon when the marker is after
+    it and what stands before names a place ("Hotel Nürnberg: Koch (m/w/d)", not "Sachbearbeiter Schwerpunkt:
+    Assistenz (m/w/d)"), and any part naming a company by its legal form ("Koch | Firma GmbH")."""
     if "sucht" in text:
         text = _HIRING.sub(" ", text)
     if "(" in text or "[" in text:
@@ -124,7 +131,8 @@ def _without_employer(text: str) -> str:
         if employer:
             text = text[: employer.start()]
         head, colon, rest = text.partition(": ")
-        if colon and _GENDER_MARKERS[0].search(rest) and not _GENDER_MARKERS[0].search(head):
+        if colon and _GENDER_MARKERS[0].search(rest) and not _GENDER_MARKERS[0].search(head) \
+                and _names_a_place(words(head), cities, also):
             text = rest
     segments = _SEGMENTS.split(text)
     if len(segments) == 1:
