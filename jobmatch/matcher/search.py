@@ -21,12 +21,12 @@ _AFFIX = 5
 _AFFIX_WEIGHT = 0.5  # a shared word start or end is weaker evidence than a shared word
 _NEAR_WORD = 75.0  # a word the pool does not know is looked up among the pool's words at this similarity
 _NEAR_WEIGHT = 0.8
-# A key carried by more than this share of the titles, and by more than _COMMON_MIN ("mitarbeiter", "<mitar"),
+# A key carried by more than this share of the titles, and by more than COMMON_MIN ("mitarbeiter", "<mitar"),
 # says little and costs most: when the query has a rarer key, it is not counted (a query of common keys alone
 # counts them all). On the labelled set it changed one outcome, for the better, and it cut a query's time at
 # 10,000 jobs by a quarter (docs/matching.md).
-_COMMON_SHARE = 0.03
-_COMMON_MIN = 200
+COMMON_SHARE = 0.03
+COMMON_MIN = 200
 
 
 def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, float]]:
@@ -130,7 +130,7 @@ class TitleSearch:
         total = len(self._jobs)
         hits = [(titles, weight) for key, weight in self._query_keys(words) if (titles := self._titles_by_key.get(key))]
         hits.sort(key=_size)  # rarest first: the common keys come last, and are left out when a rare key found titles
-        common = max(total * _COMMON_SHARE, _COMMON_MIN)
+        common = max(total * COMMON_SHARE, COMMON_MIN)
         rare_found = bool(hits) and len(hits[0][0]) <= common
         weights: dict[str, float] = defaultdict(float)
         for titles, weight in hits:

@@ -20,6 +20,7 @@ from math import log
 import Stemmer
 
 from jobmatch.matcher.occupations import occupations, same_occupation
+from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
 from jobmatch.matcher.titles import PART_MARK
 
 Found = tuple[str, float, str]  # normalized title, strength 0-1, the reason
@@ -27,10 +28,6 @@ Found = tuple[str, float, str]  # normalized title, strength 0-1, the reason
 _SHORTEST_PART = 4
 _LINKS = ("", "s", "n", "en", "es", "e")  # what joins the parts of a German compound ("Arbeit-s-platz")
 _EXPANDED_LABELS = 6  # of an occupation's German labels, the shortest, looked up by their parts
-# A part carried by more than this share of the titles ("mitarbeit"), and by at least _COMMON_MIN, is not
-# counted when the bag has a rarer part, as in the title search (search.py)
-_COMMON_SHARE = 0.03
-_COMMON_MIN = 200
 _STEMMER = Stemmer.Stemmer("german")
 
 
@@ -141,7 +138,7 @@ class WordingSearch:
         held = sorted(((stem, self._by_stem[stem]) for stem in stems if stem in self._by_stem), key=lambda h: len(h[1]))
         if not held:
             return []
-        common = max(total * _COMMON_SHARE, _COMMON_MIN)
+        common = max(total * COMMON_SHARE, COMMON_MIN)  # as in the title search: a common part says little
         rare_found = len(held[0][1]) <= common
         shared: dict[str, float] = defaultdict(float)
         for stem, titles in held:
