@@ -2,8 +2,10 @@
 baselines side by side.
 
 Baselines, the simple ways a competent engineer would start:
-- `fuzzy`: rapidfuzz `process.extract` with WRatio over the job names, each preprocessed once
-  (`utils.default_process`); candidates at >= 80, never an automatic link.
+- `fuzzy`: rapidfuzz `process.extract` with `token_sort_ratio` (word order free) over the job names, each
+  preprocessed once (`utils.default_process`); candidates at >= 80, never an automatic link. (WRatio, the other
+  usual choice, calls more unrelated postings plausible (docs/matching.md) and took 60 times as long as the
+  plain Indel ratio on the ESCO set, benchmarks/match_worded.py.)
 - `naive`: identifiers as raw strings (job code, remote id, post URL equal as written) auto-link when they pin
   exactly one job; otherwise `fuzzy`'s candidates; a title never auto-links.
 
@@ -17,6 +19,7 @@ import argparse
 import json
 import time
 from collections import defaultdict
+from functools import lru_cache
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,20 +45,20 @@ def fuzzy(jobs: list[dict[str, Any]]) -> Callable[[dict[str, Any]], Outcome]:
     names = [utils.default_process(job["name"] or "") for job in jobs]  # preprocessed once, not per query
     ids = [job["id"] for job in jobs]
 
-    def run(posting: dict[str, Any]) -> Outcome:
-        found = process.extract(utils.default_process(posting["title"]), names, scorer=fuzz.WRatio, processor=None,
+    @lru_cache(maxsize=None)  # `naive` asks again for the same titles
+    def run_title(title: str) -> Outcome:
+        found = process.extract(utils.default_process(title), names, scorer=fuzz.token_sort_ratio, processor=None,
                                 limit=5, score_cutoff=80)
         return ("needs_review" if found else "no_match"), [ids[i] for _, _, i in found], None
-    return run
+    return lambda posting: run_title(posting["title"])
 
 
-def naive(jobs: list[dict[str, Any]]) -> Callable[[dict[str, Any]], Outcome]:
+def naive(jobs: list[dict[str, Any]], titles: Callable[[dict[str, Any]], Outcome]) -> Callable[[dict[str, Any]], Outcome]:
     by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
     for job in jobs:
         for field in ("job_code", "remote_id", "post_url"):
             if job[field]:
                 by_key[(field, job[field])].append(job["id"])
-    titles = fuzzy(jobs)
 
     def run(posting: dict[str, Any]) -> Outcome:
         pinned = {job_id for field in ("job_code", "remote_id", "post_url") if posting.get(field)
@@ -159,7 +162,8 @@ def main() -> None:
         return
     report: dict[str, Any] = {"pool": len(labelled.jobs), "cases": len(labelled.cases), "seed": args.seed}
     index = JobIndex(labelled.jobs)
-    runs = {"matcher": matcher(index), "naive": naive(labelled.jobs), "fuzzy": fuzzy(labelled.jobs)}
+    titles = fuzzy(labelled.jobs)
+    runs = {"matcher": matcher(index), "naive": naive(labelled.jobs, titles), "fuzzy": titles}
     for part in (TUNING, REPORTING):
         cases = [case for case in labelled.cases if case.part == part]
         report[part] = {}

@@ -94,8 +94,8 @@ class JobIndex:
                 and self._cities.started_by(last):
             kept = title.words[:-1]
             return replace(title, text=" ".join(kept), words=kept, cut=True)
-        if len(last) >= 4 and not title.cut and self._search.completes(last):
-            return replace(title, cut=True)
+        if len(title.words) > 1 and len(last) >= 4 and not title.cut and self._search.completes(last):
+            return replace(title, cut=True)  # a board cuts a long title; one word is a word typed, not cut
         return title
 
     def _pins(self, posting: Posting, exclude: set[str]) -> tuple[Pins, list[str]]:
