@@ -14,7 +14,7 @@ from sqlalchemy import Insert, Select, Text, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, object_session
 
-from jobmatch.api import outbox, posting_keys
+from jobmatch.api import aliases, outbox, posting_keys
 from jobmatch.api.pools import Pool
 from jobmatch.matcher import Candidate, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
@@ -51,7 +51,8 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     rows rather than ORM objects since every multiposter's posting passes here. None when the customer's
     (source, external_id) is stored already, also by a concurrent request; nothing is written then. Returns the
     posting as the API shows it, from the values in hand."""
-    result = index.match(_matcher_posting(fields), limit=CANDIDATES)
+    matched = _matcher_posting(fields)
+    result = index.match(matched, limit=CANDIDATES, aliases=aliases.for_posting(session, customer_id, matched))
     now, linked = utcnow(), _auto_link(result)
     candidates = _candidate_rows(result)
     title_words, keys = posting_keys.of(fields, candidates) if linked is None else (None, set())
@@ -163,7 +164,9 @@ class _Outcome:
 
 
 def _fresh_match(posting: Posting, index: Pool) -> MatchResult:
-    return index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected_jobs(posting))
+    matched = _matcher_posting(posting)
+    return index.match(matched, limit=CANDIDATES, exclude=rejected_jobs(posting),
+                       aliases=aliases.for_posting(object_session(posting), posting.customer_id, matched))
 
 
 def _outcome(posting: Posting, result: MatchResult) -> _Outcome:
@@ -207,6 +210,7 @@ def link(posting: Posting, job: AtsJob, actor: Actor) -> None:
         return
     before = _state(posting)
     evidence = next((list(c["reasons"]) for c in posting.candidates if c["job_id"] == job.id), [])
+    aliases.record(posting, _matcher_posting(posting), job.id, linked=True)
     _set_link(posting, job.id, REVIEWER_METHOD, evidence)
     posting.decision = PostingDecision.LINKED
     _record(posting, PostingAction.LINKED, actor, job.id, None, before=before)
@@ -223,6 +227,7 @@ def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: Acto
         posting.updated_at = utcnow()
         _store_keys(posting)
         return
+    aliases.record(posting, _matcher_posting(posting), job.id, linked=False)
     if posting.linked_job_id == job.id:
         _set_link(posting, None, None, None)
         posting.decision = PostingDecision.NEEDS_REVIEW  # the verdict was about this job: let the matcher decide

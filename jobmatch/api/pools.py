@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from jobmatch.matcher import JobIndex, MatchResult
+from jobmatch.matcher import Alias, JobIndex, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration
@@ -111,9 +111,10 @@ class Pool:
     version: int
     _entry: _Entry
 
-    def match(self, posting: MatcherPosting, limit: int = 5, exclude: Collection[str] = ()) -> MatchResult:
+    def match(self, posting: MatcherPosting, limit: int = 5, exclude: Collection[str] = (),
+              aliases: Sequence[Alias] = ()) -> MatchResult:
         with self._entry.lock:
-            return self._entry.index.match(posting, limit, exclude)
+            return self._entry.index.match(posting, limit, exclude, aliases)
 
     def __len__(self) -> int:
         return len(self._entry.index)

@@ -5,8 +5,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jobmatch.matcher.text import clean
 
-_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"))
-
 # A code written inside a title: "Referenznr. 250539", "Ref: REQ-01007", "Ref. Nr. 17535", "Job-ID 4711", "#1234".
 _CODE_IN_TITLE = re.compile(
     r"(?:\b(?:ref(?:erenz)?(?:nr|nummer)?|kennziffer|stellen-?(?:id|nr|nummer)|job-?(?:id|code|nr))\b"
@@ -15,6 +13,9 @@ _CODE_IN_TITLE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015\u2212\ufe63\uff0d]+")
+_CODE_SHAPED = re.compile(r"(?=\w*[^\W\d_])(?=(?:\D*\d){3})\w{4,}|\d{5,}")  # letters and 3 digits, or 5 digits
+_PUNCTUATION = "()[]{},;:!?\"'|*"
 
 # Query parameters that say where a visitor came from, not which job the page shows.
 _TRACKING = frozenset(
@@ -30,12 +31,30 @@ _PLAIN_URL = re.compile(
 
 
 def normalize_code(code: str | None) -> str:
-    """A job code as HR would read it: case, Unicode forms, dash variants and spacing do not matter."""
+    """A job code as HR would read it: case, Unicode forms and the separators between its parts do not matter
+    ("REQ-01007", "REQ 01007", "req01007", "REQ–01007" are one code). Two codes that differ only there are
+    read as one by people too; should a pool hold both, the code pins two jobs and is held for review."""
     if not code:
         return ""
-    if code.isascii():  # every dash variant is outside ASCII; most codes take this way
-        return " ".join(code.split()).lower()
-    return " ".join(clean(code).translate(_DASHES).split()).casefold()
+    return _SEPARATORS.sub("", clean(code) if not code.isascii() else code).casefold()
+
+
+def bare_codes(title: str) -> list[str]:
+    """What may be a code written in a title without a label ("Lagerhelfer REQ-01007", "Fahrer REQ 01007"):
+    each token with letters and three digits or more, or five digits, and a short word of letters with the number
+    after it. Only those that are a code of the pool count, so a word like "B2B" costs a failed lookup only."""
+    tokens = clean(title).split()
+    found = []
+    for i, token in enumerate(tokens):
+        token = token.strip(_PUNCTUATION)
+        if not _DIGIT.search(token):
+            continue
+        if _CODE_SHAPED.fullmatch(normalize_code(token)):
+            found.append(token)
+        before = tokens[i - 1].strip(_PUNCTUATION) if i else ""
+        if before.isalpha() and len(before) <= 5 and normalize_code(token).isdigit():
+            found.append(f"{before} {token}")
+    return found
 
 
 def normalize_remote_id(remote_id: str | None) -> str:

@@ -1,22 +1,25 @@
 """One customer's pool of ATS jobs, indexed once and kept current as syncs change jobs."""
 
 import gc
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from itertools import islice
 from typing import Any, Generic, TypeVar
 
-from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
+from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
 from jobmatch.matcher.jobs import JobRecord, job_records
-from jobmatch.matcher.matching import Pins, rank
-from jobmatch.matcher.model import MatchResult, Posting
+from jobmatch.matcher.matching import Pins, Pool, rank
+from jobmatch.matcher.model import Alias, MatchResult, Posting
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.scoring import side
+from jobmatch.matcher.scoring import WORDING_FLOOR, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
+from jobmatch.matcher.wording import WordingSearch
 
 K = TypeVar("K")
 BUILD_CHUNK = 10_000  # jobs read into records at a time: a caller streaming jobs never holds all of them
+_WORDED_TITLES = 10  # differently worded titles whose jobs may be suggested
 
 
 class JobIndex:
@@ -33,6 +36,8 @@ class JobIndex:
         self._stripped = JobsByKey[City]()  # city -> jobs whose title it was removed from
         self._cities = CityNames()
         self._search = TitleSearch()
+        self._wording = WordingSearch()
+        self._pool = Pool(self._jobs, self._titles, self._search)
         with _without_cycle_collection():
             self._build(jobs)
 
@@ -70,37 +75,62 @@ class JobIndex:
         if record is not None and self._cities.discard(record.side.place.city):
             self._renormalize(self._stripped.get(record.side.place.city))
 
-    def match(self, posting: Posting, limit: int = 5, exclude: Collection[str] = ()) -> MatchResult:
-        """Candidates for `posting`, best first, and the decision; jobs in `exclude` are never suggested."""
+    def match(self, posting: Posting, limit: int = 5, exclude: Collection[str] = (),
+              aliases: Sequence[Alias] = ()) -> MatchResult:
+        """Candidates for `posting`, best first, and the decision; jobs in `exclude` are never suggested.
+        `aliases` are reviewers' verdicts for earlier postings of the same `title_key`: a job linked for one
+        comes first (after an agreed identifier), a rejected one last; neither links by itself."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         location = posting.location
         place = Place.of(location.city, location.zip_code, location.raw) if location else Place((), "")
-        title = normalize_title(posting.title, self._cities, also=place.city)
+        pins, written = self._pins(posting, set(exclude))
+        title = normalize_title(_without(posting.title, written), self._cities, also=place.city)
+        title = self._cut_short(title)
         if not place and len(title.cities) == 1:  # "Pflegehelfer in Sonneberg" without a location says where
             (city,) = title.cities
             place = Place(city, "")
         label = (location.city or location.raw) if location and (location.city or location.raw) else " ".join(place.city)
         posting_side = side(place, label or place.zip_code, posting.department, posting.employment_type)
-        return rank(posting_side, title, self._pins(posting, set(exclude)), self._jobs, self._titles, self._search,
-                    limit=limit, exclude=set(exclude))
+        worded = self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES)
+        return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)
 
-    def _pins(self, posting: Posting, exclude: set[str]) -> Pins:
+    def _cut_short(self, title: Title) -> Title:
+        """A title cut mid-word without an ellipsis ("Industriemechaniker Instandhaltu": its last word starts a
+        word of the pool) is marked cut; a last word the pool does not know that starts a place ("in Bam",
+        "(Mittelfra") is the place, cut short, and is dropped."""
+        last = title.words[-1] if title.words else ""
+        if len(title.words) > 1 and len(last) >= 3 and not self._search.titles_with_word(last) \
+                and self._cities.started_by(last):
+            kept = title.words[:-1]
+            return replace(title, text=" ".join(kept), words=kept, cut=True)
+        if len(title.words) > 1 and len(last) >= 4 and not title.cut and self._search.completes(last):
+            return replace(title, cut=True)  # a board cuts a long title; one word is a word typed, not cut
+        return title
+
+    def _pins(self, posting: Posting, exclude: set[str]) -> tuple[Pins, list[str]]:
+        """The identifiers' pins, and the codes written in the title without a label that pinned a job (they
+        are no part of the job's name)."""
         pins: Pins = []
         code = normalize_code(posting.job_code)
         if code:
             pins.append(("job_code", f"job code {posting.job_code.strip()}", self._by_code.get(code) - exclude))
-        for written in codes_in_title(posting.title):
+        seen, bare = {code}, set(bare_codes(posting.title))
+        written_codes = []
+        for written in [*codes_in_title(posting.title), *bare]:
             found = self._by_code.get(normalize_code(written)) - exclude
-            if normalize_code(written) != code and found:
+            if normalize_code(written) not in seen and found:
+                seen.add(normalize_code(written))
                 pins.append(("job_code", f"job code {written} (found in the title)", found))
+                if written in bare:
+                    written_codes.append(written)
         remote_id = normalize_remote_id(posting.remote_id)
         if remote_id:
             pins.append(("remote_id", f"remote id {remote_id}", self._by_remote_id.get(remote_id) - exclude))
         url = normalize_url(posting.post_url)
         if url:
             pins.append(("post_url", "post URL", self._by_url.get(url) - exclude))
-        return [pin for pin in pins if pin[2]]
+        return [pin for pin in pins if pin[2]], written_codes
 
     def _insert(self, records: list[JobRecord], titles: list[Title]) -> None:
         """Index jobs with their normalized titles, a map at a time: a build inserts 100,000 jobs at once."""
@@ -112,6 +142,7 @@ class JobIndex:
             jobs_by_title.setdefault(title.text, []).append(job_id)
         for title in {title.text: title for title in titles}.values():
             self._search.add(title.text, title.words, jobs_by_title[title.text])
+            self._wording.add(title.text, title.words)
         self._stripped.add((city, job_id) for job_id, title in zip(ids, titles) for city in title.cities)
         self._by_code.add((record.code, record.id) for record in records if record.code)
         self._by_remote_id.add((remote_id, record.id) for record in records for remote_id in record.remote_ids)
@@ -123,6 +154,8 @@ class JobIndex:
             return None
         title = self._titles.pop(job_id)
         self._search.discard(title.text, title.words, job_id)
+        if not self._search.jobs(title.text):
+            self._wording.discard(title.text)
         for city in title.cities:
             self._stripped.discard(city, job_id)
         self._by_code.discard(record.code, job_id)
@@ -141,6 +174,20 @@ class JobIndex:
             record = self._unindex(job_id)
             if record is not None:
                 self._insert([record], [normalize_title(record.name, self._cities)])
+
+
+def title_key(posting: Posting) -> str:
+    """What a reviewer's verdict is remembered under: the posting's normalized title, without its own city (the
+    pool's cities are left in, so that the key does not change as the pool does)."""
+    location = posting.location
+    city = Place.of(location.city, location.zip_code, location.raw).city if location else ()
+    return normalize_title(posting.title, CityNames(), also=city).text
+
+
+def _without(title: str, codes: list[str]) -> str:
+    for code in codes:
+        title = title.replace(code, " ")
+    return title
 
 
 class JobsByKey(Generic[K]):

@@ -1,16 +1,19 @@
-"""From identifier hits and similar titles to ranked candidates and a decision.
+"""From identifier hits, similar titles, differently worded titles and reviewers' verdicts to ranked candidates
+and a decision.
 
 An identifier that pins exactly one open job whose title and place agree with the posting links it
-automatically. Everything else is a suggestion for a reviewer: a title alone is never enough.
+automatically. Everything else is a suggestion for a reviewer: a title alone is never enough, nor a title worded
+otherwise, nor what a reviewer decided for another posting.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from heapq import nsmallest
 
 from jobmatch.matcher.jobs import JobRecord
-from jobmatch.matcher.model import Candidate, Decision, MatchResult, Method
+from jobmatch.matcher.model import Alias, Candidate, Decision, MatchResult, Method
 from jobmatch.matcher.scoring import (
+    CLEARLY_BETTER,
     INACTIVE,
     MOST_EVIDENCE,
     REVIEW_FLOOR,
@@ -20,86 +23,148 @@ from jobmatch.matcher.scoring import (
     display,
     evidence,
     title_similarity,
+    wording_score,
 )
 from jobmatch.matcher.search import TitleSearch
-from jobmatch.matcher.titles import Title
+from jobmatch.matcher.titles import Title, says_no_more_than
+from jobmatch.matcher.wording import Found
 
 Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it matched)
 
 _TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
+# Tiers, best first: an identifier agreed by everything else; a job a reviewer linked for a posting of this title;
+# the rest; a job a reviewer rejected for one
+_AGREED, _ALIAS, _REST, _REJECTED = range(4)
 
 
 @dataclass(slots=True)
 class _Scored:
-    tier: int  # 0: an identifier agreed by everything else; 1: the rest
+    tier: int
     raw: float  # unclipped score, for ranking
     similarity: float
     candidate: Candidate
+    work_time_agreed: int = 0
 
-    def key(self) -> tuple[int, float, bool, float, str]:
-        return self.tier, -self.raw, not self.candidate.active, -self.similarity, self.candidate.job_id
+    def key(self) -> tuple[int, float, int, bool, float, str]:
+        return (self.tier, -self.raw, -self.work_time_agreed, not self.candidate.active, -self.similarity,
+                self.candidate.job_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """What the ranking reads of an index."""
+
+    jobs: Mapping[str, JobRecord]
+    titles: Mapping[str, Title]
+    search: TitleSearch
 
 
 def rank(
     posting: Side,
     title: Title,
     pins: Pins,
-    jobs: Mapping[str, JobRecord],
-    titles: Mapping[str, Title],
-    search: TitleSearch,
+    worded: list[Found],
+    pool: Pool,
     *,
     limit: int,
     exclude: set[str],
+    aliases: Sequence[Alias] = (),
 ) -> MatchResult:
     pinned = set().union(*(ids for _, _, ids in pins))
-    scored = _title_candidates(posting, title, jobs, search, limit, exclude | pinned)
-    pinned_scored = [_pinned_candidate(posting, title, pins, jobs[job_id], titles[job_id], len(pinned))
-                     for job_id in pinned]
-    ranked = sorted(scored + pinned_scored, key=_Scored.key)
+    verdicts = {alias.job_id: alias for alias in aliases if alias.job_id in pool.jobs and alias.job_id not in exclude}
+    skip = exclude | pinned | set(verdicts)
+    similar = pool.search.similar(title.text, title.words, SEARCH_CUTOFF, title.cut)[:_TITLES_EXPANDED]
+    scored = _found_jobs(posting, title, pool, "title", [(text, score, f"title {score:.0f}% similar")
+                                                           for text, score in similar], REVIEW_FLOOR, limit, skip)
+    rival = max(scored, key=lambda s: s.similarity, default=None)
+    skip |= {s.candidate.job_id for s in scored}
+    scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason)
+                                                             for text, strength, reason in worded], 0.0, limit, skip)
+    scored += [_pinned_candidate(posting, title, pins, pool, job_id, len(pinned), rival, verdicts.get(job_id))
+               for job_id in pinned]
+    scored += [_verdict_candidate(posting, title, pool, alias) for job_id, alias in verdicts.items()
+               if job_id not in pinned]
+    ranked = sorted(scored, key=_Scored.key)
     decision: Decision = "no_match"
     if ranked:
         decision = "needs_review"
         top = ranked[0]
-        if len(pinned) == 1 and top.tier == 0 and top.candidate.active:
+        if len(pinned) == 1 and top.tier == _AGREED and top.candidate.active:
             decision = "auto_linked"
     return MatchResult(decision, [s.candidate for s in ranked[:limit]])
 
 
-def _title_candidates(
-    posting: Side, title: Title, jobs: Mapping[str, JobRecord], search: TitleSearch, limit: int, skip: set[str]
+def _found_jobs(
+    posting: Side, title: Title, pool: Pool, method: Method, found: Iterable[tuple[str, float, str]], floor: float,
+    limit: int, skip: set[str],
 ) -> list[_Scored]:
-    """The best `limit` jobs found by title. Ranking runs on plain tuples and candidates are built for the
-    winners only: a common title is carried by hundreds of jobs. Titles come best first, so once `limit` jobs
-    beat anything the next title could reach with every bonus, the rest cannot enter."""
-    found: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
-    ranked: list[tuple[float, bool, float, str]] = []
-    for text, similarity in search.similar(title.text, title.words, SEARCH_CUTOFF)[:_TITLES_EXPANDED]:
-        if len(ranked) >= limit and -nsmallest(limit, ranked)[-1][0] > similarity + MOST_EVIDENCE:
+    """The best `limit` jobs of the titles found (normalized title, score, reason; best first). Ranking runs on
+    plain tuples and candidates are built for the winners only: a common title is carried by hundreds of jobs.
+    Once `limit` jobs beat anything the next title could reach with every bonus, the rest cannot enter. Jobs of
+    equal score are told apart by the work-time words both titles say ("Verkäufer Teilzeit" first for a posting
+    in Teilzeit)."""
+    jobs, titles, search = pool.jobs, pool.titles, pool.search
+    places: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
+    ranked: list[tuple[float, int, bool, float, str, str]] = []
+    work_time = title.work_time
+    for text, score, reason in found:
+        if len(ranked) >= limit and -nsmallest(limit, ranked)[-1][0] > score + MOST_EVIDENCE:
             break
         for job_id in search.jobs(text):
             if job_id in skip:
                 continue
             job = jobs[job_id]
-            delta = found.get(id(job.side))
+            delta = places.get(id(job.side))
             if delta is None:
-                delta = found[id(job.side)] = evidence(posting, job.side)
-            raw = similarity + delta[0] + (0.0 if job.active else INACTIVE)
-            if raw >= REVIEW_FLOOR:
-                ranked.append((-raw, not job.active, -similarity, job_id))
-    return [_title_candidate(jobs[job_id], -similarity, -raw, found[id(jobs[job_id].side)][1])
-            for raw, _, similarity, job_id in nsmallest(limit, ranked)]
+                delta = places[id(job.side)] = evidence(posting, job.side)
+            raw = score + delta[0] + (0.0 if job.active else INACTIVE)
+            if raw >= floor:
+                agreed = work_time_agreement(work_time, titles[job_id].work_time) if work_time else 0
+                ranked.append((-raw, -agreed, not job.active, -score, job_id, reason))
+    out = []
+    for minus_raw, minus_agreed, _, minus_score, job_id, reason in nsmallest(limit, ranked):
+        job, raw, agreed = jobs[job_id], -minus_raw, -minus_agreed
+        reasons = [reason, *places[id(job.side)][1]]
+        if agreed > 0:
+            reasons.append(f"both say {', '.join(sorted(work_time & titles[job_id].work_time))}")
+        if job.state_reason:
+            reasons.append(job.state_reason)
+        candidate = Candidate(job.id, display(raw), method, tuple(reasons), job.active)
+        out.append(_Scored(_REST, raw, -minus_score if method == "title" else 0.0, candidate, agreed))
+    return out
 
 
-def _title_candidate(job: JobRecord, similarity: float, raw: float, evidence_reasons: list[str]) -> _Scored:
-    reasons = [f"title {similarity:.0f}% similar", *evidence_reasons]
+def work_time_agreement(posting: frozenset[str], job: frozenset[str]) -> int:
+    """Work-time words both say, less those only the job says."""
+    return len(posting & job) - len(job - posting)
+
+
+def _verdict_candidate(posting: Side, title: Title, pool: Pool, alias: Alias) -> _Scored:
+    """A job a reviewer linked for an earlier posting of this title (first of all but an agreed identifier,
+    unless it is in another place than this posting), or rejected for one (last)."""
+    job = pool.jobs[alias.job_id]
+    similarity = title_similarity(title.text, pool.titles[job.id].text, title.cut) if title.text else 0.0
+    delta, place_reasons = evidence(posting, job.side)
+    raw = similarity + delta + (0.0 if job.active else INACTIVE)
+    reasons = [_verdict_reason(alias), f"title {similarity:.0f}% similar", *place_reasons]
     if job.state_reason:
         reasons.append(job.state_reason)
-    return _Scored(1, raw, similarity, Candidate(job.id, display(raw), "title", tuple(reasons), job.active))
+    candidate = Candidate(job.id, display(raw), "alias", tuple(reasons), job.active)
+    if not alias.linked:
+        return _Scored(_REJECTED, raw, similarity, candidate)
+    elsewhere = posting.place.same_as(job.side.place) is False  # "Koch" linked to Bamberg's job, now in Erlangen
+    return _Scored(_REST if elsewhere else _ALIAS, raw, similarity, candidate)
+
+
+def _verdict_reason(alias: Alias) -> str:
+    return f"{'linked' if alias.linked else 'rejected'} by a reviewer for posting #{alias.posting_id}"
 
 
 def _pinned_candidate(
-    posting: Side, title: Title, pins: Pins, job: JobRecord, job_title: Title, pinned: int
+    posting: Side, title: Title, pins: Pins, pool: Pool, job_id: str, pinned: int, rival: _Scored | None,
+    verdict: Alias | None,
 ) -> _Scored:
+    job, job_title = pool.jobs[job_id], pool.titles[job_id]
     hits = [(method, what, ids) for method, what, ids in pins if job.id in ids]
     reasons = [f"{what} matches" + (f" {len(ids)} jobs" if len(ids) > 1 else "") for _, what, ids in hits]
     doubts = []
@@ -107,18 +172,24 @@ def _pinned_candidate(
         doubts.append(f"the posting's identifiers point to {pinned} different jobs")
     similarity = 100.0
     if title.text and job_title.text:
-        similarity = title_similarity(title.text, job_title.text)
+        similarity = title_similarity(title.text, job_title.text, title.cut)
         reasons.append(f"title {similarity:.0f}% similar")
-        if similarity < TITLE_CONSISTENT:
+        if similarity < TITLE_CONSISTENT and not says_no_more_than(job_title, title):  # more words: the employer's
             doubts.append("the posting's title describes another job than this one")
+        elif (rival and rival.similarity >= similarity + CLEARLY_BETTER
+              and not says_no_more_than(title, job_title)):  # "Verkäufer Metzgerei" coded as the plain "Verkäufer"
+            doubts.append(f"the posting's title is that of job {rival.candidate.job_id} "
+                          f"({rival.similarity:.0f}% similar, this job {similarity:.0f}%)")
     delta, place_reasons = evidence(posting, job.side)
     reasons.extend(place_reasons)
     if posting.place.same_as(job.side.place) is False:
         doubts.append("the posting is for another place than this job")
     if job.state_reason:
         reasons.append(job.state_reason)
+    if verdict is not None:
+        (reasons if verdict.linked else doubts).append(_verdict_reason(verdict))
     reasons.extend(doubts)
     agreed = not doubts
     raw = 100.0 if agreed else similarity + delta + (0.0 if job.active else INACTIVE)
     candidate = Candidate(job.id, display(raw), hits[0][0], tuple(reasons), job.active)
-    return _Scored(0 if agreed else 1, raw, similarity, candidate)
+    return _Scored(_AGREED if agreed else _REST, raw, similarity, candidate)

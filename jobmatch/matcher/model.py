@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Decision = Literal["auto_linked", "needs_review", "no_match"]
-Method = Literal["job_code", "remote_id", "post_url", "title"]
+Method = Literal["job_code", "remote_id", "post_url", "title", "wording", "alias"]
 
 _LOCATION_KEYS = ("city", "zip_code", "country", "raw")
 _POSTING_KEYS = ("title", "job_code", "remote_id", "post_url", "department", "employment_type")
@@ -61,6 +61,16 @@ class Posting:
             raise ValueError("posting.title is required and must not be empty")
         location = data.get("location")
         return cls(**fields, location=None if location is None else Location.from_dict(location, "posting.location"))
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A reviewer's verdict for a posting, remembered for later postings of the customer with the same title
+    (`title_key`): the job they linked it to (`linked`), or rejected for it."""
+
+    job_id: str
+    posting_id: int
+    linked: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Places: one spelling per city, and the set of city names that may appear inside titles."""
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,6 +12,26 @@ City = tuple[str, ...]  # the folded words of a city name, e.g. ("neustadt", "ai
 
 _ZIP = re.compile(r"\b(\d{5})\b")
 _QUALIFIER = re.compile(r"\(.*?\)|,.*$")  # "Nürnberg, Mittelfranken", "Neustadt (Aisch)" -> the town alone
+
+
+# The regions boards write after a city ("Nürnberg, Mittelfranken", "Forchheim, Oberfranken", "Erfurt,
+# Thüringen"): the German states and Bavaria's administrative regions, as folded words. A title that names one
+# after its city, or ends in one, still names the same job.
+REGIONS: frozenset[City] = frozenset(tuple(name.split()) for name in (
+    "bayern", "oberfranken", "mittelfranken", "unterfranken", "oberpfalz", "niederbayern", "oberbayern", "schwaben",
+    "franken", "baden wuerttemberg", "hessen", "thueringen", "sachsen", "sachsen anhalt", "brandenburg",
+    "niedersachsen", "nordrhein westfalen", "rheinland pfalz", "saarland", "schleswig holstein",
+    "mecklenburg vorpommern", "deutschland", "deutschlandweit", "bundesweit",
+))
+_LONGEST_REGION = max(map(len, REGIONS))
+
+
+def region_at(title_words: list[str], i: int) -> int:
+    """How many words of a region name start at `title_words[i]` (0: none)."""
+    for size in range(min(_LONGEST_REGION, len(title_words) - i), 0, -1):
+        if tuple(title_words[i : i + size]) in REGIONS:
+            return size
+    return 0
 
 
 def city_key(city: str | None) -> City:
@@ -59,6 +80,7 @@ class CityNames:
     def __init__(self) -> None:
         self._counts: Counter[City] = Counter()
         self._by_first_word: dict[str, set[City]] = {}
+        self._sorted: list[str] | None = None  # the first words, sorted; made again after a change
 
     def add(self, city: City) -> bool:
         """Count one more job in `city`; True when the name is new."""
@@ -68,6 +90,7 @@ class CityNames:
         if self._counts[city] > 1:
             return False
         self._by_first_word.setdefault(city[0], set()).add(city)
+        self._sorted = None
         return True
 
     def discard(self, city: City) -> bool:
@@ -82,7 +105,17 @@ class CityNames:
         names.discard(city)
         if not names:
             del self._by_first_word[city[0]]
+            self._sorted = None
         return True
+
+    def started_by(self, prefix: str) -> bool:
+        """Whether a city name or a region starts with `prefix` (a place cut short: "in Bam", "(Mittelfra")."""
+        if any(region[0].startswith(prefix) for region in REGIONS):
+            return True
+        if self._sorted is None:
+            self._sorted = sorted(self._by_first_word)
+        at = bisect_left(self._sorted, prefix)
+        return at < len(self._sorted) and self._sorted[at].startswith(prefix)
 
     def starting_with(self, word: str) -> set[City]:
         return self._by_first_word.get(word, set())

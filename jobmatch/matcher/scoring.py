@@ -12,6 +12,7 @@ from jobmatch.matcher.places import Place
 
 
 TitleViews = tuple[str, str]  # the words sorted, the words joined without spaces
+CUT = 1.0  # a cut title scores this much less against the start of a longer title than against an equal one
 
 # Normalized titles are compared as a reader compares them: word order does not matter (sorted words, Indel
 # ratio as fuzz.token_sort_ratio), a swap of neighbouring letters is one slip, not two ("Bäkcer": OSA), and a
@@ -31,12 +32,14 @@ def _one_word(views: TitleViews) -> bool:
     return len(views[0]) == len(views[1])  # nothing was joined
 
 
-def title_similarity(a: str, b: str) -> float:
-    """How alike two normalized titles are, 0-100."""
+def title_similarity(a: str, b: str, cut: bool = False) -> float:
+    """How alike two normalized titles are, 0-100; a title `a` that was `cut` short is also compared with the
+    start of `b` that it can have been cut from."""
     views_a, views_b = title_views(a), title_views(b)
     one_word = _one_word(views_a) and _one_word(views_b)
-    return max(scorer(views_a[view], views_b[view]) * factor
-               for view, scorer, factor, between_words in _VIEWS if between_words or not one_word)
+    whole = max(scorer(views_a[view], views_b[view]) * factor
+                for view, scorer, factor, between_words in _VIEWS if between_words or not one_word)
+    return max(whole, title_similarity(a, b[: len(a)]) - CUT) if cut and len(b) > len(a) else whole
 
 
 def similar_titles(text: str, candidates: list[TitleViews], cutoff: float) -> list[tuple[int, float]]:
@@ -55,7 +58,20 @@ def similar_titles(text: str, candidates: list[TitleViews], cutoff: float) -> li
 
 REVIEW_FLOOR = 80.0  # below this nothing is plausible: no_match
 TITLE_CONSISTENT = 60.0  # an identifier's job whose title scores below this is held for review
+# ... and so is one when another job's title is this much more similar and the posting's title names more than
+# the identifier's job ("Verkäufer Metzgerei" with the code of "Verkäufer", while "Verkäufer Metzgerei" exists)
+CLEARLY_BETTER = 15.0  # chosen on the tuning part (docs/matching.md)
 SEARCH_CUTOFF = REVIEW_FLOOR - 10.0  # titles this far below the floor can still be lifted by place evidence
+
+# A title worded otherwise (wording.py) of strength 0-1 scores in this band: below the titles alike of most
+# confidence, above nothing; it is never what links a posting.
+WORDING_FLOOR = 0.7  # weaker wording is no candidate (chosen on the tuning part, docs/matching.md)
+_WORDING_LOWEST, _WORDING_HIGHEST = 60.0, 85.0
+
+
+def wording_score(strength: float) -> float:
+    return _WORDING_LOWEST + (_WORDING_HIGHEST - _WORDING_LOWEST) * strength
+
 
 SAME_PLACE = 4.0
 OTHER_PLACE = -8.0

@@ -6,6 +6,7 @@ collects the titles that share keys with it, weighted by how rare the keys are (
 are scored with rapidfuzz.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from math import log
@@ -13,19 +14,19 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
-from jobmatch.matcher.scoring import TitleViews, similar_titles, title_views
+from jobmatch.matcher.scoring import CUT, TitleViews, similar_titles, title_views
 
 SHORTLIST = 100  # titles scored per query; the right one ranks far higher among the key-sharing titles
 _AFFIX = 5
 _AFFIX_WEIGHT = 0.5  # a shared word start or end is weaker evidence than a shared word
 _NEAR_WORD = 75.0  # a word the pool does not know is looked up among the pool's words at this similarity
 _NEAR_WEIGHT = 0.8
-# A key carried by more than this share of the titles, and by more than _COMMON_MIN ("mitarbeiter", "<mitar"),
+# A key carried by more than this share of the titles, and by more than COMMON_MIN ("mitarbeiter", "<mitar"),
 # says little and costs most: when the query has a rarer key, it is not counted (a query of common keys alone
 # counts them all). On the labelled set it changed one outcome, for the better, and it cut a query's time at
 # 10,000 jobs by a quarter (docs/matching.md).
-_COMMON_SHARE = 0.03
-_COMMON_MIN = 200
+COMMON_SHARE = 0.03
+COMMON_MIN = 200
 
 
 def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, float]]:
@@ -63,6 +64,7 @@ class TitleSearch:
         self._views: dict[str, TitleViews] = {}  # computed once per title, not once per query
         self._titles_by_key: dict[str, set[str]] = defaultdict(set)
         self._vocabulary: list[str] | None = None  # the words among the keys, rebuilt after changes
+        self._sorted_words: list[str] | None = None  # the same, sorted, to find the words a cut word starts
 
     def add(self, text: str, words: tuple[str, ...], job_ids: Iterable[str]) -> None:
         """List jobs under their normalized title."""
@@ -73,7 +75,7 @@ class TitleSearch:
             self._views[text] = title_views(text)
             for key, _ in _keys(words):
                 self._titles_by_key[key].add(text)
-            self._vocabulary = None
+            self._vocabulary = self._sorted_words = None
         self._jobs[text].update(job_ids)
 
     def discard(self, text: str, words: tuple[str, ...], job_id: str) -> None:
@@ -85,7 +87,7 @@ class TitleSearch:
             return
         del self._jobs[text]
         del self._views[text]
-        self._vocabulary = None
+        self._vocabulary = self._sorted_words = None
         for key, _ in _keys(words):
             titles = self._titles_by_key[key]
             titles.discard(text)
@@ -112,14 +114,23 @@ class TitleSearch:
                                                   score_cutoff=_NEAR_WORD):
                     yield near, _NEAR_WEIGHT
 
-    def similar(self, text: str, words: tuple[str, ...], cutoff: float) -> list[tuple[str, float]]:
-        """Titles scoring at least `cutoff` against `text`, best first."""
+    def completes(self, word: str) -> bool:
+        """Whether `word` is the start of a longer word of the pool (a title cut mid-word: "Instandhaltu")."""
+        if self._sorted_words is None:
+            self._sorted_words = sorted(key for key in self._titles_by_key if key[0] not in "<>")
+        at = bisect_left(self._sorted_words, word)
+        return at < len(self._sorted_words) and self._sorted_words[at].startswith(word) and \
+            self._sorted_words[at] != word
+
+    def similar(self, text: str, words: tuple[str, ...], cutoff: float, cut: bool = False) -> list[tuple[str, float]]:
+        """Titles scoring at least `cutoff` against `text`, best first; a `cut` title is also scored against the
+        start of each title (`scoring.title_similarity`)."""
         if not text or not self._jobs:
             return []
         total = len(self._jobs)
         hits = [(titles, weight) for key, weight in self._query_keys(words) if (titles := self._titles_by_key.get(key))]
         hits.sort(key=_size)  # rarest first: the common keys come last, and are left out when a rare key found titles
-        common = max(total * _COMMON_SHARE, _COMMON_MIN)
+        common = max(total * COMMON_SHARE, COMMON_MIN)
         rare_found = bool(hits) and len(hits[0][0]) <= common
         weights: dict[str, float] = defaultdict(float)
         for titles, weight in hits:
@@ -132,4 +143,9 @@ class TitleSearch:
         if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
             shortlist.append(text)
         found = similar_titles(text, [self._views[title] for title in shortlist], cutoff)
+        if cut:
+            best = dict(found)
+            for i, score in similar_titles(text, [title_views(title[: len(text)]) for title in shortlist], cutoff):
+                best[i] = max(best.get(i, 0.0), score - CUT)
+            found = sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))
         return [(shortlist[i], score) for i, score in found]

@@ -12,10 +12,10 @@ from functools import cache, lru_cache
 from rapidfuzz.distance import OSA
 
 from jobmatch.matcher.identifiers import strip_codes
-from jobmatch.matcher.places import City, CityNames
+from jobmatch.matcher.places import City, CityNames, region_at
 from jobmatch.matcher.text import STOPWORDS, clean, fold, words
 
-_GENDER = r"(?:alle?\s+g[a-z]{5,11}|mensch|genderneutral|divers[e]?|div|gn|mwd|[mwfdxhi])"
+_GENDER = r"(?:alle?\s+g[a-z]{5,11}|mensch|genderneutral|divers[e]?|div|gn|mwd|[mwfdxhiag])"  # (a/g): all genders
 _GENDER_MARKERS = (
     # (m/w/d) (w/m/d) (m/f/d) (gn) (all genders) (m|w|d) (f/m/x) (d/w/m) (m/w/x) (m/w/div) [m/w/d]
     re.compile(rf"[(\[]\s*{_GENDER}(?:\s*[/|,.*\\-]\s*{_GENDER})*\s*[/|]?\s*[)\]]"),
@@ -34,13 +34,32 @@ _DIGIT = re.compile(r"\d")
 _BINNEN_I = re.compile(r"(?<=[a-zäöüß])In(?:nen)?\b")  # MitarbeiterIn, LehrerInnen (needs the capital I)
 _FEMININE_WORD = re.compile(r"^(.{3,}(?:er|ent|ant|eur|or))in(?:nen)?$")  # Referentin -> referent
 
-_SENIORITY = {"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junior"}
+# Abbreviations boards and back offices write ("MA Finanzbuchhaltung", "Kfm. Kraft", "SB Steuerverwaltung")
+_ABBREVIATIONS = {"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junior", "ma": "mitarbeiter",
+                  "mitarb": "mitarbeiter", "kfm": "kaufmaennische", "kaufm": "kaufmaennische", "kffr": "kauffrau",
+                  "techn": "technische", "ing": "ingenieur", "verw": "verwaltung", "sb": "sachbearbeiter",
+                  "stellv": "stellvertretende", "ltg": "leitung", "mgr": "manager", "paed": "paedagogische"}
+# An employer written into the title: "Firma GmbH sucht Koch", "Firma GmbH: Koch", "Koch bei Firma GmbH"
+_HIRING = re.compile(r"^.*?\bsucht\b(?![-+])(?=.*[^\W\d_])", re.DOTALL)  # not "Sucht- und Drogenberater"
+_SEGMENTS = re.compile(r"\s*(?::\s|\s\|\s| [-\u2013\u2014] |\bbei\b)\s*")  # "(m|w|d)" and ":in" stay whole
+_EMPLOYER_AFTER = re.compile(r"\sbei\s")
+_LEGAL_FORMS = frozenset("gmbh ggmbh mbh ag kg kgaa ohg gbr ev se ug co ltd inc aoer kdoer partg eg".split())
 _WORK_TIME_WORDS = frozenset(
-    "vollzeit teilzeit minijob minijobber minijobbasis fulltime parttime sofort gesucht".split()
-)
+    "vollzeit voll+ vz teilzeit tz minijob minijobber minijobbasis fulltime parttime sofort gesucht".split()
+)  # "voll+": "Voll- oder Teilzeit" (PART_MARK below)
 _WORK_TIME_PHRASES = frozenset(
     {("full", "time"), ("part", "time"), ("mini", "job"), ("voll", "teilzeit"), ("naechstmoeglichen", "zeitpunkt")}
 )
+# Work-time words name no job, but two jobs that differ only in them ("Verkäufer Vollzeit" / "Verkäufer Teilzeit")
+# are told apart by them: they are kept beside the title, as kinds.
+_WORK_TIME_KINDS = {"vollzeit": "vollzeit", "voll+": "vollzeit", "vz": "vollzeit", "tz": "teilzeit", "fulltime": "vollzeit", "teilzeit": "teilzeit", "parttime": "teilzeit",
+                    "minijob": "minijob", "minijobber": "minijob", "minijobbasis": "minijob"}
+_WORK_TIME_PHRASE_KINDS = {("full", "time"): "vollzeit", ("part", "time"): "teilzeit", ("mini", "job"): "minijob"}
+_ELLIPSIS = re.compile(r"\s*\.{2,}\s*$")  # NFKC writes "…" as "..."
+# A word ending in a hyphen before "und"/"oder"/a comma is the first part of a compound whose end follows
+# ("Stein- und Fliesenleger"): it keeps a mark, so that it is never taken for a city of the same name.
+_COMPOUND_PART = re.compile(r"(?<=[^\W\d_])-(?=\s*(?:,|/|&|\+|\b(?:und|oder|u|bzw)\b))")
+PART_MARK = "+"  # words() keeps "+" (C++), so the mark survives; no city ends in one
 _LOCATION_LEADS = frozenset("standort standorten raum grossraum region einsatzort nahe".split())
 _LEFTOVER_LETTERS = frozenset("mwdfx")
 _CODE_LABELS = frozenset("ref refnr referenznr referenznummer kennziffer jobid stellenid".split())  # code cut off
@@ -62,6 +81,8 @@ class Title:
     text: str  # the words joined by spaces: what the scorers compare
     words: tuple[str, ...]
     cities: frozenset[City]  # city names that were removed from the title
+    work_time: frozenset[str] = frozenset()  # "vollzeit", "teilzeit", "minijob": dropped, but they tell twins apart
+    cut: bool = False  # cut short by a board ("Instandhaltu...", "Instandhaltu"): its last word may be a word's start
 
 
 def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Title:
@@ -69,20 +90,71 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
     (the posting's own city, which the pool may not know). One pass reaches the fixed point: normalizing the text
     again changes nothing (a property test checks it), so no title is normalized twice."""
     text = clean(title or "")
+    cut = bool(_ELLIPSIS.search(text))
+    if cut:
+        text = _ELLIPSIS.sub("", text)
     if "In" in text:
         text = _BINNEN_I.sub("", text)
     text = fold(text)
     if _DIGIT.search(text):  # every code has a digit
         text = strip_codes(text)
+    text = _without_employer(text, cities, also)
     if _MARKUP.search(text):  # the regexes are skipped for titles (and normalized text) they cannot change
         for pattern in _GENDER_MARKERS + _FEMININE_ENDINGS:
             text = pattern.sub(" ", text)
-    raw = [_SENIORITY.get(word, word) for word in words(text)]
+    if "-" in text:
+        text = _COMPOUND_PART.sub(PART_MARK, text)
+    raw = [_ABBREVIATIONS.get(word, word) for word in words(text)]
     kept, found = _naming_words([word for word in raw if not _is_noise(word)], raw, cities, also)
     if not kept:  # a title of work-time words alone ("Minijob", "Teilzeit oder Minijob") is named by them
         meaningful = [word for word in raw if word not in _MEANINGLESS and not _REFERENCE_NUMBER.fullmatch(word)]
         kept, found = _naming_words(meaningful, raw, cities, also)
-    return Title(" ".join(kept), tuple(kept), found)
+    return Title(" ".join(kept), tuple(kept), found, _work_time(raw), cut)
+
+
+def _names_a_place(head: list[str], cities: CityNames, also: City) -> bool:
+    return any((also and _same_words(head[i : i + len(also)], also))
+               or any(tuple(head[i : i + len(city)]) == city for city in cities.starting_with(word))
+               for i, word in enumerate(head))
+
+
+def _without_employer(text: str, cities: CityNames, also: City) -> str:
+    """The title without the employer written into it: before "sucht" ("Firma sucht Koch"), after the gender
+    marker that ends the job's name ("Koch (m/w/d) in Bamberg bei Firma"), before a colon when the marker is after
+    it and what stands before names a place ("Hotel Nürnberg: Koch (m/w/d)", not "Sachbearbeiter Schwerpunkt:
+    Assistenz (m/w/d)"), and any part naming a company by its legal form ("Koch | Firma GmbH")."""
+    if "sucht" in text:
+        text = _HIRING.sub(" ", text)
+    if "(" in text or "[" in text:
+        marker = _GENDER_MARKERS[0].search(text)
+        employer = _EMPLOYER_AFTER.search(text, marker.end()) if marker else None
+        if employer:
+            text = text[: employer.start()]
+        head, colon, rest = text.partition(": ")
+        if colon and _GENDER_MARKERS[0].search(rest) and not _GENDER_MARKERS[0].search(head) \
+                and _names_a_place(words(head), cities, also):
+            text = rest
+    segments = _SEGMENTS.split(text)
+    if len(segments) == 1:
+        return text
+    kept = [segment for segment in segments if _LEGAL_FORMS.isdisjoint(words(segment.replace(".", "")))]
+    return " ".join(kept) if len(kept) < len(segments) and any(map(words, kept)) else text
+
+
+def _work_time(raw: list[str]) -> frozenset[str]:
+    kinds = {kind for word in raw if (kind := _work_time_kind(word))}
+    kinds.update(_WORK_TIME_PHRASE_KINDS[pair] for pair in zip(raw, raw[1:]) if pair in _WORK_TIME_PHRASE_KINDS)
+    return frozenset(kinds)
+
+
+@cache
+def _work_time_kind(word: str) -> str | None:
+    """The kind of work time a word names, also with a typo ("Tielzeit")."""
+    if word in _WORK_TIME_KINDS:
+        return _WORK_TIME_KINDS[word]
+    if len(word) >= 6:
+        return next((kind for written, kind in _WORK_TIME_KINDS.items() if _near(word, written)), None)
+    return None
 
 
 def _naming_words(
@@ -92,9 +164,7 @@ def _naming_words(
     while True:  # a removal can make a new neighbour: "Großraum um" loses "um" (it repeats the end of "raum")
         before = len(kept)
         kept, removed = _drop_cities(_drop_work_time_phrases(kept), cities, also)
-        kept, found = _drop_repeats(kept), found | removed
-        while kept and kept[-1] in _LOCATION_LEADS:  # "Schreiner Standort": the place itself was cut off
-            kept.pop()
+        kept, found = _drop_trailing_places(_drop_repeats(kept)), found | removed
         if len(kept) == before:  # nothing removed: another round would change nothing
             return kept, found
 
@@ -175,4 +245,29 @@ def _drop_cities(title_words: list[str], cities: CityNames, also: City) -> tuple
         while kept and kept[-1] in _LOCATION_LEADS:
             kept.pop()
         i += len(city)
+        while i < len(title_words) and (region := region_at(title_words, i)):  # "Forchheim, Oberfranken"
+            i += region
     return kept, frozenset(found)
+
+
+def _drop_trailing_places(title_words: list[str]) -> list[str]:
+    """A place word or region at the end ("Schreiner Standort", "Parkettleger Oberfranken"), whose city was
+    cut off or never written; a title is never left empty by it."""
+    while len(title_words) > 1:
+        if title_words[-1] in _LOCATION_LEADS:
+            title_words = title_words[:-1]
+            continue
+        start = next((i for i in range(max(1, len(title_words) - 3), len(title_words))
+                      if region_at(title_words, i) == len(title_words) - i), None)
+        if start is None:
+            return title_words
+        title_words = title_words[:start]
+    return title_words
+
+
+def says_no_more_than(title: Title, other: Title) -> bool:
+    """Every word of `title` is one of `other`'s, with a typo at most, or the start of one where `title` was
+    cut: a title that says less than a job's contradicts it in nothing."""
+    return all(word in other.words or any(_near(word, theirs) or (title.cut and theirs.startswith(word))
+                                          for theirs in other.words)
+               for word in title.words)

@@ -486,3 +486,19 @@ class ReviewClaim(Base):
     api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class TitleAlias(Base):
+    """A reviewer's verdict on a job for a posting's title, remembered for the customer's later postings of that
+    title (`jobmatch.matcher.title_key`): linked to it, or rejected for it; the latest verdict stands."""
+
+    __tablename__ = "title_aliases"
+    __table_args__ = (UniqueConstraint("customer_id", "title_key", "job_id"),)  # also the look-up's index
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    title_key: Mapped[str] = mapped_column(Text)
+    job_id: Mapped[str] = mapped_column(ForeignKey("ats_jobs.id"))
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"))  # the posting the verdict was given for
+    linked: Mapped[bool]  # False: rejected
+    at: Mapped[datetime] = mapped_column(default=utcnow)

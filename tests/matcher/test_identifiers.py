@@ -1,11 +1,14 @@
 import pytest
 
-from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_url
+from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_url
 
 
 @pytest.mark.parametrize(("written", "expected"), [
-    ("REQ-01007", "req-01007"), ("  req-01007 ", "req-01007"), ("REQ\u201301007", "req-01007"),
-    ("ＲＥＱ-01007", "req-01007"), ("", ""), (None, ""),
+    ("REQ-01007", "req01007"), ("  req-01007 ", "req01007"), ("REQ\u201301007", "req01007"),
+    ("ＲＥＱ-01007", "req01007"), ("", ""), (None, ""),
+    # the separators between a code's parts do not matter, as for a person reading it
+    ("REQ01007", "req01007"), ("REQ 01007", "req01007"), ("req_01007", "req01007"), ("J-2025-0012", "j20250012"),
+    ("J 2025 0012", "j20250012"), ("STL.0012", "stl0012"),
 ])
 def test_job_codes(written, expected):
     assert normalize_code(written) == expected
@@ -19,6 +22,17 @@ def test_job_codes(written, expected):
 ])
 def test_codes_in_titles(title, codes):
     assert codes_in_title(title) == codes
+
+
+@pytest.mark.parametrize(("title", "codes"), [
+    ("Lagerhelfer REQ-01007", ["REQ-01007"]), ("Lagerhelfer REQ 01007", ["01007", "REQ 01007"]),
+    ("Lagerhelfer (REQ01007)", ["REQ01007"]), ("Koch J-2025-0012 Bamberg", ["J-2025-0012"]),
+    ("Elektriker 250539", ["250539"]),
+    # no code: a year, a short mix of letters and digits, words alone
+    ("Ausbildung 2026", []), ("B2B Vertrieb", []), ("3D-Druck", []), ("Personalreferent (m/w/d)", []),
+])
+def test_codes_written_without_a_label(title, codes):
+    assert bare_codes(title) == codes
 
 
 CANONICAL = "https://jobs.example.de/stellen/4711"

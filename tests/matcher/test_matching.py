@@ -262,3 +262,113 @@ def test_the_best_few_are_the_head_of_a_longer_ranking(job_, seed, with_city):
     city = job_["location"]["city"] if with_city else None
     posting = Posting(damage_title(job_["name"], city, random.Random(seed)), location=Location(city=city))
     assert POOL_500_INDEX.match(posting, limit=3).candidates == POOL_500_INDEX.match(posting, limit=40).candidates[:3]
+
+
+KINDS_POOL = [
+    job("mech", "Industriemechaniker (m/w/d) Instandhaltung", code="REQ-02001", city="Bamberg"),
+    job("mech-prod", "Industriemechaniker (m/w/d) Produktion", code="REQ-02002", city="Bamberg"),
+    job("fl-long", "Fachkraft für Lagerlogistik (m/w/d) mit Schwerpunkt Kommissionierung und Versand", code="REQ-02007"),
+    job("fl", "Fachkraft für Lagerlogistik (m/w/d)", code="REQ-02008"),
+    job("parkett", "Parkettleger (m/w/d)", code="REQ-02003", city="Forchheim, Oberfranken", zip_code="91301"),
+    job("lager", "Lagerhelfer (m/w/d)", code="REQ-01007", city="Erlangen", zip_code="91052"),
+    job("verk", "Verkäufer (m/w/d)", code="REQ-02004", city="Bamberg"),
+    job("verk-metz", "Verkäufer Metzgerei (m/w/d)", code="REQ-02005", city="Bamberg"),
+    job("fliesen", "Fliesenleger (m/w/d)", code="REQ-02006", city="Stein", zip_code="90547"),
+    *(job(f"vk-{kind}-{town}", f"Verkäufer (m/w/d) {kind}", city=town, zip_code=f"9{n:04d}")
+      for n, town in enumerate(["Hof", "Coburg", "Kulmbach", "Bayreuth", "Lichtenfels", "Kronach"])
+      for kind in ("Vollzeit", "Teilzeit")),
+]
+
+
+@pytest.fixture(scope="module")
+def kinds():
+    return JobIndex(KINDS_POOL)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Industriemechaniker (m/w/d) Instandhaltu...", "mech"),
+    ("Industriemechaniker (m/w/d) Instandhaltu…", "mech"),
+    ("Industriemechaniker (m/w/d) Instandhaltu", "mech"),  # mid-word, no ellipsis
+    ("Industriemechaniker (m/w/d) Produ...", "mech-prod"),
+    ("INDUSTRIEMECHANIKER (M/W/D) PRODUKT", "mech-prod"),
+    ("Fachkraft für Lagerlogistik (m/w/d) mit Schwer...", "fl-long"),
+    ("Fachkraft für Lagerlogistik (m/w/d) mit Schwerpunkt Kommiss", "fl-long"),
+])
+def test_a_title_cut_by_a_board_finds_its_job(kinds, title, expected):
+    result = kinds.match(Posting(title, location=Location(city="Bamberg")))
+    assert (result.decision, result.best.job_id) == ("needs_review", expected)
+
+
+@pytest.mark.parametrize(("title", "code", "expected"), [
+    ("Industriemechaniker (m/w/d) Instandhaltu...", "REQ-02001", "mech"),
+    ("Fachkraft für Lagerlo...", "REQ-02007", "fl-long"),
+    ("Fachkraft für Lagerlogistik (m/w/d) mit Schwerpunkt Ko…", "REQ-02007", "fl-long"),
+])
+def test_a_cut_title_with_its_code_is_auto_linked(kinds, title, code, expected):
+    result = kinds.match(Posting(title, job_code=code))
+    assert (result.decision, result.best.job_id) == ("auto_linked", expected)
+
+
+@pytest.mark.parametrize(("title", "city"), [
+    ("Parkettleger (m|w|d) - Forchheim, Oberfranken", "Forchheim, Oberfranken"),
+    ("Parkettleger (m|w|d) in Forchheim (Oberfra", "Forchheim, Oberfranken"),  # the region cut short
+    ("Parkettleger (m|w|d) in Forch", "Forchheim"),  # the city cut short
+    ("Parkettleger (m|w|d) - Forchheim, Oberfranken", None),
+    ("Parkettleger (m/w/d)", "Forchheim, Oberfranken"),
+    ("Parkettleger Forchheim (Oberfranken)", "Forchheim (Oberfranken)"),
+])
+def test_a_place_written_with_its_region_is_the_place(kinds, title, city):
+    result = kinds.match(Posting(title, location=Location(city=city) if city else None))
+    assert result.best.job_id == "parkett"
+    assert "same place: Forchheim, Oberfranken" in result.best.reasons
+
+
+@pytest.mark.parametrize(("title", "kind"), [
+    ("Verkäufer (m/w/d) Teilzeit", "Teilzeit"), ("Verkäufer Vollzeit", "Vollzeit"),
+    ("Verkäufer part-time", "Teilzeit"), ("Verkäufer in Tielzeit", "Teilzeit"),
+])
+def test_work_time_words_break_ties_between_jobs_of_one_title(kinds, title, kind):
+    result = kinds.match(Posting(title, location=Location(city="Coburg")))
+    assert result.best.job_id == f"vk-{kind}-Coburg"
+    without_city = kinds.match(Posting(title), limit=5)
+    assert all(c.job_id.startswith(f"vk-{kind}") for c in without_city.candidates)
+
+
+@pytest.mark.parametrize(("title", "code", "decision", "best"), [
+    # the code names the plain job, the title is exactly another job of the pool: held, the title's job first
+    ("Verkäufer Metzgerei (m/w/d)", "REQ-02004", "needs_review", "verk-metz"),
+    # a title that says less than the code's job contradicts it in nothing
+    ("Verkäufer (m/w/d)", "REQ-02005", "auto_linked", "verk-metz"),
+    ("Industriemechaniker (m/w/d)", "REQ-02001", "auto_linked", "mech"),
+    ("Verkäufer Metzgerei", "REQ-02005", "auto_linked", "verk-metz"),
+    # a title that names the code's job whole and more (an employer the normalizer does not know) agrees with it
+    ("Parkettleger (m/w/d) Oguzhan Ercoban Bodenbeläge Einzelunternehmer", "REQ-02003", "auto_linked", "parkett"),
+])
+def test_a_code_is_held_when_the_title_is_clearly_another_job(kinds, title, code, decision, best):
+    city = "Forchheim" if best == "parkett" else "Bamberg"
+    result = kinds.match(Posting(title, job_code=code, location=Location(city=city)))
+    assert (result.decision, result.best.job_id) == (decision, best)
+    if decision == "needs_review":
+        pinned = next(c for c in result.candidates if c.method == "job_code")
+        assert any(reason.startswith("the posting's title is that of job verk-metz") for reason in pinned.reasons)
+
+
+@pytest.mark.parametrize("posting", [
+    Posting("Lagerhelfer", job_code="REQ01007"), Posting("Lagerhelfer", job_code="REQ 01007"),
+    Posting("Lagerhelfer", job_code="req_01007"), Posting("Lagerhelfer REQ-01007"), Posting("Lagerhelfer REQ01007"),
+    Posting("Lagerhelfer (REQ 01007)"), Posting("REQ-01007 Lagerhelfer (m/w/d)"),
+])
+def test_a_code_is_found_however_it_is_spaced_and_with_no_label(kinds, posting):
+    result = kinds.match(posting)
+    assert (result.decision, result.best.job_id, result.best.method) == ("auto_linked", "lager", "job_code")
+    assert "title 100% similar" in result.best.reasons  # the code is no part of the title
+
+
+@pytest.mark.parametrize(("title", "found"), [
+    ("Stein- und Fliesenleger (m/w/d)", False),  # a trade, not the town
+    ("Fliesenleger (m/w/d) in Stein", True),
+    ("Fliesenleger", True),
+])
+def test_a_town_that_is_also_a_word_is_removed_only_as_a_place(kinds, title, found):
+    result = kinds.match(Posting(title))
+    assert (bool(result.candidates) and result.best.score >= 99) == found

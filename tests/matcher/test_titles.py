@@ -34,7 +34,7 @@ def cities(*names: str) -> CityNames:
     ("Fahrer ab sofort", "fahrer"), ("Developer full-time", "developer"), ("Developer (part-time)", "developer"),
     # reference numbers
     ("Elektriker - Referenznr. 250539", "elektriker"), ("Einkäufer Ref: REQ-01007", "einkaeufer"),
-    ("Fahrer #1234", "fahrer"), ("Frankens Nr. 1 sucht Logopäden", "frankens nr 1 sucht logopaeden"),
+    ("Fahrer #1234", "fahrer"), ("Frankens Nr. 1 sucht Logopäden", "logopaeden"), ("Frankens Nr. 1 Logopäde", "frankens nr 1 logopaede"),
     # punctuation
     ("Kfz-Mechatroniker", "kfz mechatroniker"), ("C++ Developer", "c++ developer"),
 ])
@@ -71,7 +71,7 @@ def test_normalization_is_idempotent(title: str) -> None:
 
 @pytest.mark.parametrize(("title", "expected"), [
     # noise words a reader still recognises with a typo or two
-    ("Hausmeister auf Tielzeit", "hausmeister"), ("Friseur in Voll- oder Tiezleit", "friseur voll"),
+    ("Hausmeister auf Tielzeit", "hausmeister"), ("Friseur in Voll- oder Tiezleit", "friseur"),
     ("CNC-Dreher | Kenzniffer 949639", "cnc dreher"), ("Maschinenführer - Refreenznr. 929726", "maschinenfuehrer"),
     ("Aushilfe (all genedrs)", "aushilfe"), ("Elektroniker gescuht!", "elektroniker"),
     # other spellings of what carries no name
@@ -103,3 +103,79 @@ def test_noise_is_recognised_as_a_reader_recognises_it(title: str, expected: str
 ])
 def test_the_postings_own_city_is_removed_even_misspelt(title: str, city: str, expected: str) -> None:
     assert normalize_title(title, cities(), also=city_key(city)).text == expected
+
+
+@pytest.mark.parametrize(("title", "expected", "cut"), [
+    ("Industriemechaniker (m/w/d) Instandhaltu...", "industriemechaniker instandhaltu", True),
+    ("Industriemechaniker (m/w/d) Instandhaltu…", "industriemechaniker instandhaltu", True),
+    ("Kundenberater mit Schwerpunkt ...", "kundenberater schwerpunkt", True),
+    ("Industriemechaniker (m/w/d) Instandhaltung", "industriemechaniker instandhaltung", False),
+    ("Bauhelfer (m/w/d). Ab sofort.", "bauhelfer", False),  # one full stop is no ellipsis
+])
+def test_an_ellipsis_marks_a_title_cut_short(title: str, expected: str, cut: bool) -> None:
+    normalized = normalize_title(title, cities())
+    assert (normalized.text, normalized.cut) == (expected, cut)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Parkettleger (m|w|d) - Forchheim, Oberfranken", "parkettleger"),
+    ("Lagerist Nürnberg, Mittelfranken", "lagerist"),
+    ("Koch in Forchheim (Oberfranken) Vollzeit", "koch"),
+    ("Vertriebsmitarbeiter Forchheim Baden-Württemberg", "vertriebsmitarbeiter"),
+    ("Parkettleger - Oberfranken", "parkettleger"),  # a region at the end, its city never written
+    ("Außendienst bundesweit", "aussendienst"),
+    ("Oberpfalz", "oberpfalz"),  # a title is never emptied by it
+    ("Schwaben Netz Monteur", "schwaben netz monteur"),  # a region elsewhere is a name
+])
+def test_a_region_after_a_city_or_at_the_end_is_part_of_the_place(title: str, expected: str) -> None:
+    assert normalize_title(title, cities("Forchheim", "Nürnberg")).text == expected
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Stein- und Fliesenleger (m/w/d)", "stein+ fliesenleger"),  # the first part of a compound, not the town
+    ("Stein-, Boden- und Fliesenleger", "stein+ boden+ fliesenleger"),
+    ("Maler- oder Lackierer", "maler+ lackierer"),
+    ("Fliesenleger in Stein", "fliesenleger"),  # the town
+    ("Stein Fliesenleger", "fliesenleger"),
+    ("Friseur Voll-/Teilzeit", "friseur"),
+])
+def test_a_compound_part_is_never_taken_for_a_city(title: str, expected: str) -> None:
+    normalized = normalize_title(title, cities("Stein"))
+    assert normalized.text == expected
+    assert normalize_title(expected, cities("Stein")).text == expected
+
+
+@pytest.mark.parametrize(("title", "work_time"), [
+    ("Verkäufer (m/w/d) Vollzeit", {"vollzeit"}), ("Verkäufer (m/w/d) Teilzeit", {"teilzeit"}),
+    ("Verkäufer in Voll- oder Teilzeit", {"vollzeit", "teilzeit"}), ("Verkäufer part-time", {"teilzeit"}),
+    ("Verkäufer auf Minijobbasis", {"minijob"}), ("Verkäufer Tielzeit", {"teilzeit"}), ("Verkäufer", set()),
+])
+def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -> None:
+    normalized = normalize_title(title, cities())
+    assert (normalized.text, normalized.work_time) == ("verkaeufer", work_time)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    # the employer before "sucht", or in a part of its own named by a legal form
+    ("Jeremias Abgastechnik GmbH sucht Versandmitarbeiter (m/w/d)", "versandmitarbeiter"),
+    ("Wackler Personal-Service GmbH: Projektleiter (m/w/d)", "projektleiter"),
+    ("Holzmechaniker (m/w/d) bei JobImpulse Süd GmbH", "holzmechaniker"),
+    ("Koch | Gasthof Krone GmbH & Co. KG", "koch"),
+    ("Klinik Kitzinger Land sucht Physiotherapeuten", "physiotherapeuten"),
+    # what only looks like it
+    ("Sucht- und Drogenberater (m/w/d)", "sucht+ drogenberater"), ("Suchtberater (m/w/d)", "suchtberater"),
+    ("Sachbearbeiter:in Lohn", "sachbearbeiter lohn"), ("Koch (m|w|d) - Vollzeit", "koch"),
+    ("Firma GmbH Koch", "firma gmbh koch"),  # nothing sets the company apart: it stays
+    ("Hauswirtschafter *in bei AWO Bezirksverband e.V.", "hauswirtschafter"),
+    ("Kfz-Mechaniker (m/w/d) in Burgebrach bei Markus Lixl KFZ-Meisterbetrieb", "kfz mechaniker burgebrach"),
+    ("Motel One Nürnberg - Plärrer: Hausdamenassistent (m/w/d)", "hausdamenassistent"),
+    ("Helfer bei Umzügen", "helfer umzuegen"),  # no marker ends the name before "bei": it is the name
+    ("Ausbildung: Koch", "ausbildung koch"), ("Malerhelfer (a/g)", "malerhelfer"),
+    ("Sachbearbeiter Schwerpunkt: Assistenz (m/w/d)", "sachbearbeiter schwerpunkt assistenz"),  # no place before
+    # abbreviations boards write
+    ("MA Finanzbuchhaltung", "mitarbeiter finanzbuchhaltung"), ("Kfm. Kraft", "kaufmaennische kraft"),
+    ("SB Steuerverwaltung", "sachbearbeiter steuerverwaltung"), ("Verkäufer in VZ oder TZ", "verkaeufer"),
+])
+def test_employers_and_abbreviations_as_boards_write_them(title: str, expected: str) -> None:
+    assert normalize_title(title, cities("Nürnberg")).text == expected
+    assert normalize_title(expected, cities("Nürnberg")).text == expected

@@ -1,0 +1,106 @@
+"""Titles worded differently (jobmatch.fixtures.worded): recall@5, mean reciprocal rank over the best 10 and
+no-match rates, per part, for the matcher and baselines measured in the same run.
+
+Baselines: rapidfuzz over the job titles preprocessed once (`utils.default_process`), by edit distance (Indel
+`fuzz.ratio`) and by WRatio; each ranks every job and returns the best 10 (a candidate at any score).
+
+    .venv/bin/python benchmarks/match_worded.py [--sweep] [--per-category 1000]
+"""
+
+import argparse
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from rapidfuzz import fuzz, process, utils
+
+from jobmatch.fixtures.labelled import TUNING
+from jobmatch.fixtures.worded import WordedCase, WordedSet, esco_set, occupation_set
+from jobmatch.matcher import JobIndex, Posting, scoring
+from jobmatch.matcher import index as index_module
+
+Ranked = Callable[[str], list[str]]
+
+
+def matcher(index: JobIndex) -> Ranked:
+    return lambda title: [c.job_id for c in index.match(Posting(title), limit=10).candidates]
+
+
+def baseline(jobs: list[dict[str, Any]], scorer: Any) -> Ranked:
+    names = [utils.default_process(job["name"]) for job in jobs]
+    ids = [job["id"] for job in jobs]
+    return lambda title: [ids[i] for _, _, i in process.extract(utils.default_process(title), names, scorer=scorer,
+                                                                 processor=None, limit=10)]
+
+
+def evaluate(cases: list[WordedCase], run: Ranked) -> dict[str, Any]:
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for case in cases:
+        ids = run(case.title)
+        s = sums[case.category]
+        s["n"] += 1
+        if case.expected_job_id is None:
+            s["no_match"] += not ids
+            continue
+        rank = ids.index(case.expected_job_id) + 1 if case.expected_job_id in ids else None
+        s["recall@1"] += rank == 1
+        s["recall@5"] += rank is not None and rank <= 5
+        s["recall@10"] += rank is not None
+        s["mrr@10"] += 1 / rank if rank else 0.0
+        s["no_candidate"] += not ids
+    return {category: {"n": int(s["n"]), **{key: round(value / s["n"], 4) for key, value in s.items() if key != "n"}}
+            for category, s in sorted(sums.items())}
+
+
+def report(worded: WordedSet) -> dict[str, Any]:
+    index = JobIndex(worded.jobs)
+    runs = {"matcher": matcher(index), "edit_distance": baseline(worded.jobs, fuzz.ratio),
+            "wratio": baseline(worded.jobs, fuzz.WRatio)}
+    out: dict[str, Any] = {"pool": len(worded.jobs)}
+    for part in ("tuning", "reporting"):
+        cases = [case for case in worded.cases if case.part == part]
+        out[part] = {}
+        for name, run in runs.items():
+            started = time.perf_counter()
+            out[part][name] = evaluate(cases, run)
+            out[part][name]["seconds"] = round(time.perf_counter() - started, 2)
+    return out
+
+
+def sweep(worded: WordedSet) -> dict[str, Any]:
+    """The wording floor on the tuning part."""
+    index = JobIndex(worded.jobs)
+    tuning = [case for case in worded.cases if case.part == TUNING]
+    chosen, out = scoring.WORDING_FLOOR, {}
+    for floor in (0.4, 0.5, 0.6, 0.7, 0.8, 1.01):
+        index_module.WORDING_FLOOR = floor  # measurement only: a constant of the matcher
+        out[str(floor)] = evaluate(tuning, matcher(index))
+    index_module.WORDING_FLOOR = chosen
+    return out
+
+
+def sample(worded: WordedSet, per_category: int) -> WordedSet:
+    """At most `per_category` cases of each category and part, drawn by a fixed seed."""
+    groups: dict[tuple[str, str], list[WordedCase]] = defaultdict(list)
+    for case in worded.cases:
+        groups[(case.category, case.part)].append(case)
+    rng = random.Random(0)
+    cases = [case for _, group in sorted(groups.items()) for case in rng.sample(group, min(per_category, len(group)))]
+    return WordedSet(worded.jobs, cases)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--per-category", type=int, default=1000, help="cases of each category and part")
+    args = parser.parse_args()
+    sets = {name: sample(make(), args.per_category) for name, make in (("esco", esco_set), ("occupations", occupation_set))}
+    run = sweep if args.sweep else report
+    print(json.dumps({name: run(worded) for name, worded in sets.items()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

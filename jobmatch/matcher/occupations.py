@@ -1,0 +1,98 @@
+"""Occupations (ESCO): the German and English names of one occupation, so that a title worded otherwise
+("Kommissionierer", "warehouse worker") finds a job of the same occupation ("Lagerarbeiter").
+
+The table is built by scripts/build_occupations.py from ESCO and shipped in the package. A label carried by
+several occupations ("Lagerarbeiter" sits under three) says less about each: it weighs 1/n for each of its n.
+"""
+
+import gzip
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from math import sqrt
+from pathlib import Path
+from typing import Any
+
+from jobmatch.matcher.places import CityNames
+from jobmatch.matcher.text import fold
+from jobmatch.matcher.titles import normalize_title
+
+TABLE = Path(__file__).with_name("data") / "occupations.json.gz"
+_LABEL_FIELDS = ("labels_de", "kldb_titles_de_exact", "labels_en")
+_SHORTEST_PART = 4
+
+
+def build_table(records: Iterable[Mapping[str, Any]],
+                split: Callable[[str], tuple[str, str] | None] = lambda word: None) -> dict[str, Any]:
+    """{"names": German name of each occupation, "german": its normalized German labels, "labels": every
+    normalized label -> occupation numbers, "parts": the words compounds are made of}, in the source's order;
+    the same source gives the same table. `split` gives a German word's modifier and head, if it is a compound:
+    the parts are the label words and these halves of them."""
+    names: list[str] = []
+    german_labels: list[list[str]] = []
+    labels: dict[str, set[int]] = defaultdict(set)
+    no_cities = CityNames()
+    for number, record in enumerate(records):
+        german = record["labels_de"] or [record["label_en"]]
+        names.append(german[0].split("/")[0].strip())
+        keys = {field: [key for label in record.get(field) or () if (key := normalize_title(label, no_cities).text)]
+                for field in _LABEL_FIELDS}
+        german_labels.append(sorted(set(keys["labels_de"] + keys["kldb_titles_de_exact"])))
+        for found in keys.values():
+            for key in found:
+                labels[key].add(number)
+    words = {word for found in german_labels for key in found for word in key.split()}
+    halves = {fold(half) for word in words if len(word) >= 2 * _SHORTEST_PART and (pair := split(word))
+              for half in pair if len(half) >= _SHORTEST_PART}
+    return {"names": names, "german": german_labels, "parts": sorted(words | halves),
+            "labels": {key: sorted(found) for key, found in sorted(labels.items())}}
+
+
+@dataclass(frozen=True, slots=True)
+class Occupations:
+    names: tuple[str, ...]
+    german: tuple[tuple[str, ...], ...]  # each occupation's normalized German labels
+    labels: Mapping[str, tuple[int, ...]]  # normalized label (German or English) -> the occupations carrying it
+    longest: int  # words of the longest label
+    parts: frozenset[str]  # the words compounds are split into
+
+    def of(self, words: tuple[str, ...]) -> tuple[dict[int, float], float]:
+        """The occupations a title names, and the share of its words that name them: its whole text if that is
+        a label, else each longest run of its words that is one ("lagerarbeiter versand" -> Lagerarbeiter, 1/2).
+        A label carried by n occupations gives each of them 1/n."""
+        found: dict[int, float] = {}
+        covered = i = 0
+        while i < len(words):
+            for size in range(min(self.longest, len(words) - i), 0, -1):
+                carriers = self.labels.get(" ".join(words[i : i + size]))
+                if carriers:
+                    for number in carriers:
+                        found[number] = max(found.get(number, 0.0), 1 / len(carriers))
+                    covered += size
+                    i += size
+                    break
+            else:
+                i += 1
+        return found, covered / len(words) if words else 0.0
+
+
+def same_occupation(a: tuple[dict[int, float], float], b: tuple[dict[int, float], float]) -> float:
+    """How surely two titles name one occupation, 0-1: the cosine of their occupation weights, times the share of
+    the less covered title's words that name it ("Workstream Manager" / "Inbound Manager": 1 x 1/2)."""
+    (weights_a, covered_a), (weights_b, covered_b) = a, b
+    shared = sum(weight * weights_b[number] for number, weight in weights_a.items() if number in weights_b)
+    if not shared:
+        return 0.0
+    norm = sqrt(sum(w * w for w in weights_a.values()) * sum(w * w for w in weights_b.values()))
+    return shared / norm * min(covered_a, covered_b)
+
+
+@cache
+def occupations() -> Occupations:
+    with gzip.open(TABLE, "rt", encoding="utf-8") as text:
+        table = json.load(text)
+    labels = {key: tuple(numbers) for key, numbers in table["labels"].items()}
+    return Occupations(tuple(table["names"]), tuple(map(tuple, table["german"])), labels,
+                       max(len(key.split()) for key in labels), frozenset(table["parts"]))
