@@ -24,7 +24,7 @@ from jobmatch.store.types import utcnow
 from jobmatch.sync import lease
 from jobmatch.sync.errors import CUSTOMER_ACTION_CODES, KomboError, KomboSetupPending
 from jobmatch.sync.kombo import JobPage, KomboClient
-from jobmatch.sync.mirror import PageCounts, mark_vanished, restore_vanished, write_page
+from jobmatch.sync.mirror import PageCounts, mark_vanished, restore_vanished, vanished_ids, write_page
 from jobmatch.sync.prefetch import prefetched
 
 log = logging.getLogger(__name__)
@@ -178,14 +178,18 @@ class SyncRunner:
         totals = PageCounts()
         page_count = restored = 0
         try:
+            with self.sessions() as session:
+                gone = vanished_ids(session, integration_id)
             with prefetched(pages) as read:
                 for page in read:
+                    returned = [job_id for job_id in _ids(page.results) if job_id in gone]
                     with self.sessions.begin() as session:
                         now = self.clock()
                         lease.renew(session, integration_id, owner, now)
                         counts = write_page(session, integration_id, run_id, page.results, now)
-                        back = restore_vanished(session, integration_id, run_id, _ids(page.results), now)
+                        back = restore_vanished(session, integration_id, run_id, returned, now) if returned else 0
                         _add_to_run(session, run_id, counts, back)
+                    gone.difference_update(returned)
                     totals = _plus(totals, counts)
                     restored += back
                     page_count += 1
