@@ -64,11 +64,11 @@ class Tasks:
         huey.periodic_task(crontab(minute="*"), name="safety_net")(self.safety_net)
         huey.periodic_task(crontab(minute="*"), name="reconcile")(self.reconcile)
 
-    def enqueue_sync(self, integration_id: str, *, full: bool = False) -> None:
-        """Queue a sync that `request_sync` flagged (a full read when `full`). If the queue refuses it the flag
-        is cleared again: every later request would otherwise coalesce into a sync that never runs."""
+    def enqueue_sync(self, integration_id: str) -> None:
+        """Queue a sync that `request_sync` flagged. If the queue refuses it the flag is cleared again: every
+        later request would otherwise coalesce into a sync that never runs."""
         try:
-            self._sync(integration_id, full=full)
+            self._sync(integration_id)
         except Exception:
             with self.sessions.begin() as session:
                 session.execute(

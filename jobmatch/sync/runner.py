@@ -63,10 +63,13 @@ class SyncResult:
 
     @property
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.kind} sync of {self.pages} pages in {self.duration.total_seconds():.2f} s: {self.created} created, "
             f"{self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
-        ) + (f", {self.vanished} vanished, {self.restored} restored" if self.kind == SyncKind.FULL else "")
+        )
+        if self.kind == SyncKind.FULL or self.restored:
+            text += f", {self.vanished} vanished, {self.restored} restored"
+        return text
 
 
 @dataclass(frozen=True)
