@@ -75,11 +75,11 @@ class Tasks:
         with logs.bind(customer_id=customer_id):
             rematch.rematch_customer(self.sessions, self.pools, customer_id, reason)
 
-    def enqueue_sync(self, integration_id: str, *, full: bool = False) -> None:
-        """Queue a sync that `request_sync` flagged (a full read when `full`). If the queue refuses it the flag
-        is cleared again: every later request would otherwise coalesce into a sync that never runs."""
+    def enqueue_sync(self, integration_id: str) -> None:
+        """Queue a sync that `request_sync` flagged. If the queue refuses it the flag is cleared again: every
+        later request would otherwise coalesce into a sync that never runs."""
         try:
-            self._sync(integration_id, full=full)
+            self._sync(integration_id)
         except Exception:
             with self.sessions.begin() as session:
                 session.execute(

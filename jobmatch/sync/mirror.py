@@ -197,8 +197,13 @@ def mark_vanished(
     return session.execute(update(JOBS).where(missing).values(vanished_at=now, version=version)).rowcount
 
 
+def vanished_ids(session: Session, integration_id: str) -> set[str]:
+    """The integration's vanished jobs: few, so a run keeps them to tell which of its pages bring one back."""
+    return set(session.scalars(select(JOBS.c.id).where(JOBS.c.integration_id == integration_id, JOBS.c.vanished_at.is_not(None))))
+
+
 def restore_vanished(session: Session, integration_id: str, run_id: int, job_ids: list[str], now: datetime) -> int:
-    """Clear `vanished_at` of those of `job_ids` (one page) that had vanished: a read returned them again."""
+    """Clear `vanished_at` of those of `job_ids` (a page's, few) that had vanished: a read returned them again."""
     back = dict(
         session.execute(
             select(JOBS.c.id, JOBS.c.vanished_at).where(

@@ -24,7 +24,7 @@ from jobmatch.store.types import utcnow
 from jobmatch.sync import lease
 from jobmatch.sync.errors import CUSTOMER_ACTION_CODES, KomboError, KomboSetupPending
 from jobmatch.sync.kombo import JobPage, KomboClient
-from jobmatch.sync.mirror import PageCounts, mark_vanished, restore_vanished, write_page
+from jobmatch.sync.mirror import PageCounts, mark_vanished, restore_vanished, vanished_ids, write_page
 from jobmatch.sync.prefetch import prefetched
 
 log = logging.getLogger(__name__)
@@ -65,12 +65,17 @@ class SyncResult:
 
     @property
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.kind} sync of {self.pages} pages in {self.duration.total_seconds():.2f} s: {self.created} created, "
             f"{self.updated} updated, {self.deleted} deleted, {self.unchanged} unchanged"
-        ) + (f", {self.vanished} vanished, {self.restored} restored" if self.kind == SyncKind.FULL else "") + (
-            f"; {self.quarantined} quarantined" if self.quarantined else "") + (
-            f"; {self.without_id} without an id, not stored" if self.without_id else "")
+        )
+        if self.kind == SyncKind.FULL or self.restored:
+            text += f", {self.vanished} vanished, {self.restored} restored"
+        if self.quarantined:
+            text += f"; {self.quarantined} quarantined"
+        if self.without_id:
+            text += f"; {self.without_id} without an id, not stored"
+        return text
 
 
 @dataclass(frozen=True)
@@ -182,14 +187,18 @@ class SyncRunner:
         totals = PageCounts()
         page_count = restored = 0
         try:
+            with self.sessions() as session:
+                gone = vanished_ids(session, integration_id)
             with prefetched(pages) as read:
                 for page in read:
+                    returned = [job_id for job_id in _ids(page.results) if job_id in gone]
                     with self.sessions.begin() as session:
                         now = self.clock()
                         lease.renew(session, integration_id, owner, now)
                         counts = write_page(session, integration_id, run_id, page.results, now)
-                        back = restore_vanished(session, integration_id, run_id, _ids(page.results), now)
+                        back = restore_vanished(session, integration_id, run_id, returned, now) if returned else 0
                         _add_to_run(session, run_id, counts, back)
+                    gone.difference_update(returned)
                     totals += counts
                     restored += back
                     page_count += 1
