@@ -135,7 +135,13 @@ def _number_text(value: int | float) -> str:
 
 def _texts_storable(texts: list[str]) -> bool:
     joined = "".join(texts)
-    return "\x00" not in joined and (joined.isascii() or not _SURROGATE.search(joined))
+    if "\x00" in joined:
+        return False
+    try:
+        joined.encode()  # fails on a lone surrogate
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- kinds of value: `check` coerces one value and names its problems; `suspects` says, for a column of values,
@@ -323,8 +329,8 @@ class Fields(Kind):
             if required and None in column:
                 found.update(owners[n] for n, item in enumerate(column) if item is None)
             found.update(owners[n] for n in kind.suspects(column))
-        declared = {key for key, _, _ in self.fields}
-        if not declared.issuperset(set().union(*map(dict.keys, objects))):
+        declared = frozenset(self._keys)
+        if not all(map(declared.issuperset, objects)):
             found.update(owner for owner, item in zip(owners, objects)
                          if not declared.issuperset(item) and _unstorable({k: v for k, v in item.items() if k not in declared}))
         return found
@@ -336,7 +342,7 @@ def _columns(objects: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple
     try:
         rows = list(map(itemgetter(*keys), objects)) if len(keys) > 1 else [(item[keys[0]],) for item in objects]
     except KeyError:
-        rows = [tuple(item.get(key) for key in keys) for item in objects]
+        rows = [tuple(map(item.get, keys)) for item in objects]
     return list(zip(*rows))
 
 
