@@ -23,7 +23,8 @@ from jobmatch.api.schemas import (
 )
 from jobmatch.api.smorest import Blueprint
 from jobmatch.matcher import Posting as Query
-from jobmatch.store.models import AtsJob, Customer, Integration, JobChange, Role
+from jobmatch.store import feed
+from jobmatch.store.models import AtsJob, Integration, JobChange, Role
 
 SEARCH_DEPTH = 500  # jobs the index ranks for a q when filters may drop some; they keep the best `limit`
 IDENTIFIERS = ("job_code", "remote_id", "post_url")
@@ -173,15 +174,14 @@ def _owned_job(job_id: str) -> AtsJob:
 
 
 def set_exposed(db: Session, customer_id: int, ids: list[str], exposed: bool) -> int:
-    """Set `exposed` on the customer's jobs among `ids`; when any changed, raise the customer's exposure version
-    in the same transaction, so that every process rebuilds a pool built from exposed jobs."""
-    changed = db.execute(
+    """Set `exposed` on the customer's jobs among `ids`, stamping the changed ones with the customer's next jobs
+    version, so that every process's pools of exposed jobs catch up with them. The version is taken first, as a
+    sync page takes it before writing its jobs: both lock the customer's row before job rows, never the other
+    way round."""
+    version = feed.next_version(db, customer_id)
+    return db.execute(
         update(AtsJob)
         .where(AtsJob.id.in_(ids), AtsJob.integration_id.in_(_integrations(customer_id)), AtsJob.exposed != exposed)
-        .values(exposed=exposed)
+        .values(exposed=exposed, version=version)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if changed:
-        db.execute(update(Customer).where(Customer.id == customer_id)
-                   .values(exposure_version=Customer.exposure_version + 1))
-    return changed

@@ -11,9 +11,9 @@ from sqlalchemy import bindparam, select
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.keys import hash_key
-from jobmatch.api.pools import VERSION_COLUMNS, VERSION_JOIN, VERSION_ORDER, PoolVersions
+from jobmatch.api.pools import VERSION_COLUMNS, PoolVersions
 from jobmatch.store.db import on_its_own
-from jobmatch.store.models import ApiKey, Role
+from jobmatch.store.models import ApiKey, Customer, Role
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch"'}
 _KEYS = ApiKey.__table__.c
@@ -21,9 +21,8 @@ _KEYS = ApiKey.__table__.c
 # come along, sparing a posting the round trip that would read them next.
 _KEY = (
     select(_KEYS.customer_id, _KEYS.role, _KEYS.prefix, _KEYS.revoked_at, *VERSION_COLUMNS)
-    .select_from(ApiKey.__table__.join(VERSION_JOIN))
+    .select_from(ApiKey.__table__.join(Customer.__table__))
     .where(_KEYS.key_hash == bindparam("key_hash"))
-    .order_by(VERSION_ORDER)
 )
 
 
@@ -61,9 +60,8 @@ def _authenticate() -> Caller:
     if scheme.lower() != "bearer" or not key.strip():
         fail(401, "send an API key as 'Authorization: Bearer KEY'", headers=CHALLENGE)
     with on_its_own(session()) as connection:  # the route's work, if any, starts its own transaction
-        rows = connection.execute(_KEY, {"key_hash": hash_key(key.strip())}).all()
-    if not rows or rows[0].revoked_at is not None:
+        row = connection.execute(_KEY, {"key_hash": hash_key(key.strip())}).first()
+    if row is None or row.revoked_at is not None:
         fail(401, "the API key is unknown or revoked", headers=CHALLENGE)
-    row = rows[0]
-    return Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix, pool_versions=PoolVersions.of(rows))
+    return Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix, pool_versions=PoolVersions.of(row))
 

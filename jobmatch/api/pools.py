@@ -3,7 +3,6 @@ changed. Matching uses the customer's pool: every job, or only the exposed ones 
 (`match_exposed_only`). The reviewers' job search always uses every job."""
 
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,46 +12,33 @@ from sqlalchemy.orm import Session
 from jobmatch.matcher import JobIndex
 from jobmatch.store.models import AtsJob, Customer, Integration
 
-_CUSTOMERS, _INTEGRATIONS = Customer.__table__.c, Integration.__table__.c
-# what a pool's version is read from: one row per integration of the customer (one of NULLs without any)
-VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.exposure_version, _CUSTOMERS.only_public_jobs_applicable,
-                   _INTEGRATIONS.id.label("integration_id"), _INTEGRATIONS.jobs_version)
-VERSION_JOIN = Customer.__table__.outerjoin(Integration.__table__)
-VERSION_ORDER = _INTEGRATIONS.id  # PoolVersions.of reads the rows in this order
-_VERSIONS = (  # built once: every posting runs it
-    select(*VERSION_COLUMNS).select_from(VERSION_JOIN)
-    .where(_CUSTOMERS.id == bindparam("customer_id"))
-    .order_by(VERSION_ORDER)
-)
+_CUSTOMERS = Customer.__table__.c
+# what a pool's version is read from: the customer's row (the API key's query reads them along)
+VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.jobs_version, _CUSTOMERS.only_public_jobs_applicable)
+_VERSIONS = select(*VERSION_COLUMNS).where(_CUSTOMERS.id == bindparam("customer_id"))  # built once
 
 
 @dataclass(frozen=True, slots=True)
 class PoolVersions:
-    """What says whether a customer's cached pools are current. A sync raises its integration's `jobs_version`
-    with every page that changed jobs, and an exposure change raises the customer's `exposure_version`: together
-    they change whenever a pool may have, and reading them costs a few rows however large the pool."""
+    """What says whether a customer's cached pools are current: the customer's jobs version (the change feed,
+    jobmatch.store.feed), raised by every change of one of its jobs, exposure included, and read in one row
+    however large the pool."""
 
     exposed_only: bool  # the customer's choice: match against exposed jobs only
-    jobs: tuple[tuple[str, int], ...]  # (integration id, jobs_version), by integration id
-    exposure: int
+    jobs: int
     public_only: bool = False  # the customer's choice: only PUBLIC jobs take applications
 
     @classmethod
-    def of(cls, rows: Sequence[Row[Any]]) -> "PoolVersions":
-        """From the VERSION_COLUMNS rows of one customer, ordered by integration id."""
-        first = rows[0] if rows else None
-        return cls(
-            exposed_only=bool(first and first.match_exposed_only),
-            jobs=tuple((row.integration_id, row.jobs_version) for row in rows if row.integration_id is not None),
-            exposure=first.exposure_version if first else 0,
-            public_only=bool(first and first.only_public_jobs_applicable),
-        )
+    def of(cls, row: Row[Any] | None) -> "PoolVersions":
+        """From a row holding the VERSION_COLUMNS of one customer (None: no such customer)."""
+        return cls(exposed_only=bool(row and row.match_exposed_only), jobs=row.jobs_version if row else 0,
+                   public_only=bool(row and row.only_public_jobs_applicable))
 
 
 class Pools:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._indexes: dict[tuple[int, bool], tuple[tuple[Any, ...], JobIndex]] = {}
+        self._indexes: dict[tuple[int, bool], tuple[int, JobIndex]] = {}
 
     def index(self, session: Session, customer_id: int, versions: PoolVersions | None = None) -> JobIndex:
         """The pool matching uses: only exposed jobs when the customer chose so, every job otherwise. `versions`,
@@ -66,11 +52,10 @@ class Pools:
 
     @staticmethod
     def _versions(session: Session, customer_id: int) -> PoolVersions:
-        return PoolVersions.of(session.execute(_VERSIONS, {"customer_id": customer_id}).all())
+        return PoolVersions.of(session.execute(_VERSIONS, {"customer_id": customer_id}).first())
 
     def _index(self, session: Session, customer_id: int, exposed_only: bool, versions: PoolVersions) -> JobIndex:
-        version = (versions.jobs, versions.exposure, versions.public_only) if exposed_only else (
-            versions.jobs, versions.public_only)
+        version = (versions.jobs, versions.public_only)
         key = (customer_id, exposed_only)
         with self._lock:
             cached = self._indexes.get(key)

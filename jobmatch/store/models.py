@@ -23,8 +23,9 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Matching offers only the jobs the customer exposed; the reviewers' job search still sees every job.
     match_exposed_only: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Raised with every change of a job's `exposed`, so that each process's cached pools notice it.
-    exposure_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The change feed's counter (see jobmatch.store.feed): raised by every transaction that changes one of the
+    # customer's jobs (a sync page, an exposure change), which stamps the jobs it changed with the new value.
+    jobs_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Only PUBLIC jobs take applications: INTERNAL, UNLISTED and CONFIDENTIAL ones are not applicable.
     only_public_jobs_applicable: Mapped[bool] = mapped_column(default=False, server_default=false())
 
@@ -60,9 +61,6 @@ class Integration(Base):
     sync_lease_until: Mapped[datetime | None]
     # When the safety net last queued a sync of it (see jobmatch.api.tasks): once per interval, whatever the workers.
     safety_sync_at: Mapped[datetime | None]
-    # Raised with every sync page that created, changed or deleted jobs: caches of the pool (the API's indexes)
-    # compare it instead of reading the jobs, and stay valid through syncs that changed nothing.
-    jobs_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     customer: Mapped[Customer] = relationship(back_populates="integrations")
 
@@ -79,6 +77,7 @@ class AtsJob(Base):
         Index("ix_ats_jobs_integration_job_code", "integration_id", "job_code"),
         Index("ix_ats_jobs_integration_remote_id", "integration_id", "remote_id"),
         Index("ix_ats_jobs_integration_post_url", "integration_id", "post_url"),
+        Index("ix_ats_jobs_integration_version", "integration_id", "version"),
     )
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)  # Kombo's id
@@ -118,6 +117,8 @@ class AtsJob(Base):
     )
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the customer's jobs_version when this row last changed (see jobmatch.store.feed)
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 
@@ -242,6 +243,8 @@ class Posting(Base):
     link_evidence: Mapped[list[str] | None] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the customer's jobs_version of the pool the posting was last matched against; None before any match
+    matched_version: Mapped[int | None] = mapped_column(BigInteger)
 
     # the last match's suggestions, best first: {job_id, rank, score, method, reasons, active}; always written
     # and read whole with the posting, so a list on it rather than rows of their own

@@ -1,8 +1,8 @@
 """Writing one page of Kombo jobs into the mirror: check each job, insert new jobs, update changed ones, record
 each changed field.
 
-A page is written in the caller's transaction, so a page is stored whole or not at all, together with the raised
-version of the integration's jobs when it changed any.
+A page is written in the caller's transaction, so a page is stored whole or not at all; the jobs it created or
+changed carry the customer's next jobs version (the change feed, jobmatch.store.feed).
 """
 
 import logging
@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from jobmatch.store.models import AtsJob, Integration, JobChange
+from jobmatch.store import feed
+from jobmatch.store.models import AtsJob, JobChange
 from jobmatch.sync.validation import CheckedJob, check_page, job_label
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,10 @@ def write_page(session: Session, integration_id: str, run_id: int, jobs: list[An
         )
         if row.remote_deleted_at is None and columns["remote_deleted_at"] is not None:
             deleted += 1
+    if inserts or updates:  # taken after the reads: it locks the customer's row until the page commits
+        version = bump_jobs_version(session, integration_id)
+        for row in (*inserts, *updates):
+            row["version"] = version
     # Core statements run as one executemany each; the ORM's bulk paths cost several times more per row here.
     if inserts:
         session.execute(insert(JOBS), inserts)
@@ -153,18 +158,14 @@ def write_page(session: Session, integration_id: str, run_id: int, jobs: list[An
         session.execute(insert(JobChange.__table__), changes)
     if unchanged:
         session.execute(update(JOBS).where(JOBS.c.id.in_(unchanged)).values(last_synced_at=now))
-    if inserts or updates:
-        bump_jobs_version(session, integration_id)
     return PageCounts(created=len(inserts), updated=len(updates) - deleted, deleted=deleted, unchanged=len(unchanged),
                       quarantined=sum(job.quarantine is not None for job in by_id.values()),
                       without_id=len(checked) - sum(job.id is not None for job in checked))
 
 
-def bump_jobs_version(session: Session, integration_id: str) -> None:
-    """Tell caches of the integration's jobs (the API's indexes) that the jobs changed, in the same transaction."""
-    session.execute(
-        update(Integration).where(Integration.id == integration_id).values(jobs_version=Integration.jobs_version + 1)
-    )
+def bump_jobs_version(session: Session, integration_id: str) -> int:
+    """The version to stamp on the integration's jobs that this transaction changes (see jobmatch.store.feed)."""
+    return feed.next_version(session, feed.customer_of(integration_id))
 
 
 def _without_id(columns: dict[str, Any]) -> dict[str, Any]:

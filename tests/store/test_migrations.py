@@ -12,7 +12,6 @@ from jobmatch.store.db import make_engine, make_session_factory
 from jobmatch.store.migrate import alembic_config, upgrade
 from jobmatch.store.models import AtsJob, Base, Posting
 from tests.conftest import BACKENDS, _postgres_database
-from tests.factories import INTEGRATION_ID
 
 
 def test_migrations_create_exactly_the_models(engine: Engine) -> None:
@@ -21,30 +20,30 @@ def test_migrations_create_exactly_the_models(engine: Engine) -> None:
     assert diff == []
 
 
-def add_jobs_at_0006(engine: Engine, jobs: list[dict]) -> None:
-    """A customer, its integration and these jobs, written as the schema of revision 0006 takes them."""
+def add_old_jobs(engine: Engine, jobs: list[dict]) -> None:
+    """A customer, its integration and these jobs, as rows the schema of 0006 and later holds, not through
+    today's models."""
     now = {"now": "2026-11-28 12:00:00"}
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO customers (slug, name, created_at, match_exposed_only, exposure_version)"
-                                " VALUES ('acme', 'Acme', :now, false, 0)"), now)
+        connection.execute(text("INSERT INTO customers (slug, name, created_at) VALUES ('acme', 'Acme', :now)"), now)
         connection.execute(text(
-            "INSERT INTO integrations (id, customer_id, tool, created_at, setup_state, sync_requested, jobs_version)"
-            " VALUES (:id, (SELECT id FROM customers), 'personio', :now, 'ready', false, 0)"), {"id": INTEGRATION_ID, **now})
+            "INSERT INTO integrations (id, customer_id, tool, created_at, setup_state, sync_requested)"
+            " VALUES ('personio:1', (SELECT id FROM customers), 'personio', :now, 'ready', false)"
+        ), now)
         for job in jobs:
             connection.execute(text(
                 "INSERT INTO ats_jobs (id, integration_id, remote_id, name, data, exposed, first_seen_at, last_synced_at)"
-                " VALUES (:id, :integration, :remote_id, :name, :data, false, :now, :now)"),
-                {"id": job["id"], "integration": INTEGRATION_ID, "remote_id": job["remote_id"], "name": job["name"],
-                 "data": json.dumps(job), **now})
+                " VALUES (:id, 'personio:1', :remote_id, :name, :data, false, :now, :now)"
+            ), {"id": job["id"], "remote_id": job["remote_id"], "name": job["name"], "data": json.dumps(job), **now})
 
 
 def test_job_posting_identifiers_are_taken_from_the_stored_data(unmigrated_url: str) -> None:
     with_postings = kombo_job("job-a", "1", "Koch") | {"job_postings": [
         {"id": "p1", "remote_id": 77, "title": None, "description_html": None, "status": "ACTIVE",
          "visibility": "PUBLIC", "url": "https://jobs.acme.de/koch"}]}
-    upgrade(unmigrated_url, "0007")
+    upgrade(unmigrated_url, "0008")
     engine = make_engine(unmigrated_url)
-    add_jobs_at_0006(engine, [with_postings, kombo_job("job-b", "2", "Köchin")])
+    add_old_jobs(engine, [with_postings, kombo_job("job-b", "2", "Köchin")])
     engine.dispose()
     upgrade(unmigrated_url)
     engine = make_engine(unmigrated_url)
@@ -67,7 +66,7 @@ def test_candidates_move_onto_their_postings_and_back(unmigrated_url: str) -> No
     upgrade(unmigrated_url, "0006")
     engine = make_engine(unmigrated_url)
     now = {"now": "2026-11-28 12:00:00"}
-    add_jobs_at_0006(engine, [kombo_job("job-a", "1", "Koch"), kombo_job("job-b", "2", "Köchin")])
+    add_old_jobs(engine, [kombo_job("job-a", "1", "Koch"), kombo_job("job-b", "2", "Köchin")])
     candidate = ("INSERT INTO posting_candidates (posting_id, job_id, rank, score, method, reasons, active) "
                  "VALUES (:posting, :job, :rank, 91.5, 'title', :reasons, true)")
     with engine.begin() as connection:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from jobmatch.api.deactivation import not_applicable
 from jobmatch.fixtures.kombo_jobs import kombo_job, kombo_timestamp
-from jobmatch.store.models import AtsJob, Integration, JobChange, SyncRun
+from jobmatch.store.models import AtsJob, Customer, JobChange, SyncRun
 from jobmatch.sync.mirror import JobOwnershipError, PageCounts, changed_fields, parse_kombo_datetime, write_page
 from tests.factories import add_integration
 
@@ -114,19 +114,20 @@ def test_changed_fields_lists_added_removed_and_changed_keys() -> None:
     assert changed_fields({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == [("b", 2, 3), ("c", None, 4)]
 
 
-def jobs_version(sessions: sessionmaker[Session]) -> int:
+def versions(sessions: sessionmaker[Session]) -> tuple[int, dict[str, int]]:
+    """The customer's jobs version and each job's."""
     with sessions() as session:
-        return session.scalar(select(Integration.jobs_version))
+        return session.scalar(select(Customer.jobs_version)), dict(session.execute(select(AtsJob.id, AtsJob.version)).all())
 
 
-def test_the_jobs_version_rises_with_pages_that_changed_jobs_only(sessions, run_id) -> None:
+def test_pages_that_change_jobs_stamp_them_with_the_next_version(sessions, run_id) -> None:
     job = kombo_job("job1", "1", "Koch (m/w/d)")
-    write(sessions, run_id, [job])
-    assert jobs_version(sessions) == 1
+    write(sessions, run_id, [job, kombo_job("job2", "2", "Kellner (m/w/d)")])
+    assert versions(sessions) == (1, {"job1": 1, "job2": 1})
     write(sessions, run_id, [dict(job)])  # unchanged: caches of the pool stay valid
-    assert jobs_version(sessions) == 1
-    write(sessions, run_id, [kombo_job("job1", "1", "Koch (m/w/d)", status="CLOSED")])
-    assert jobs_version(sessions) == 2
+    assert versions(sessions) == (1, {"job1": 1, "job2": 1})
+    write(sessions, run_id, [kombo_job("job1", "1", "Koch (m/w/d)", status="CLOSED"), kombo_job("job2", "2", "Kellner (m/w/d)")])
+    assert versions(sessions) == (2, {"job1": 2, "job2": 1})
 
 
 def test_a_quarantine_is_decided_again_even_when_the_data_did_not_change(sessions, run_id) -> None:

@@ -5,7 +5,7 @@ Existing jobs get the identifiers of their job postings from their stored data; 
 the next sync, which compares it with the stored one.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 09:30:00.000000
 """
 
@@ -15,7 +15,7 @@ import jobmatch.store.types
 from sqlalchemy.dialects import postgresql
 
 revision = '0011'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
