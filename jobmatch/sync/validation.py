@@ -135,7 +135,13 @@ def _number_text(value: int | float) -> str:
 
 def _texts_storable(texts: list[str]) -> bool:
     joined = "".join(texts)
-    return "\x00" not in joined and (joined.isascii() or not _SURROGATE.search(joined))
+    if "\x00" in joined:
+        return False
+    try:
+        joined.encode()  # fails on a lone surrogate
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- kinds of value: `check` coerces one value and names its problems; `suspects` says, for a column of values,
@@ -314,30 +320,37 @@ class Fields(Kind):
         return self._in_objects(values)
 
     def _in_objects(self, values: list[Any]) -> set[int]:
-        owners = [n for n, value in enumerate(values) if type(value) is dict]
-        objects = [values[n] for n in owners]
+        if {dict}.issuperset(map(type, values)):
+            owners: Any = range(len(values))
+            objects = values
+        else:
+            owners = [n for n, value in enumerate(values) if type(value) is dict]
+            objects = [values[n] for n in owners]
         if not objects:
             return set()
         found: set[int] = set()
-        for (key, kind, required), column in zip(self.fields, _columns(objects, self._keys)):
+        columns, every_key = _columns(objects, self._keys)
+        for (key, kind, required), column in zip(self.fields, columns):
             if required and None in column:
                 found.update(owners[n] for n, item in enumerate(column) if item is None)
             found.update(owners[n] for n in kind.suspects(column))
-        declared = {key for key, _, _ in self.fields}
-        if not declared.issuperset(set().union(*map(dict.keys, objects))):
+        declared = frozenset(self._keys)
+        exactly_declared = every_key and {len(declared)}.issuperset(map(len, objects))
+        if not exactly_declared and not all(map(declared.issuperset, objects)):
             found.update(owner for owner, item in zip(owners, objects)
                          if not declared.issuperset(item) and _unstorable({k: v for k, v in item.items() if k not in declared}))
         return found
 
 
-def _columns(objects: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """The values of each key over all objects (None where missing): one C call per object, as Kombo sends
-    nearly every key, and a slower way when one is missing."""
+def _columns(objects: list[dict[str, Any]], keys: tuple[str, ...]) -> tuple[list[tuple[Any, ...]], bool]:
+    """The values of each key over all objects (None where missing), and whether every object has every key:
+    one C call per object, as Kombo sends nearly every key, and a slower way when one is missing."""
+    get = itemgetter(*keys) if len(keys) > 1 else lambda item: (item[keys[0]],)
     try:
-        rows = list(map(itemgetter(*keys), objects)) if len(keys) > 1 else [(item[keys[0]],) for item in objects]
+        return list(zip(*map(get, objects))), True
     except KeyError:
-        rows = [tuple(item.get(key) for key in keys) for item in objects]
-    return list(zip(*rows))
+        missing = dict.fromkeys(keys)
+        return list(zip(*[get(missing | item) for item in objects])), False
 
 
 @dataclass(frozen=True)

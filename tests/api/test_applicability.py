@@ -11,6 +11,7 @@ from jobmatch.store.models import AtsJob, Customer
 from jobmatch.store.types import utcnow
 from tests.api.conftest import OTHER_INTEGRATION_ID
 from tests.api.helpers import post
+from tests.api.test_pages import sign_in
 from tests.factories import INTEGRATION_ID, add_ats_jobs
 
 STATUSES = ("OPEN", "CLOSED", "ARCHIVED", "DRAFT", "PAUSED", None)
@@ -79,3 +80,13 @@ def test_deactivation_says_since_when(sessions, keys) -> None:
         gone, paused = session.get_one(AtsJob, "job-gone"), session.get_one(AtsJob, "job-paused")
         assert deactivation(gone) == {"reason": "deleted", "since": gone.remote_deleted_at}  # deletion wins
         assert deactivation(paused) == {"reason": "unknown_status", "since": paused.changed_at}
+
+
+def test_the_posting_page_says_why_a_linked_job_takes_no_applications(client, keys, sessions) -> None:
+    add_ats_jobs(sessions, [kombo_job("job-draft", "105", "Koch (m/w/d)", job_code="KO-105", status="DRAFT")])
+    posting = post(client, keys, {"external_id": "draft", "source": "indeed", "title": "Koch", "job_code": "KO-105"})
+    posting_id = posting.json["id"]
+    client.post(f"/v1/postings/{posting_id}/link", json={"job_id": "job-draft"}, headers=keys.header("reviewer"))
+    sign_in(client, keys.reviewer)
+    page = client.get(f"/review/postings/{posting_id}").get_data(as_text=True)
+    assert "The linked ATS job is no longer open" in page and "is a draft in the ATS" in page

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from jobmatch.api.deactivation import not_applicable
@@ -128,3 +128,27 @@ def test_pages_that_change_jobs_stamp_them_with_the_next_version(sessions, run_i
     assert versions(sessions) == (1, {"job1": 1, "job2": 1})
     write(sessions, run_id, [kombo_job("job1", "1", "Koch (m/w/d)", status="CLOSED"), kombo_job("job2", "2", "Kellner (m/w/d)")])
     assert versions(sessions) == (2, {"job1": 2, "job2": 1})
+
+
+def test_a_quarantine_is_decided_again_even_when_the_data_did_not_change(sessions, run_id) -> None:
+    """A job quarantined under other rules (an older release) is released by the next sync that reads it."""
+    job = kombo_job("job1", "1", "Koch (m/w/d)")
+    write(sessions, run_id, [job])
+    with sessions.begin() as session:
+        session.execute(update(AtsJob).values(quarantine=[{"field": "name", "value": "x", "problem": "old rule"}],
+                                              quarantined_at=NOW))
+    assert write(sessions, run_id, [job]) == PageCounts(updated=1)
+    with sessions() as session:
+        stored = session.get_one(AtsJob, "job1")
+    assert (stored.quarantine, stored.quarantined_at) == (None, None)
+    assert write(sessions, run_id, [job]) == PageCounts(unchanged=1)
+
+
+def test_one_job_that_cannot_be_stored_leaves_its_page_whole(sessions, run_id) -> None:
+    page = [kombo_job("job1", "1", "Koch"), {"name": "no id"}, "not a job",
+            kombo_job("job2", "2", "Köchin") | {"description": "a\x00b", "custom_fields": {"k": float("inf")}}]
+    assert write(sessions, run_id, page) == PageCounts(created=2, quarantined=1, without_id=2)
+    with sessions() as session:
+        stored = session.get_one(AtsJob, "job2", options=[undefer(AtsJob.data)])
+    assert (stored.data["description"], stored.data["custom_fields"]) == ("a\ufffdb", {"k": None})
+    assert [problem["field"] for problem in stored.quarantine] == ["description", "custom_fields.k"]
