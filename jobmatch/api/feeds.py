@@ -42,7 +42,8 @@ class FeedFetchSchema(Schema):
     http_status = fields.Integer(allow_none=True)
     jobs = fields.Integer(metadata={"description": "jobs read"})
     created = fields.Integer()
-    updated = fields.Integer(metadata={"description": "jobs stored already (matched again when changed)"})
+    updated = fields.Integer(metadata={"description": "jobs stored already that changed, matched again; the "
+                                                     "rest of the jobs read were unchanged"})
     refused = fields.Integer(metadata={"description": "jobs that failed their checks, skipped alone"})
     withdrawn = fields.Integer(metadata={"description": "postings the complete feed no longer lists"})
     error = fields.String(allow_none=True)

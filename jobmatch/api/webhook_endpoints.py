@@ -13,6 +13,7 @@ from jobmatch.api.errors import fail
 from jobmatch.api.outbound import MAX_URL, check_url_field
 from jobmatch.api.outbox import ALL_EVENTS, EVENT_TYPES
 from jobmatch.api.paging import MAX_ID, int_key, keyset_page
+from jobmatch.api.schemas import PostingSchema
 from jobmatch.api.smorest import Blueprint
 from jobmatch.api.tasks import current_tasks
 from jobmatch.store.models import DeliveryStatus, Role, WebhookDelivery, WebhookEndpoint, WebhookSubscription
@@ -83,6 +84,31 @@ class DeliveryQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class EventPostingSchema(PostingSchema):
+    class Meta:
+        exclude = ("history",)
+
+
+class WebhookEventDataSchema(Schema):
+    posting = fields.Nested(EventPostingSchema,
+                            metadata={"description": "the posting as GET shows it, without history, when it happened"})
+
+
+class WebhookEventSchema(Schema):
+    """What is POSTed to an endpoint, signed by the Standard Webhooks spec (headers webhook-id, the same on every
+    retry, webhook-timestamp and webhook-signature)."""
+
+    type = fields.String(validate=validate.OneOf(EVENT_TYPES))
+    timestamp = fields.DateTime(metadata={"description": "when the change happened"})
+    data = fields.Nested(WebhookEventDataSchema)
+
+
+EVENT_CALLBACK = {"event": {"{$request.body#/url}": {"post": {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": WebhookEventSchema}}},
+    "responses": {"2XX": {"description": "Received; any other answer, or none within 10 s, is retried."}},
+}}}}
+
+
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
@@ -91,6 +117,7 @@ def new_secret() -> str:
 @requires(Role.ADMIN)
 @blp.arguments(EndpointInSchema)
 @blp.response(201, NewEndpointSchema)
+@blp.doc(callbacks=EVENT_CALLBACK)
 @blp.errors(400, 401, 403, 413)
 def create_endpoint(body: dict[str, Any]) -> WebhookEndpoint:
     """Send the customer's events to a URL; the answer carries the signing secret, shown this once."""

@@ -65,8 +65,13 @@ def test_each_job_is_a_posting_and_an_unchanged_feed_is_not_read_again(client, k
         assert (again.outcome, again.http_status, again.jobs) == ("not_modified", 304, 0)
         assert server.requests[1]["If-None-Match"] == '"v1"'
         assert server.requests[1]["If-Modified-Since"] == server.last_modified
+        server.etag = '"v1-rebuilt"'  # the exporter rebuilt the same jobs: read, nothing matched or written
+        rebuilt = outbound.fetcher.fetch(feed_id)
+        assert (rebuilt.outcome, rebuilt.jobs, rebuilt.created, rebuilt.updated, rebuilt.withdrawn) == (
+            "updated", 2, 0, 0, 0)
+        assert postings(sessions)["ref-1"].updated_at == nurse.updated_at
     [shown] = client.get("/v1/feeds", headers=keys.header("admin")).json["items"]
-    assert shown["last_fetch"]["outcome"] == "not_modified" and shown["source"] == "career-site"
+    assert shown["last_fetch"]["outcome"] == "updated" and shown["source"] == "career-site"
 
 
 def test_a_complete_feed_withdraws_what_it_no_longer_lists(client, keys, sessions, outbound) -> None:
@@ -80,6 +85,20 @@ def test_a_complete_feed_withdraws_what_it_no_longer_lists(client, keys, session
     assert stored["ref-2"].withdrawn_at is not None
     assert stored["ref-1"].withdrawn_at is None and stored["ref-1"].title.endswith("Teilzeit")
     assert stored["ref-3"].withdrawn_at is None
+
+
+@pytest.mark.slow
+def test_a_feed_larger_than_a_batch_is_compared_batch_by_batch(client, keys, sessions, outbound) -> None:
+    jobs = [{"title": f"Lagerhelfer {n}", "referencenumber": f"lager-{n}", "city": "Bamberg"} for n in range(1100)]
+    with feed_server(feed_of(jobs)) as server:
+        feed_id = register(client, keys, server.url)
+        assert outbound.fetcher.fetch(feed_id).created == 1100
+        jobs[700]["title"] = "Lagerhelfer (m/w/d) Nachtschicht"
+        server.body, server.etag = feed_of(jobs[:-1]), '"v2"'
+        run = outbound.fetcher.fetch(feed_id)
+    assert (run.jobs, run.created, run.updated, run.withdrawn) == (1099, 0, 1, 1)
+    stored = postings(sessions)
+    assert stored["lager-700"].title.endswith("Nachtschicht") and stored["lager-1099"].withdrawn_at is not None
 
 
 @pytest.mark.parametrize(("change", "says"), [

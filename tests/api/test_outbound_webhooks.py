@@ -2,6 +2,7 @@
 delivered to a real receiver on loopback that fails, then accepts, and verifies every signature."""
 
 import dataclasses
+import json
 from datetime import timedelta
 
 import pytest
@@ -265,3 +266,17 @@ def test_the_integrations_page_shows_a_disabled_endpoint_and_a_broken_feed(clien
     page = client.get("/review/integrations").get_data(as_text=True)
     assert "Disabled" in page and "every delivery failed" in page and f"/v1/webhook-endpoints/{endpoint['id']}" in page
     assert "the feed ends early; nothing was withdrawn" in page
+
+
+def test_the_openapi_document_describes_the_event_body_as_a_callback(client, keys, sessions, receiver) -> None:
+    document = client.get("/openapi.json").json
+    callback = document["paths"]["/v1/webhook-endpoints"]["post"]["callbacks"]["event"]["{$request.body#/url}"]
+    assert callback["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/WebhookEvent")
+    make_endpoint(client, keys, receiver.url)
+    post(client, keys, NURSE)
+    deliverer(sessions).drain()
+    [request] = receiver.requests
+    sent = json.loads(request["body"])
+    schemas = document["components"]["schemas"]
+    assert set(sent) == set(schemas["WebhookEvent"]["properties"])
+    assert set(sent["data"]["posting"]) == set(schemas["EventPosting"]["properties"])
