@@ -96,10 +96,13 @@ def _with_event(new_posting: Insert) -> Insert:
 
 
 def match(posting: Posting, index: JobIndex) -> None:
-    """Store the candidates of a fresh match and, unless a reviewer decided, the matcher's decision."""
+    """Store the candidates of a fresh match and, unless a reviewer decided, the matcher's decision. A match
+    that finds what the posting holds already writes nothing, so its version stays (jobmatch.api.versions)."""
     result = index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected_jobs(posting))
-    posting.candidates = _candidate_rows(result)
-    posting.updated_at = utcnow()
+    candidates = _candidate_rows(result)
+    if candidates != posting.candidates:
+        posting.candidates = candidates
+        posting.updated_at = utcnow()
     if posting.decision in PostingDecision.BY_REVIEWER:
         return
     linked = _auto_link(result)
