@@ -66,7 +66,8 @@ def seed(url: str, jobs: int, postings: int, rng: random.Random) -> tuple[str, l
                     for rank, pick in enumerate([job, *rng.sample(pool, 2)], start=1)]
                 rows.append({
                     "customer_id": customer_id, "source": SOURCES[n % len(SOURCES)], "external_id": f"p-{n}",
-                    "title": job["name"] or "Mitarbeiter", "location": {"city": (job.get("location") or {}).get("city")},
+                    "title": job["name"] or "Mitarbeiter",
+                    "location": {"city": (job.get("location") or {}).get("city")},
                     "decision": decision, "linked_job_id": job["id"] if decision == PostingDecision.LINKED else None,
                     "link_method": "reviewer" if decision == PostingDecision.LINKED else None,
                     "candidates": candidates, "created_at": now, "updated_at": now, "version": 1,
@@ -108,7 +109,8 @@ def old_queue(url: str, customer_id: int, requests: int, deep: int) -> list[floa
         "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND decision = 'needs_review'",
         "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND decision = 'no_match'",
         "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND linked_job_id IN "
-        "(SELECT id FROM ats_jobs WHERE remote_deleted_at IS NOT NULL OR coalesce(status, '') IN ('CLOSED', 'ARCHIVED'))",
+        "(SELECT id FROM ats_jobs WHERE remote_deleted_at IS NOT NULL"
+        " OR coalesce(status, '') IN ('CLOSED', 'ARCHIVED'))",
         f"SELECT source, count(id) FROM postings WHERE {waiting} GROUP BY source ORDER BY source",
     ]
     with engine.connect() as connection:
@@ -145,9 +147,11 @@ def main() -> None:
             "GET /healthz": lambda n: client.get("/healthz"),
             "GET /review/ (queue, first page)": lambda n: client.get("/review/"),
             "GET /review/?after=<middle> (keyset page)": lambda n: client.get(f"/review/?after={middle}"),
-            "GET /review/?source=indeed&after=<middle>": lambda n: client.get(f"/review/?source=indeed&after={middle}"),
+            "GET /review/?source=indeed&after=<middle>":
+                lambda n: client.get(f"/review/?source=indeed&after={middle}"),
             "GET /review/postings/<id>": lambda n: client.get(f"/review/postings/{waiting[n * 37 % len(waiting)]}"),
-            "POST /v1/review/next": lambda n: client.post("/v1/review/next", headers={"Authorization": f"Bearer {key}"}),
+            "POST /v1/review/next":
+                lambda n: client.post("/v1/review/next", headers={"Authorization": f"Bearer {key}"}),
         }
         for send in routes.values():  # warm up: pools, templates, connections
             timed(send, 5)

@@ -59,8 +59,8 @@ class Settings:
             ),
             log_format=_log_format(env.get("JOBMATCH_LOG_FORMAT") or "text"),
             log_level=_log_level(env.get("JOBMATCH_LOG_LEVEL") or None),
-            review_claim_minutes=_minutes("JOBMATCH_REVIEW_CLAIM_MINUTES", env.get("JOBMATCH_REVIEW_CLAIM_MINUTES") or "10",
-                                          24 * 60, "a day"),
+            review_claim_minutes=_minutes(
+                "JOBMATCH_REVIEW_CLAIM_MINUTES", env.get("JOBMATCH_REVIEW_CLAIM_MINUTES") or "10", 24 * 60, "a day"),
         )
 
 
@@ -104,7 +104,8 @@ def _minutes(variable: str, value: str, most: int, most_in_words: str) -> int:
     except ValueError:
         minutes = 0
     if not 1 <= minutes <= most:
-        raise ConfigError(f"{variable} must be a whole number of minutes from 1 to {most} ({most_in_words}), not {value!r}")
+        raise ConfigError(
+            f"{variable} must be a whole number of minutes from 1 to {most} ({most_in_words}), not {value!r}")
     return minutes
 
 

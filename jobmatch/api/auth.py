@@ -96,7 +96,8 @@ def _authenticate() -> Caller:
     now = utcnow()
     with on_its_own(session()) as connection:  # the route's work, if any, starts its own transaction
         rows = connection.execute(_KEY, {"key_hash": hash_key(key.strip())}).all()
-        refusal = key_refusal(rows[0].revoked_at, rows[0].expires_at, now) if rows else "the API key is unknown or revoked"
+        refusal = (key_refusal(rows[0].revoked_at, rows[0].expires_at, now) if rows
+                   else "the API key is unknown or revoked")
         if refusal is None and (rows[0].last_used_at is None or rows[0].last_used_at < now - LAST_USE_PRECISION):
             connection.execute(_NOTE_USE, {"key_id": rows[0].key_id, "stale": now - LAST_USE_PRECISION, "now": now})
     if refusal is not None:

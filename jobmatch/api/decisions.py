@@ -61,8 +61,8 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     if posting_id is None:
         return None
     # only an active job is linked automatically, so a new posting's link always takes applications
-    return {**row, "id": posting_id, "events": [{**event, "posting_id": posting_id, "actor_name": None}] if event else [],
-            "deactivated_in_ats": None, "can_apply": linked is not None}
+    events = [{**event, "posting_id": posting_id, "actor_name": None}] if event else []
+    return {**row, "id": posting_id, "events": events, "deactivated_in_ats": None, "can_apply": linked is not None}
 
 
 def _write_new(session: Session, row: dict[str, Any], event: dict[str, Any] | None) -> int | None:
