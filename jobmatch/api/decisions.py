@@ -185,8 +185,11 @@ def _outcome(posting: Posting, result: MatchResult) -> _Outcome:
 
 
 def _apply(posting: Posting, outcome: _Outcome, index: Pool) -> None:
-    posting.candidates = outcome.candidates
-    posting.updated_at, posting.matched_version = utcnow(), index.version
+    """Store the outcome; one that finds what the posting holds writes nothing, so the posting's version (its
+    ETag, jobmatch.api.versions) stays."""
+    if outcome.candidates != posting.candidates or outcome.decision != posting.decision:
+        posting.candidates = outcome.candidates
+        posting.updated_at, posting.matched_version = utcnow(), index.version
     linked = outcome.linked
     if linked is not None and posting.linked_job_id != linked.job_id:
         _set_link(posting, linked.job_id, linked.method, list(linked.reasons))

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_
 
 from jobmatch.api.deactivation import linked_to_inactive_job
 from jobmatch.api.errors import fail
@@ -35,14 +35,13 @@ class QueueFilter:
         return {name: value for name, value in (("source", self.source), ("decision", self.decision)) if value}
 
     def where(self) -> ColumnElement[bool]:
-        buckets = [self.decision] if self.decision else list(REVIEW)
-        clause = and_(Posting.withdrawn_at.is_(None), or_(*(bucket(name) for name in buckets)))
+        if self.decision == DEACTIVATED:
+            clause = and_(Posting.withdrawn_at.is_(None), linked_to_inactive_job())
+        else:
+            clause = and_(waiting(), Posting.decision.in_([self.decision] if self.decision else REVIEW))
         return and_(clause, Posting.source == self.source) if self.source else clause
 
 
-def bucket(name: str) -> ColumnElement[bool]:
-    if name == PostingDecision.NEEDS_REVIEW:
-        return Posting.decision == PostingDecision.NEEDS_REVIEW
-    if name == PostingDecision.NO_MATCH:
-        return and_(Posting.decision == PostingDecision.NO_MATCH, Posting.linked_job_id.is_(None))
-    return linked_to_inactive_job()
+def waiting() -> ColumnElement[bool]:
+    """Not withdrawn and not linked: what the queue's index (ix_postings_waiting) holds."""
+    return and_(Posting.withdrawn_at.is_(None), Posting.linked_job_id.is_(None))

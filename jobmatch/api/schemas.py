@@ -160,7 +160,8 @@ MAX_SKIPPED = 100
 class NextSchema(Schema):
     """Which postings the next one is taken from: the queue's bucket and source, and which to leave for last."""
 
-    decision = fields.String(load_default=None, validate=validate.OneOf(list(BUCKETS)), metadata={"description": "without it: needs_review and no_match"})
+    decision = fields.String(load_default=None, validate=validate.OneOf(list(BUCKETS)),
+                             metadata={"description": "without it: needs_review and no_match"})
     source = fields.String(load_default=None, validate=[validate.Length(min=1, max=64), _no_nul])
     skipped = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list,
                           validate=validate.Length(max=MAX_SKIPPED),

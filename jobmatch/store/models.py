@@ -4,7 +4,7 @@ fields we filter, match and show on, extracted at write time."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, select
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from jobmatch.store.types import JSONDocument, UTCDateTime, utcnow
@@ -268,7 +268,10 @@ class Posting(Base):
     __tablename__ = "postings"
     __table_args__ = (
         UniqueConstraint("customer_id", "source", "external_id"),
-        Index("ix_postings_queue", "customer_id", "decision", "id"),  # the review queue, a keyset page at a time
+        # the review queue's counts by bucket and source, read from the index alone (jobmatch.api.review_queue)
+        Index("ix_postings_waiting", "customer_id", "decision", "source",
+              postgresql_where=text("withdrawn_at IS NULL AND linked_job_id IS NULL"),
+              sqlite_where=text("withdrawn_at IS NULL AND linked_job_id IS NULL")),
         Index("ix_postings_linked_job_id", "linked_job_id"),  # postings linked to a job that was closed
         Index("ix_postings_customer_updated_at", "customer_id", "updated_at"),
     )

@@ -78,3 +78,26 @@ def test_an_expired_key_is_refused_with_the_reason(database_url, sessions, clien
     past = invoke(database_url, "keys", "create", "--customer", "acme", "--role", "admin", "--expires", "2020-01-01")
     assert past.exit_code == 1
     assert "has passed already" in past.output
+
+
+def test_each_request_line_names_the_key_and_its_holder(database_url, sessions, client, capsys) -> None:
+    import json
+    import logging
+
+    from jobmatch import logs
+
+    add_integration(sessions, slug="acme")
+    key = invoke(database_url, "keys", "create", "--customer", "acme", "--role", "reviewer",
+                 "--name", "Anna Berger").stdout.strip()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    logs.configure("json", "INFO")
+    capsys.readouterr()
+    try:
+        client.get("/v1/postings", headers=_bearer(key))
+    finally:
+        root.handlers[:], root.level = handlers, level
+        for name in logs.QUIET:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines() if '"jobmatch.requests"' in text]
+    assert (line["path"], line["key"], line["actor"]) == ("/v1/postings", key[:11], "Anna Berger")

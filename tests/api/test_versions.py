@@ -130,3 +130,29 @@ def test_without_if_match_a_decision_applies_to_the_posting_as_it_is(client, key
     decide(client, keys, created["id"], "link", {"job_id": "job-nurse-berlin"})
     again = review(client, keys, created["id"], "link", {"job_id": "job-nurse-hamburg"})
     assert (again.status_code, again.json["linked_job_id"]) == (200, "job-nurse-hamburg")
+
+
+def test_a_new_match_bumps_the_version_only_when_it_changed_the_posting(app, client, keys, sessions) -> None:
+    from jobmatch.api import decisions
+    from jobmatch.api.database import database
+    from jobmatch.store.models import AtsJob, Posting
+
+    created = post(client, keys, TITLE_ONLY).json
+
+    def rematch():
+        with app.app_context(), database(app).sessions() as db:
+            posting = db.get(Posting, created["id"])
+            decisions.match(posting, app.extensions["jobmatch.pools"].index(db, posting.customer_id))
+            db.commit()
+        return read(client, keys, created["id"]).json
+
+    assert rematch()["version"] == 1
+    from jobmatch.sync.mirror import bump_jobs_version
+
+    with sessions.begin() as db:  # the job closed, as a sync would write it
+        job = db.get(AtsJob, "job-nurse-hamburg")
+        job.status, job.data = "CLOSED", {**job.data, "status": "CLOSED"}
+        bump_jobs_version(db, job.integration_id)
+    changed = rematch()
+    assert changed["version"] == 2
+    assert changed["candidates"] != created["candidates"]

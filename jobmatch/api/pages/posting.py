@@ -3,6 +3,7 @@ own path (jobmatch.api.review.decided): the version the page showed is sent alon
 meanwhile is shown again with what changed instead of being overwritten. After each decision the reviewer gets
 their next claimed posting, an Undo, and, after a confirmation, the same-looking postings to confirm at once."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, session as cookie, url_for
@@ -70,7 +71,7 @@ def link(posting_id: int) -> Response:
     found = _decide(posting_id, lambda posting: decisions.link(posting, job, caller()))
     cookie["alike"] = {"job_id": job.id, "name": job.name,
                        "postings": [[p.id, p.version] for p in alike_waiting(found, job.id)]}
-    return _next(found, f"Linked to “{job.name}” ({_code(job)}).")
+    return _next(f"Linked to “{job.name}” ({_code(job)}).")
 
 
 @bp.route("/postings/<int:posting_id>/reject", methods=["POST"])
@@ -84,7 +85,7 @@ def reject(posting_id: int) -> Response:
     found = _decide(posting_id, lambda posting: decisions.reject(
         posting, job, request.form.get("reason") or None, who, index))
     if job is None:
-        return _next(found, "Marked as not in the ATS.")
+        return _next("Marked as not in the ATS.")
     flash(f"Rejected “{job.name}” ({_code(job)}); it will not be suggested again for this posting.")
     return redirect(url_for("pages.posting", posting_id=found.id, **_chosen().args()))
 
@@ -157,7 +158,7 @@ def changed_meanwhile(exc: HTTPException) -> Response:
                             **_chosen().args()))
 
 
-def _decide(posting_id: int, apply: Any) -> Posting:
+def _decide(posting_id: int, apply: Callable[[Posting], None]) -> Posting:
     found = review.decided(posting_id, apply, expected_version(request.form.get("version", "")))
     if apply is not review.undo:
         cookie["undo"] = {"posting_id": found.id, "title": found.title}
@@ -172,7 +173,7 @@ def _claim_next(chosen: QueueFilter) -> Response:
     return redirect(url_for("pages.posting", posting_id=following.id, **chosen.args()))
 
 
-def _next(done: Posting, message: str) -> Response:
+def _next(message: str) -> Response:
     flash(message)
     return _claim_next(_chosen())
 

@@ -109,7 +109,8 @@ def _sign_in() -> Any:
     row = db_session().scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key))) if key else None
     refusal = key_refusal(row.revoked_at, row.expires_at, utcnow()) if row is not None else None
     if row is None or refusal:
-        error = "Enter your API key." if not key else f"Refused: {refusal}." if refusal else "That key is unknown or revoked."
+        error = ("Enter your API key." if not key else f"Refused: {refusal}." if refusal
+                 else "That key is unknown or revoked.")
     elif row.role not in PAGE_ROLES:
         error = f"A {row.role} key cannot review; sign in with a reviewer or admin key."
     else:

@@ -26,7 +26,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('last_used_at', jobmatch.store.types.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table('postings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
-        batch_op.create_index('ix_postings_queue', ['customer_id', 'decision', 'id'], unique=False)
+        batch_op.create_index('ix_postings_waiting', ['customer_id', 'decision', 'source'], unique=False,
+                              postgresql_where=sa.text('withdrawn_at IS NULL AND linked_job_id IS NULL'),
+                              sqlite_where=sa.text('withdrawn_at IS NULL AND linked_job_id IS NULL'))
         batch_op.create_index('ix_postings_linked_job_id', ['linked_job_id'], unique=False)
     with op.batch_alter_table('posting_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('actor_key_id', sa.Integer(), nullable=True))
@@ -61,7 +63,7 @@ def downgrade() -> None:
         batch_op.drop_column('actor_key_id')
     with op.batch_alter_table('postings', schema=None) as batch_op:
         batch_op.drop_index('ix_postings_linked_job_id')
-        batch_op.drop_index('ix_postings_queue')
+        batch_op.drop_index('ix_postings_waiting')
         batch_op.drop_column('version')
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.drop_column('last_used_at')
