@@ -46,6 +46,7 @@ def child(way: str, url: str) -> dict:
         figures = {"build_s": round(time.perf_counter() - started, 3), "cpu_s": round(time.process_time() - cpu, 3),
                    "jobs": len(index)}
         if way == "ours":
+            figures |= {"rss_peak_before_measure_mb": _memory("VmHWM"), "rss_before_measure_mb": _memory("VmRSS")}
             measured = time.perf_counter()
             pools.settle()
             figures["measure_s"] = round(time.perf_counter() - measured, 3)

@@ -149,6 +149,10 @@ def run_pool(size: int, args: argparse.Namespace, folder: Path) -> dict:
                 if time.perf_counter() - warm_started > 600:
                     raise RuntimeError("the workers did not build their pools within 10 minutes")
             report["warm_up_s"] = round(time.perf_counter() - warm_started, 1)
+            until = threading.Event()  # the load runs on while each worker measures its pool in a thread
+            threading.Timer(args.warm_seconds, until.set).start()
+            steady_load(port, zip(itertools.cycle(keys), title_postings(jobs, 50_000, "warm2", rng)), args.clients,
+                        until)
             runs: dict[str, list[dict]] = {"steady": [], "churn": [], "burst": []}
             for phase in ["steady", "churn"] * args.repeat + ["burst"]:  # alternating: the machine's pace drifts
                 bodies = title_postings(jobs, 200_000, phase, rng)
@@ -215,6 +219,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=2, help="steady and churn phases, alternating")
+    parser.add_argument("--warm-seconds", type=float, default=15.0, help="load not measured after the builds")
     args = parser.parse_args()
     report = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "clients": args.clients,
               "workers": args.workers, "seconds_per_phase": args.seconds, "pools": []}

@@ -22,10 +22,12 @@ The contract:
 import gc
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any
 
 from sqlalchemy import Engine, Row, bindparam, func, select
@@ -41,9 +43,12 @@ _CUSTOMERS, _JOBS = Customer.__table__.c, AtsJob.__table__.c
 VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.jobs_version)
 _VERSIONS = select(*VERSION_COLUMNS).where(_CUSTOMERS.id == bindparam("customer_id"))  # built once
 
-INLINE_CATCH_UP = 200  # changed jobs a request applies itself (about 20 ms at 100,000 jobs); more go to a thread
+INLINE_CATCH_UP = 100  # changed jobs a request applies itself (an upsert: 0.1-0.3 ms at 100,000 jobs); more: a thread
 REBUILD_SHARE = 0.25  # a catch-up of more than this share of the pool's jobs rebuilds it instead
-APPLY_CHUNK = 100  # changed jobs applied per hold of the pool's lock, so matches run between chunks
+APPLY_CHUNK = 20  # changed jobs a thread catching up applies per hold of the pool's lock (a few milliseconds)
+# ... and how long it then lets go: a lock is not fair, and without the pause the thread would take it again
+# before a request waiting to match wakes up (measured: requests waited seconds for a catch-up of 12,500 jobs)
+APPLY_PAUSE_S = 0.002
 READ_CHUNK = 5_000  # rows fetched at a time while a build reads the pool
 DEFAULT_CACHE_MB = 256
 
@@ -231,12 +236,14 @@ class Pools:
                 entry.index, entry.version = index, latest
             self._built(entry)
             return
-        self._apply(entry, session.execute(_changed(entry).execution_options(yield_per=READ_CHUNK)), latest)
+        rows = session.execute(_changed(entry).execution_options(yield_per=READ_CHUNK))
+        self._apply(entry, rows, latest, pause=APPLY_PAUSE_S)
 
-    def _apply(self, entry: _Entry, rows: Any, version: int) -> None:
-        """Apply changed jobs a chunk per hold of the pool's lock; the entry's version moves once all are in.
-        Every version up to `version` was committed before these rows were read, and a version read with them
-        comes with every one before it (see jobmatch.store.feed): the index is then at the larger of the two."""
+    def _apply(self, entry: _Entry, rows: Any, version: int, pause: float = 0.0) -> None:
+        """Apply changed jobs, a chunk per hold of the pool's lock, `pause` seconds between chunks; the entry's
+        version moves once all are in. Every version up to `version` was committed before these rows were read,
+        and a version read with them comes with every one before it (see jobmatch.store.feed): the index is
+        then at the larger of the two."""
         index, per_job, newest = entry.index, entry.nbytes / max(len(entry.index), 1), version
         for chunk in _chunks(iter(rows), APPLY_CHUNK):
             with entry.lock:
@@ -246,6 +253,8 @@ class Pools:
                     else:
                         index.upsert(_job(row))
             newest = max(newest, chunk[-1].version)
+            if pause:
+                time.sleep(pause)
         with entry.lock:
             entry.version, entry.nbytes = newest, round(per_job * len(index))
         with self._lock:
@@ -309,18 +318,24 @@ def _build(session: Session, customer_id: int, exposed_only: bool) -> JobIndex:
     return JobIndex(map(_job, rows))
 
 
+_NOT_DATA = (type, ModuleType, FunctionType, BuiltinFunctionType)  # code, not the pool's data: never followed
+
+
 def deep_size(root: object) -> int:
-    """Bytes held by `root` and every object reachable from it, each counted once; classes are not followed.
-    Objects shared with other pools (interned strings, cached places) count in each: an upper bound."""
+    """Bytes held by `root` and every object reachable from it, each counted once; classes, modules and functions
+    are not followed. Objects shared with other pools (interned strings, cached places) count in each: an upper
+    bound."""
     seen, stack, total = set(), [root], 0
     getsizeof, referents, add = sys.getsizeof, gc.get_referents, seen.add
     while stack:
         item = stack.pop()
-        if id(item) in seen or isinstance(item, type):
+        if id(item) in seen or isinstance(item, _NOT_DATA):
             continue
         add(id(item))
         total += getsizeof(item)
         stack += referents(item)
+        if type(item) is dict:  # the collector skips a dict's keys when all are strings (they hold no cycles)
+            stack += item
     return total
 
 

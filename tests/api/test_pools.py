@@ -1,6 +1,8 @@
 """The process's pools: caught up from the change feed, built once, bounded in memory, safe across threads."""
 
 import itertools
+import json
+import sys
 import threading
 from datetime import UTC, datetime
 
@@ -11,7 +13,7 @@ from sqlalchemy import select, update
 
 from jobmatch.api import pools as pools_module
 from jobmatch.api.ats_jobs import set_exposed
-from jobmatch.api.pools import Pools
+from jobmatch.api.pools import Pools, deep_size
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.matcher import Location, Posting
 from jobmatch.store.models import Customer, SyncRun
@@ -203,3 +205,10 @@ def test_a_posting_records_the_pool_version_it_was_matched_against(client, keys,
     with sessions() as session:
         version = session.scalar(select(Customer.jobs_version).where(Customer.slug == "acme"))
         assert session.scalar(select(StoredPosting.matched_version)) == version
+
+
+def test_a_pools_size_counts_each_object_once_and_never_the_code_it_refers_to() -> None:
+    shared = "x" * 1000
+    assert deep_size([shared, shared]) == sys.getsizeof([shared, shared]) + sys.getsizeof(shared)
+    assert deep_size({"dump": json.dumps, "kind": dict}) == sys.getsizeof({"dump": json.dumps, "kind": dict}) + \
+        sys.getsizeof("dump") + sys.getsizeof("kind")
