@@ -48,6 +48,31 @@ def index(pools: Pools, sessions, customer_id: int, **kwargs):
         return pools.index(session, customer_id, **kwargs)
 
 
+def built_pool(sessions, size: int):
+    """A new customer with `size` jobs, and a process's pools holding its pool (the Pool as first built)."""
+    integration_id, customer_id = new_customer(sessions)
+    jobs = generate_jobs(size)
+    add_ats_jobs(sessions, jobs, integration_id)
+    pools = Pools()
+    return integration_id, customer_id, jobs, pools, index(pools, sessions, customer_id)
+
+
+def at_once(count: int, request):
+    """What `request` returns in each of `count` threads let go together."""
+    start, answers = threading.Barrier(count), []
+
+    def run() -> None:
+        start.wait()
+        answers.append(request())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
 NAMES = ["Koch (m/w/d)", "Koch in Erlangen", "Pflegefachkraft (m/w/d) Bamberg", "Lagerhelfer Vollzeit",
          "Staplerfahrer (m/w/d) in Fürth", "Buchhalter", None]
 CITIES = ["Bamberg", "Erlangen", "Fürth", "Berlin", None]
@@ -113,17 +138,8 @@ def test_a_sync_that_changed_nothing_keeps_the_pool_and_a_change_is_caught_up(se
 def test_concurrent_requests_for_a_pool_not_built_yet_build_it_once(sessions) -> None:
     integration_id, customer_id = new_customer(sessions)
     add_ats_jobs(sessions, generate_jobs(2_000), integration_id)
-    pools, start, found = Pools(), threading.Barrier(6), []
-
-    def request() -> None:
-        start.wait()
-        found.append(index(pools, sessions, customer_id))
-
-    threads = [threading.Thread(target=request) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    pools = Pools()
+    found = at_once(6, lambda: index(pools, sessions, customer_id))
     assert len(found) == 6 and len({id(pool._entry) for pool in found}) == 1
     assert pools.stats().rebuilds == 1
 
@@ -131,25 +147,11 @@ def test_concurrent_requests_for_a_pool_not_built_yet_build_it_once(sessions) ->
 def test_a_large_catch_up_runs_once_in_a_thread_while_requests_match_the_index_they_have(
         sessions, monkeypatch) -> None:
     monkeypatch.setattr(pools_module, "INLINE_CATCH_UP", 5)
-    integration_id, customer_id = new_customer(sessions)
-    jobs = generate_jobs(400)
-    add_ats_jobs(sessions, jobs, integration_id)
-    pools = Pools()
-    before = index(pools, sessions, customer_id)
+    integration_id, customer_id, jobs, pools, before = built_pool(sessions, 400)
     renamed = [job | {"name": f"Tierpfleger {i} (m/w/d)"} for i, job in enumerate(jobs[:40])]  # 10%: a catch-up
     sync_page(sessions, integration_id, renamed)
 
-    answered, start = [], threading.Barrier(4)
-
-    def request() -> None:
-        start.wait()
-        answered.append(index(pools, sessions, customer_id).version)
-
-    threads = [threading.Thread(target=request) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answered = at_once(4, lambda: index(pools, sessions, customer_id).version)
     pools.settle()
     after = index(pools, sessions, customer_id)
     assert after.version == before.version + 1
@@ -169,11 +171,7 @@ def test_a_large_catch_up_runs_once_in_a_thread_while_requests_match_the_index_t
 
 def test_a_caller_that_waits_gets_the_large_catch_up_applied_before_it_matches(sessions, monkeypatch) -> None:
     monkeypatch.setattr(pools_module, "INLINE_CATCH_UP", 5)
-    integration_id, customer_id = new_customer(sessions)
-    jobs = generate_jobs(100)
-    add_ats_jobs(sessions, jobs, integration_id)
-    pools = Pools()
-    before = index(pools, sessions, customer_id)
+    integration_id, customer_id, jobs, pools, before = built_pool(sessions, 100)
     sync_page(sessions, integration_id, [job | {"name": "Imker (m/w/d)"} for job in jobs[:10]])
     assert index(pools, sessions, customer_id, wait=True).version == before.version + 1
 
