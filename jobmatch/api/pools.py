@@ -12,7 +12,7 @@ The contract:
   matching shows it as an inactive candidate. A catch-up larger than REBUILD_SHARE of the pool rebuilds instead.
 - An index is changed and matched under its pool's lock, so no thread reads one half caught up. (Copying an
   index to change the copy costs a build; the lock costs nothing a sync worker's single thread would notice.)
-- A build reads only the columns matching needs (`_job`), streamed; the pools of a process share one memory
+- A build reads only the columns matching needs (`_READ`), streamed; the pools of a process share one memory
   bound (JOBMATCH_POOL_CACHE_MB), least recently used evicted first. A pool's size is measured when it is built,
   by walking the objects its index holds (`deep_size`), in a thread: the walk takes about as long as the build
   (tracemalloc during the build would nearly double it). Until measured, a pool counts at the bytes per job of
@@ -22,10 +22,12 @@ The contract:
 import gc
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any
 
 from sqlalchemy import Engine, Row, bindparam, func, select
@@ -41,30 +43,32 @@ _CUSTOMERS, _JOBS = Customer.__table__.c, AtsJob.__table__.c
 VERSION_COLUMNS = (_CUSTOMERS.match_exposed_only, _CUSTOMERS.only_public_jobs_applicable, _CUSTOMERS.jobs_version)
 _VERSIONS = select(*VERSION_COLUMNS).where(_CUSTOMERS.id == bindparam("customer_id"))  # built once
 
-INLINE_CATCH_UP = 200  # changed jobs a request applies itself (about 20 ms at 100,000 jobs); more go to a thread
+INLINE_CATCH_UP = 100  # changed jobs a request applies itself (an upsert: 0.1-0.3 ms at 100,000 jobs); more: a thread
 REBUILD_SHARE = 0.25  # a catch-up of more than this share of the pool's jobs rebuilds it instead
-APPLY_CHUNK = 100  # changed jobs applied per hold of the pool's lock, so matches run between chunks
+APPLY_CHUNK = 20  # changed jobs a thread catching up applies per hold of the pool's lock (a few milliseconds)
+# ... and how long it then lets go: a lock is not fair, and without the pause the thread would take it again
+# before a request waiting to match wakes up (measured: requests waited seconds for a catch-up of 12,500 jobs)
+APPLY_PAUSE_S = 0.002
 READ_CHUNK = 5_000  # rows fetched at a time while a build reads the pool
 DEFAULT_CACHE_MB = 256
 
 
+# What the index reads of a job, by the key the matcher (Kombo's shape) gives it: a new column is one line here.
+_READ = {
+    "id": _JOBS.id, "name": _JOBS.name, "job_code": _JOBS.job_code, "remote_id": _JOBS.remote_id,
+    "post_url": _JOBS.post_url, "department": _JOBS.department, "employment_type": _JOBS.employment_type,
+    "status": _JOBS.status, "visibility": _JOBS.visibility, "remote_deleted_at": _JOBS.remote_deleted_at,
+    "vanished_at": _JOBS.vanished_at, "quarantined_at": _JOBS.quarantined_at,
+    "job_postings": _JOBS.job_posting_identifiers,
+}
+_LOCATION = {"city": _JOBS.location_city, "zip_code": _JOBS.location_zip_code, "raw": _JOBS.location_raw}
+JOB_COLUMNS = (*_READ.values(), *_LOCATION.values(), _JOBS.exposed, _JOBS.version)
+
+
 def _job(row: Row[Any]) -> dict[str, Any]:
-    """A job in the shape the matcher reads, from the columns `JOB_COLUMNS` lists (a new column: one line each)."""
-    return {
-        "id": row.id, "name": row.name, "job_code": row.job_code, "remote_id": row.remote_id,
-        "post_url": row.post_url, "department": row.department, "employment_type": row.employment_type,
-        "status": row.status, "visibility": row.visibility, "remote_deleted_at": row.remote_deleted_at,
-        "vanished_at": row.vanished_at, "quarantined_at": row.quarantined_at, "job_postings": row.job_posting_identifiers,
-        "location": {"city": row.location_city, "zip_code": row.location_zip_code, "raw": row.location_raw},
-    }
-
-
-JOB_COLUMNS = (
-    _JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.department, _JOBS.employment_type,
-    _JOBS.status, _JOBS.remote_deleted_at, _JOBS.location_city, _JOBS.location_zip_code, _JOBS.location_raw,
-    _JOBS.visibility, _JOBS.vanished_at, _JOBS.quarantined_at, _JOBS.job_posting_identifiers, _JOBS.exposed,
-    _JOBS.version,
-)
+    """The job as the matcher reads it, from a row of JOB_COLUMNS (zip, not attribute reads: a build makes
+    100,000 of them)."""
+    return dict(zip(_READ, row), location=dict(zip(_LOCATION, row[len(_READ):])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,12 +245,14 @@ class Pools:
                 entry.index, entry.version = index, latest
             self._built(entry)
             return
-        self._apply(entry, session.execute(_changed(entry).execution_options(yield_per=READ_CHUNK)), latest)
+        rows = session.execute(_changed(entry).execution_options(yield_per=READ_CHUNK))
+        self._apply(entry, rows, latest, pause=APPLY_PAUSE_S)
 
-    def _apply(self, entry: _Entry, rows: Any, version: int) -> None:
-        """Apply changed jobs a chunk per hold of the pool's lock; the entry's version moves once all are in.
-        Every version up to `version` was committed before these rows were read, and a version read with them
-        comes with every one before it (see jobmatch.store.feed): the index is then at the larger of the two."""
+    def _apply(self, entry: _Entry, rows: Any, version: int, pause: float = 0.0) -> None:
+        """Apply changed jobs, a chunk per hold of the pool's lock, `pause` seconds between chunks; the entry's
+        version moves once all are in. Every version up to `version` was committed before these rows were read,
+        and a version read with them comes with every one before it (see jobmatch.store.feed): the index is
+        then at the larger of the two."""
         index, per_job, newest = entry.index, entry.nbytes / max(len(entry.index), 1), version
         for chunk in _chunks(iter(rows), APPLY_CHUNK):
             with entry.lock:
@@ -256,6 +262,8 @@ class Pools:
                     else:
                         index.upsert(_job(row))
             newest = max(newest, chunk[-1].version)
+            if pause:
+                time.sleep(pause)
         with entry.lock:
             entry.version, entry.nbytes = newest, round(per_job * len(index))
         with self._lock:
@@ -319,18 +327,24 @@ def _build(session: Session, customer_id: int, exposed_only: bool, public_only: 
     return JobIndex(map(_job, rows), public_only=public_only)
 
 
+_NOT_DATA = (type, ModuleType, FunctionType, BuiltinFunctionType)  # code, not the pool's data: never followed
+
+
 def deep_size(root: object) -> int:
-    """Bytes held by `root` and every object reachable from it, each counted once; classes are not followed.
-    Objects shared with other pools (interned strings, cached places) count in each: an upper bound."""
+    """Bytes held by `root` and every object reachable from it, each counted once; classes, modules and functions
+    are not followed. Objects shared with other pools (interned strings, cached places) count in each: an upper
+    bound."""
     seen, stack, total = set(), [root], 0
     getsizeof, referents, add = sys.getsizeof, gc.get_referents, seen.add
     while stack:
         item = stack.pop()
-        if id(item) in seen or isinstance(item, type):
+        if id(item) in seen or isinstance(item, _NOT_DATA):
             continue
         add(id(item))
         total += getsizeof(item)
         stack += referents(item)
+        if type(item) is dict:  # the collector skips a dict's keys when all are strings (they hold no cycles)
+            stack += item
     return total
 
 

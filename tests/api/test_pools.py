@@ -1,6 +1,8 @@
 """The process's pools: caught up from the change feed, built once, bounded in memory, safe across threads."""
 
 import itertools
+import json
+import sys
 import threading
 from datetime import UTC, datetime
 
@@ -11,7 +13,7 @@ from sqlalchemy import select, update
 
 from jobmatch.api import pools as pools_module
 from jobmatch.api.ats_jobs import set_exposed
-from jobmatch.api.pools import Pools
+from jobmatch.api.pools import Pools, deep_size
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.matcher import Location, Posting
 from jobmatch.store.models import Customer
@@ -34,6 +36,31 @@ def new_customer(sessions) -> tuple[str, int]:
 def index(pools: Pools, sessions, customer_id: int, **kwargs):
     with sessions() as session:
         return pools.index(session, customer_id, **kwargs)
+
+
+def built_pool(sessions, size: int):
+    """A new customer with `size` jobs, and a process's pools holding its pool (the Pool as first built)."""
+    integration_id, customer_id = new_customer(sessions)
+    jobs = generate_jobs(size)
+    add_ats_jobs(sessions, jobs, integration_id)
+    pools = Pools()
+    return integration_id, customer_id, jobs, pools, index(pools, sessions, customer_id)
+
+
+def at_once(count: int, request):
+    """What `request` returns in each of `count` threads let go together."""
+    start, answers = threading.Barrier(count), []
+
+    def run() -> None:
+        start.wait()
+        answers.append(request())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
 
 
 NAMES = ["Koch (m/w/d)", "Koch in Erlangen", "Pflegefachkraft (m/w/d) Bamberg", "Lagerhelfer Vollzeit",
@@ -101,17 +128,8 @@ def test_a_sync_that_changed_nothing_keeps_the_pool_and_a_change_is_caught_up(se
 def test_concurrent_requests_for_a_pool_not_built_yet_build_it_once(sessions) -> None:
     integration_id, customer_id = new_customer(sessions)
     add_ats_jobs(sessions, generate_jobs(2_000), integration_id)
-    pools, start, found = Pools(), threading.Barrier(6), []
-
-    def request() -> None:
-        start.wait()
-        found.append(index(pools, sessions, customer_id))
-
-    threads = [threading.Thread(target=request) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    pools = Pools()
+    found = at_once(6, lambda: index(pools, sessions, customer_id))
     assert len(found) == 6 and len({id(pool._entry) for pool in found}) == 1
     assert pools.stats().rebuilds == 1
 
@@ -119,25 +137,11 @@ def test_concurrent_requests_for_a_pool_not_built_yet_build_it_once(sessions) ->
 def test_a_large_catch_up_runs_once_in_a_thread_while_requests_match_the_index_they_have(
         sessions, monkeypatch) -> None:
     monkeypatch.setattr(pools_module, "INLINE_CATCH_UP", 5)
-    integration_id, customer_id = new_customer(sessions)
-    jobs = generate_jobs(400)
-    add_ats_jobs(sessions, jobs, integration_id)
-    pools = Pools()
-    before = index(pools, sessions, customer_id)
+    integration_id, customer_id, jobs, pools, before = built_pool(sessions, 400)
     renamed = [job | {"name": f"Tierpfleger {i} (m/w/d)"} for i, job in enumerate(jobs[:40])]  # 10%: a catch-up
     sync_page(sessions, renamed, integration_id)
 
-    answered, start = [], threading.Barrier(4)
-
-    def request() -> None:
-        start.wait()
-        answered.append(index(pools, sessions, customer_id).version)
-
-    threads = [threading.Thread(target=request) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answered = at_once(4, lambda: index(pools, sessions, customer_id).version)
     pools.settle()
     after = index(pools, sessions, customer_id)
     assert after.version == before.version + 1
@@ -157,11 +161,7 @@ def test_a_large_catch_up_runs_once_in_a_thread_while_requests_match_the_index_t
 
 def test_a_caller_that_waits_gets_the_large_catch_up_applied_before_it_matches(sessions, monkeypatch) -> None:
     monkeypatch.setattr(pools_module, "INLINE_CATCH_UP", 5)
-    integration_id, customer_id = new_customer(sessions)
-    jobs = generate_jobs(100)
-    add_ats_jobs(sessions, jobs, integration_id)
-    pools = Pools()
-    before = index(pools, sessions, customer_id)
+    integration_id, customer_id, jobs, pools, before = built_pool(sessions, 100)
     sync_page(sessions, [job | {"name": "Imker (m/w/d)"} for job in jobs[:10]], integration_id)
     assert index(pools, sessions, customer_id, wait=True).version == before.version + 1
 
@@ -193,3 +193,10 @@ def test_a_posting_records_the_pool_version_it_was_matched_against(client, keys,
     with sessions() as session:
         version = session.scalar(select(Customer.jobs_version).where(Customer.slug == "acme"))
         assert session.scalar(select(StoredPosting.matched_version)) == version
+
+
+def test_a_pools_size_counts_each_object_once_and_never_the_code_it_refers_to() -> None:
+    shared = "x" * 1000
+    assert deep_size([shared, shared]) == sys.getsizeof([shared, shared]) + sys.getsizeof(shared)
+    assert deep_size({"dump": json.dumps, "kind": dict}) == sys.getsizeof({"dump": json.dumps, "kind": dict}) + \
+        sys.getsizeof("dump") + sys.getsizeof("kind")

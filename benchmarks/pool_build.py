@@ -1,0 +1,96 @@
+"""A cold pool build from PostgreSQL, reading included, beside the build it replaced, each in a fresh process.
+
+Ours: `Pools.index` on a process that holds nothing (the columns matching reads, streamed, then the index), and
+separately the measuring walk that follows in a thread. Baseline: the former build, every job's JSON document
+(`AtsJob.data`) read at once and indexed. Each reports wall and CPU time, the high-water RSS (VmHWM) and the RSS
+after it, and the child's RSS at start.
+
+    python benchmarks/pool_build.py [--jobs 10000,100000] [--repeat 3]
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from api_load import seed  # benchmarks/, beside this script
+from databases import fresh_database
+
+from jobmatch.fixtures.kombo_jobs import generate_jobs
+
+
+def child(way: str, url: str) -> dict:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from jobmatch.api.pools import Pools
+    from jobmatch.matcher import JobIndex
+    from jobmatch.store.db import make_engine
+    from jobmatch.store.models import AtsJob, Customer
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        customer_id = session.scalar(select(Customer.id))
+        start_rss = _memory("VmRSS")
+        started, cpu = time.perf_counter(), time.process_time()
+        if way == "ours":
+            pools = Pools()
+            index = pools.index(session, customer_id)
+        else:
+            index = JobIndex(session.scalars(select(AtsJob.data)))
+        figures = {"build_s": round(time.perf_counter() - started, 3), "cpu_s": round(time.process_time() - cpu, 3),
+                   "jobs": len(index)}
+        if way == "ours":
+            figures |= {"rss_peak_before_measure_mb": _memory("VmHWM"), "rss_before_measure_mb": _memory("VmRSS")}
+            measured = time.perf_counter()
+            pools.settle()
+            figures["measure_s"] = round(time.perf_counter() - measured, 3)
+            figures["measured_mb"] = round(pools.stats().bytes_held / 2**20, 1)
+    figures |= {"rss_start_mb": start_rss, "rss_peak_mb": _memory("VmHWM"), "rss_after_mb": _memory("VmRSS")}
+    return figures
+
+
+def _memory(field: str) -> float:
+    status = Path("/proc/self/status").read_text()
+    return round(int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024, 1)
+
+
+def run(way: str, url: str) -> dict:
+    answer = subprocess.run([sys.executable, __file__, "--child", way, url], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).parent)
+    return json.loads(answer.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", default="10000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return
+    report = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "repeat": args.repeat, "pools": []}
+    for size in (int(n) for n in args.jobs.split(",")):
+        with fresh_database("postgresql") as url:
+            seed(url, generate_jobs(size, seed=1), keys=1)
+            runs = {"ours": [], "baseline": []}
+            for _ in range(args.repeat):  # alternating, so both meet the same phases of a shared machine
+                for way in runs:
+                    runs[way].append(run(way, url))
+        entry = {"jobs": size}
+        for way, results in runs.items():
+            entry[way] = {name: statistics.median(r[name] for r in results) for name in results[0]}
+        entry["build_ratio"] = round(entry["ours"]["build_s"] / entry["baseline"]["build_s"], 3)
+        report["pools"].append(entry)
+    report["load_average_after"] = os.getloadavg()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
