@@ -15,7 +15,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, object_session
 
 from jobmatch.api import posting_keys
-
 from jobmatch.matcher import Candidate, JobIndex, Location, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.store.db import insert_unless_exists, on_its_own
@@ -81,9 +80,10 @@ def _write_new(session: Session, row: dict[str, Any], event: dict[str, Any] | No
 
 @cache
 def _with_event_and_keys(new_posting: Insert, event: bool, keys: bool) -> Select[Any]:
-    """PostgreSQL: WITH new_posting AS (`new_posting`, its values as bind parameters), an INSERT INTO
-    posting_events SELECT new_posting.id, ... and one INSERT INTO posting_keys SELECT new_posting.id, unnest(keys)
-    SELECT new_posting.id; no row when the posting is stored already (then neither INSERT finds a row)."""
+    """PostgreSQL: WITH new_posting AS (`new_posting`, its values as bind parameters), new_event AS (INSERT INTO
+    posting_events SELECT new_posting.id, ...), new_keys AS (INSERT INTO posting_keys SELECT new_posting.id,
+    unnest(keys)) SELECT id FROM new_posting; no row when the posting is stored already, and then neither INSERT
+    writes one (PostgreSQL runs every INSERT of a WITH, read or not)."""
     new = new_posting.values({column.key: bindparam(column.key, type_=column.type, required=False)
                               for column in _POSTINGS.c if column.key != "id"}).cte("new_posting")
     inserts = []
