@@ -110,8 +110,8 @@ def _write_new(
 def _with_events(new_posting: Insert, auto_linked: bool, keys: bool) -> Select[tuple[int, int]]:
     """PostgreSQL: WITH new_posting AS (`new_posting`, its values as bind parameters), the outbox's INSERT, the
     auto-link event's INSERT and one INSERT INTO posting_keys SELECT new_posting.id, unnest(keys), each selecting
-    from new_posting, SELECT the new id and the deliveries written; no row when the posting is stored already
-    (then no INSERT finds a row)."""
+    from new_posting, SELECT the new id and the deliveries written; no row when the posting is stored already,
+    and then no INSERT writes one (PostgreSQL runs every INSERT of a WITH, read or not)."""
     new = new_posting.values({column.key: bindparam(column.key, type_=column.type, required=False)
                               for column in _POSTINGS.c if column.key != "id"}).cte("new_posting")
     deliveries = outbox.deliveries_insert(new.c.id).returning(WebhookDelivery.id).cte("new_deliveries")
