@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 from databases import fresh_database  # benchmarks/databases.py, beside this script

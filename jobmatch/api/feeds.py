@@ -14,7 +14,7 @@ from jobmatch.api.outbound import MAX_URL, check_url_field
 from jobmatch.api.paging import MAX_ID
 from jobmatch.api.smorest import Blueprint
 from jobmatch.api.tasks import current_tasks
-from jobmatch.store.models import Feed, FeedFetch, FeedOutcome, Role
+from jobmatch.store.models import Feed, FeedOutcome, Role
 
 log = logging.getLogger(__name__)
 
