@@ -151,8 +151,8 @@ def test_a_new_match_bumps_the_version_only_when_it_changed_the_posting(app, cli
 
     with sessions.begin() as db:  # the job closed, as a sync would write it
         job = db.get(AtsJob, "job-nurse-hamburg")
-        job.status, job.data = "CLOSED", {**job.data, "status": "CLOSED"}
-        bump_jobs_version(db, job.integration_id)
+        version = bump_jobs_version(db, job.integration_id)
+        job.status, job.data, job.version = "CLOSED", {**job.data, "status": "CLOSED"}, version
     changed = rematch()
     assert changed["version"] == 2
     assert changed["candidates"] != created["candidates"]

@@ -85,6 +85,6 @@ def test_every_candidate_the_matcher_finds_shares_a_key_and_is_concerned() -> No
             pairs += 1
             job = job_keys(jobs[candidate.job_id])
             by_title = not job.titles.isdisjoint(keys) and concerned_titles(job.words, job.city, [words], cities)
-            missed += not (by_title or not job.identifiers.isdisjoint(keys))
+            missed += not (by_title or not (job.identifiers | job.wordings).isdisjoint(keys))
     assert pairs > 800
     assert missed == 0
