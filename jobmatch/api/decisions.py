@@ -260,6 +260,7 @@ def undo(posting: Posting, actor: Actor) -> PostingEvent:
     _set_link(posting, before["linked_job_id"], before["link_method"], before["link_evidence"])
     posting.decision, posting.candidates = before["decision"], before["candidates"]
     _record(posting, PostingAction.UNDONE, actor, decision.job_id, f"undid {decision.action}", undoes=decision)
+    outbox.note(posting, posting.decision)  # the state it is back in: posting.needs_review, .linked, ...
     _store_keys(posting)
     return decision
 

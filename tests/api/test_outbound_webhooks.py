@@ -139,6 +139,19 @@ def test_each_decision_is_an_event_sent_in_order_per_posting(client, keys, sessi
     assert {d.status for d in deliveries(sessions)} == {"delivered"}
 
 
+def test_an_undone_decision_is_an_event_of_the_state_it_restores(client, keys, sessions, receiver) -> None:
+    receiver.secret = make_endpoint(client, keys, receiver.url)["secret"]
+    vague = post(client, keys, {"external_id": "mp-3", "source": "stepstone", "title": "Pflegefachkraft"}).json
+    headers = keys.header("reviewer")
+    assert client.post(f"/v1/postings/{vague['id']}/link", json={"job_id": "job-nurse-hamburg"},
+                       headers=headers).status_code == 200
+    assert client.post(f"/v1/postings/{vague['id']}/undo", headers=headers).status_code == 200
+    deliverer(sessions).drain()
+    sent = [(p["type"], p["data"]["posting"]["decision"]) for p in receiver.accepted]
+    assert sent == [("posting.needs_review", "needs_review"), ("posting.linked", "linked"),
+                    ("posting.needs_review", "needs_review")]
+
+
 def test_an_endpoint_receives_only_its_events_and_other_customers_none(client, keys, sessions, receiver) -> None:
     endpoint = make_endpoint(client, keys, receiver.url, ["posting.withdrawn"])
     receiver.secret = endpoint["secret"]
