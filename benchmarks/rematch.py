@@ -51,7 +51,8 @@ def setup(sessions, jobs: list[dict], postings: int, rng: random.Random) -> int:
         customer_id = customer.id
     for start in range(0, len(jobs), PAGE):
         sync_page(sessions, jobs[start : start + PAGE])
-    index = JobIndex(jobs)
+    with sessions() as session:
+        index = Pools().index(session, customer_id)  # the pool as the API matches against it
     adverts = [advert for advert in load_adverts() if advert.title.strip()]
     for n in range(postings):
         advert = adverts[n % len(adverts)]
@@ -68,16 +69,18 @@ def setup(sessions, jobs: list[dict], postings: int, rng: random.Random) -> int:
     return customer_id
 
 
-def post_cost(sessions, jobs: list[dict], postings: int, rng: random.Random) -> dict:
+def post_cost(sessions, pool_of: int, postings: int, rng: random.Random) -> dict:
     """What keeping keys adds to storing a new posting (the POST /v1/postings write, committed): the same
     postings stored alternately with their keys and, as a posting without keys is stored, without; for a customer
-    of their own, so the trials never see the keyless ones."""
+    of their own, so the trials never see the keyless ones, matched against the pool of customer `pool_of`."""
     with sessions.begin() as session:
         customer = Customer(slug="bench-post", name="Bench post")
         session.add(customer)
         session.flush()
         customer_id = customer.id
-    index, adverts, keyed = JobIndex(jobs), load_adverts(), posting_keys.of
+    with sessions() as session:
+        index = Pools().index(session, pool_of)
+    adverts, keyed = load_adverts(), posting_keys.of
     timings: dict[str, list[float]] = {"with_keys": [], "without_keys": []}
     for n in range(postings):
         advert = adverts[rng.randrange(len(adverts))]
@@ -166,7 +169,7 @@ def main() -> None:
         started = time.perf_counter()
         customer_id = setup(sessions, pool, args.postings, rng)
         setup_s = time.perf_counter() - started
-        post = post_cost(sessions, pool, args.post_cost_postings, rng)
+        post = post_cost(sessions, customer_id, args.post_cost_postings, rng)
         jobs = {job["id"]: job for job in pool}
         pools, trials, misses = Pools(), [], set()
         with sessions() as session:
