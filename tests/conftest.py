@@ -6,6 +6,7 @@ PostgreSQL half is skipped, except under CI=true, where that is a failure.
 
 import os
 import uuid
+from pathlib import Path
 from collections.abc import Iterator
 
 import pytest
@@ -69,3 +70,15 @@ def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+@pytest.fixture
+def esco_data() -> Path:
+    """The ESCO occupations of the workplace's shared data (`shared/` beside the checkout or a parent), read by the
+    tests of what is built from them; a checkout without that folder has nothing to check them against."""
+    from jobmatch.fixtures.worded import find_esco
+
+    try:
+        return find_esco()
+    except FileNotFoundError as missing:
+        pytest.skip(str(missing))

@@ -121,8 +121,9 @@ def test_the_title_key_is_the_normalized_title_without_the_postings_city(a, b, s
     assert (title_key(a) == title_key(b)) == same
 
 
-def test_the_shipped_occupation_table_is_what_the_script_builds(tmp_path):
+def test_the_shipped_occupation_table_is_what_the_script_builds(tmp_path, esco_data):
     out = tmp_path / "occupations.json.gz"
-    subprocess.run([sys.executable, str(ROOT / "scripts/build_occupations.py"), "--out", str(out)], check=True,
+    subprocess.run([sys.executable, str(ROOT / "scripts/build_occupations.py"), "--source", str(esco_data),
+                    "--out", str(out)], check=True,
                    capture_output=True)
     assert out.read_bytes() == TABLE.read_bytes()
