@@ -40,4 +40,5 @@ def store(session: Session, posting: Posting) -> None:
     if not is_waiting(posting):
         return
     posting.title_words, posting_keys = of_posting(posting)
-    session.execute(insert(TABLE), rows(posting.customer_id, posting.id, posting_keys))
+    if posting_keys:  # a title of noise words alone ("(m/w/d)"), without identifiers or candidates, has none
+        session.execute(insert(TABLE), rows(posting.customer_id, posting.id, posting_keys))

@@ -78,6 +78,16 @@ def test_a_new_job_rematches_exactly_the_postings_it_can_concern(client, keys, s
     assert run(sessions) == rematch.Rematched(0, 0, 0)  # nothing changed since
 
 
+def test_a_posting_whose_title_gives_no_keys_is_matched_again_without_any(client, keys, sessions) -> None:
+    created = post(client, keys, {"external_id": "noise", "source": "indeed", "title": "(m/w/d)"}).json
+    with sessions.begin() as session:
+        posting = session.get(Posting, created["id"])
+        decisions.rematch(posting, Pools().index(session, posting.customer_id), decisions.SYSTEM, "posted again")
+    assert actions(stored(sessions)["noise"])[-1] == PostingAction.REMATCHED
+    with sessions() as session:
+        assert not session.scalars(select(PostingKey).where(PostingKey.posting_id == created["id"])).all()
+
+
 def test_a_candidate_job_that_changes_rematches_its_postings_and_records_only_what_changed(
     client, keys, sessions
 ) -> None:
