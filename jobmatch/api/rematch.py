@@ -115,7 +115,7 @@ def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[tuple[JobKey
 
 def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, int]]) -> set[int]:
     """The waiting postings that share a key with a changed job, and that the job can concern."""
-    wanted = sorted({key for job, _ in jobs for key in (job.candidate, *job.identifiers, *job.wordings, *job.titles)})
+    wanted = sorted({key for job, _ in jobs for key in (job.candidate, *job.identifiers, *job.titles)})
     shared: dict[int, set[str]] = defaultdict(set)
     found: dict[int, tuple[int | None, str]] = {}
     for start in range(0, len(wanted), KEYS_PER_QUERY):
@@ -155,11 +155,11 @@ def _behind(session: Session, customer_id: int, since: int, recheck_from: Any, e
 def _concerned(jobs: list[tuple[JobKeys, int]], postings: Iterable[tuple[int, int | None, str, set[str]]],
                cities: Callable[[], CityNames]) -> set[int]:
     """Of these postings (id, matched_version, title words, keys), those that a job changed after their
-    matched_version concerns: outright by an identifier, its title's wording or as a candidate, by its title when
-    `concerned_titles` says so."""
+    matched_version concerns: outright by an identifier or as a candidate, by its title when `concerned_titles`
+    says so."""
     by_key: dict[str, list[tuple[int, bool]]] = defaultdict(list)  # key -> (job, whether it concerns outright)
     for position, (job, _) in enumerate(jobs):
-        for key in (job.candidate, *job.identifiers, *job.wordings):
+        for key in (job.candidate, *job.identifiers):
             by_key[key].append((position, True))
         for key in job.titles:
             by_key[key].append((position, False))

@@ -18,7 +18,6 @@ from jobmatch.matcher.places import City, CityNames, Place
 from jobmatch.matcher.scoring import SEARCH_CUTOFF, similar_titles, title_views
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import normalize_title
-from jobmatch.matcher.wording import wording_keys
 
 _AFFIX = 5  # as the title search keys long words (jobmatch.matcher.search)
 _TYPO_KEYED = range(4, 10)  # lengths at which one typo can break every other key of a word
@@ -84,7 +83,6 @@ def posting_keys(fields: Mapping[str, Any], candidate_ids: Iterable[str] = ()) -
         identifier_keys(fields.get("job_code"), fields.get("remote_id"), fields.get("post_url"))
         | codes_written_in(fields["title"])
         | title_keys(words)
-        | wording_keys(words, expand=True)
         | {candidate_key(job_id) for job_id in candidate_ids}
     )
 
@@ -107,13 +105,11 @@ def job_title_words(job: Mapping[str, Any]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class JobKeys:
-    """What a job's change is looked up by: a waiting posting sharing one of `identifiers` or `wordings` (or having
-    the job among its candidates) is concerned outright; one sharing one of `titles` is when `concerned_titles`
-    says so."""
+    """What a job's change is looked up by: a waiting posting sharing one of `identifiers` (or having the job
+    among its candidates) is concerned outright; one sharing one of `titles` is when `concerned_titles` says so."""
 
     candidate: str
     identifiers: frozenset[str]
-    wordings: frozenset[str]  # the occupations and compound parts of its title (jobmatch.matcher.wording)
     titles: frozenset[str]
     words: tuple[str, ...]
     city: City
@@ -123,11 +119,11 @@ def job_keys(job: Mapping[str, Any], in_pool: bool = True) -> JobKeys:
     """The keys of a Kombo job (non-string values, which the matcher refuses, give none). A job outside the
     matching pool (hidden from matching) concerns only the postings that have it as a candidate."""
     if not in_pool:
-        return JobKeys(candidate_key(job["id"]), frozenset(), frozenset(), frozenset(), (), ())
+        return JobKeys(candidate_key(job["id"]), frozenset(), frozenset(), (), ())
     job_code, remote_id, post_url = (job.get(name) for name in ("job_code", "remote_id", "post_url"))
     texts = [value if isinstance(value, str) else None for value in (job_code, remote_id, post_url)]
     words, city = job_title_words(job), job_city(job)
-    return JobKeys(candidate_key(job["id"]), frozenset(identifier_keys(*texts)), frozenset(wording_keys(words)),
+    return JobKeys(candidate_key(job["id"]), frozenset(identifier_keys(*texts)),
                    frozenset(title_keys(words) | set(city)), words, city)
 
 

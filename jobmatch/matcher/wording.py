@@ -70,20 +70,6 @@ def parts(title_words: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]
     return written, tuple(stem for part in written for stem in _stems(part))
 
 
-def wording_keys(title_words: tuple[str, ...], *, expand: bool = False) -> set[str]:
-    """What a title is found by, and finds, in `WordingSearch`: its occupations and the stems of its parts; with
-    `expand` (a posting's title) also the part stems of its occupations' labels that `similar` looks up. Two
-    titles `similar` can pair share one of these (re-matching looks postings up by them, jobmatch.api.rematch)."""
-    table = occupations()
-    found = table.of(title_words)[0]
-    keys = {f"occupation:{number}" for number in found} | {f"part:{stem}" for stem in parts(title_words)[1]}
-    if expand:
-        for number in found:
-            for label in sorted(table.german[number], key=len)[:_EXPANDED_LABELS]:
-                keys |= {f"part:{stem}" for stem in parts(label.split())[1]}
-    return keys
-
-
 class WordingSearch:
     """Distinct normalized titles of a pool under their occupations and the stems of their parts."""
 
