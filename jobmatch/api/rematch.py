@@ -11,8 +11,9 @@ Then `rematched_version` moves forward. Runs are idempotent and may overlap: a s
 A posting matched against a pool that was behind (its `matched_version` older than a change it shares a key
 with) and committed after a run read the postings is looked at by the next run: each run also reads the postings
 updated since the previous run started (less a margin) whose `matched_version` is older than what that run
-re-matched up to. The safety net runs a customer's re-match when such postings wait, so none waits for the next
-change.
+re-matched up to, and checks them against every change after their match. A run records on each posting it
+re-matched or checked so the version its match holds up to, so no posting is looked at twice for one change.
+The safety net runs a customer's re-match when such postings wait, so none waits for the next change.
 """
 
 import logging
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch.api import decisions, posting_keys
@@ -70,17 +71,19 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
         since = customer.rematched_version
         changes = session.execute(_changes(customer_id, since).limit(MAX_CHANGES + 1)).all()
         if len(changes) > MAX_CHANGES:
-            upto = feed.current_version(session, customer_id)
+            upto, examined = feed.current_version(session, customer_id), set()
             concerned = set(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
                                                                       posting_keys.WAITING)))
         else:
             upto = max((change.version for change in changes), default=since)
             jobs = _keyed(changes, customer.match_exposed_only)
-            concerned = _sharing_keys(session, customer_id, jobs) | _behind(
-                session, customer_id, since, customer.recheck_from, customer.match_exposed_only
-            )
+            concerned = _sharing_keys(session, customer_id, jobs)
+            behind, examined = _behind(session, customer_id, since, upto, customer.recheck_from,
+                                       customer.match_exposed_only)
+            concerned |= behind
         index = pools.index(session, customer_id, wait=True) if concerned else None  # the changes read included
-    touched, changed = _rematch(sessions, index, customer_id, sorted(concerned), reason)
+    touched, changed, matched = _rematch(sessions, index, customer_id, sorted(concerned), reason)
+    _mark_current(sessions, matched | examined, upto)
     with sessions.begin() as session:  # only forward: a run that read less must not move it back
         session.execute(
             update(Customer.__table__)
@@ -132,24 +135,53 @@ def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, 
                       _pool_cities(session, customer_id))
 
 
-def _behind(session: Session, customer_id: int, since: int, recheck_from: Any, exposed_only: bool) -> set[int]:
+def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_from: Any,
+            exposed_only: bool) -> tuple[set[int], set[int]]:
     """Waiting postings updated since the last run started (less the margin) and matched against a pool older
-    than what it re-matched up to, which that run may not have seen: those the changes they missed concern."""
+    than what it re-matched up to, which that run may not have seen: (those the changes after their match, up to
+    `upto`, concern; all of them, looked at). Their stored keys are read, one query per KEYS_PER_QUERY postings."""
     if recheck_from is None:
-        return set()
-    postings = session.scalars(
-        select(Posting).where(Posting.customer_id == customer_id, posting_keys.WAITING,
-                              Posting.updated_at >= recheck_from, Posting.matched_version < since)
-    ).all()
-    if not postings:
-        return set()
-    oldest = min(posting.matched_version for posting in postings)
-    changes = [c for c in session.execute(_changes(customer_id, oldest).limit(MAX_CHANGES + 1)) if c.version <= since]
+        return set(), set()
+    behind = dict(session.execute(
+        select(Posting.id, Posting.matched_version).where(
+            Posting.customer_id == customer_id, posting_keys.WAITING, Posting.updated_at >= recheck_from,
+            or_(Posting.matched_version < since, Posting.matched_version.is_(None)))
+    ).all())
+    if not behind:
+        return set(), set()
+    oldest = min((version or 0) for version in behind.values())
+    changes = session.execute(_changes(customer_id, oldest).where(AtsJob.version <= upto).limit(MAX_CHANGES + 1)).all()
     if len(changes) > MAX_CHANGES:
-        return {posting.id for posting in postings}
-    jobs = _keyed(changes, exposed_only)
-    return _concerned(jobs, ((posting.id, posting.matched_version, *posting_keys.of_posting(posting))
-                             for posting in postings), _pool_cities(session, customer_id))
+        return set(behind), set(behind)
+    ids = sorted(behind)
+    keys: dict[int, set[str]] = {posting_id: set() for posting_id in ids}
+    words: dict[int, str] = {}
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        rows = session.execute(
+            select(_KEYS.posting_id, _KEYS.key, Posting.title_words).join(Posting, Posting.id == _KEYS.posting_id)
+            .where(_KEYS.posting_id.in_(ids[start : start + KEYS_PER_QUERY]))
+        )
+        for posting_id, key, title_words in rows:
+            keys[posting_id].add(key)
+            words[posting_id] = title_words or ""
+    postings = ((posting_id, behind[posting_id], words.get(posting_id, ""), keys[posting_id]) for posting_id in ids)
+    return _concerned(_keyed(changes, exposed_only), postings, _pool_cities(session, customer_id)), set(ids)
+
+
+def _mark_current(sessions: sessionmaker[Session], ids: set[int], upto: int) -> None:
+    """Record that these postings' matches hold up to `upto`: re-matched against a pool that far, or found
+    unconcerned by every change up to it. A posting so marked is no longer behind, so neither the next runs nor
+    the safety net look at it again. (Not through the ORM: the posting's version, its ETag, is what a reviewer
+    saw, and this changes nothing a reviewer sees.)"""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        with sessions.begin() as session:
+            session.execute(
+                update(Posting.__table__)
+                .where(Posting.id.in_(ordered[start : start + KEYS_PER_QUERY]),
+                       or_(Posting.matched_version < upto, Posting.matched_version.is_(None)))
+                .values(matched_version=upto)
+            )
 
 
 def _concerned(jobs: list[tuple[JobKeys, int]], postings: Iterable[tuple[int, int | None, str, set[str]]],
@@ -194,10 +226,11 @@ def _pool_cities(session: Session, customer_id: int) -> Callable[[], CityNames]:
 
 
 def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, ids: list[int],
-             reason: str) -> tuple[int, int]:
-    """Match these postings again against `index`, a batch per transaction; (matched, changed). A posting
-    linked or withdrawn meanwhile (by a reviewer, concurrently) is left alone."""
+             reason: str) -> tuple[int, int, set[int]]:
+    """Match these postings again against `index`, a batch per transaction; (matched, changed, the ids matched).
+    A posting linked or withdrawn meanwhile (by a reviewer, concurrently) is left alone."""
     touched = changed = 0
+    matched: set[int] = set()
     for start in range(0, len(ids), BATCH):
         with sessions.begin() as session:
             postings = session.scalars(
@@ -211,4 +244,5 @@ def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: i
             for posting in postings:
                 changed += decisions.refresh(posting, index, reason)
             touched += len(postings)
-    return touched, changed
+            matched.update(posting.id for posting in postings)
+    return touched, changed, matched

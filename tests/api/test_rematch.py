@@ -176,6 +176,10 @@ def test_a_run_cut_off_is_finished_by_the_next(client, keys, sessions) -> None:
     # the postings it left alone, matched before the change and within the margin of a run, are looked at once
     # more and found unconcerned
     assert rematch.rematch_customer(sessions, Pools(), customer_id(sessions), "safety net") == rematch.Rematched(0, 0, 0)
+    with sessions() as session:  # and then recorded as current: neither a run nor the safety net looks again
+        assert customer_id(sessions) not in rematch.due(session)
+        assert set(session.scalars(select(Posting.matched_version).where(Posting.linked_job_id.is_(None)))) == {
+            session.scalar(select(Customer.rematched_version).where(Customer.slug == "acme"))}
 
 
 def test_many_changed_jobs_rematch_every_waiting_posting(client, keys, sessions, monkeypatch) -> None:
