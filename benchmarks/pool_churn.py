@@ -12,7 +12,9 @@ metrics say when each of the 3 has one).
 
     python benchmarks/pool_churn.py [--jobs 10000,100000] [--seconds 30] [--clients 4] [--workers 3] [--repeat 2]
 
-Steady and churn alternate `--repeat` times (the pace of a shared machine drifts); medians are reported.
+Steady and churn alternate `--repeat` times (the pace of a shared machine drifts); medians are reported, and
+each churn run is also compared with the steady runs either side of it. Beside throughput, the workers' CPU time
+per posting (/proc) in each phase: what churn costs the workers, whatever else the machine runs.
 """
 
 import argparse
@@ -169,7 +171,10 @@ def run_pool(size: int, args: argparse.Namespace, folder: Path) -> dict:
                 else:
                     threading.Timer(args.seconds, until.set).start()
                 work = zip(itertools.cycle(keys), bodies)
+                cpu_before = sum(map(cpu_s, pids))
                 figures = steady_load(port, work, args.clients, until)
+                figures["workers_cpu_ms_per_posting"] = round(
+                    (sum(map(cpu_s, pids)) - cpu_before) * 1e3 / max(figures["requests"], 1), 2)
                 events["stop"].set()
                 if process is not None:
                     process.join()
@@ -180,12 +185,23 @@ def run_pool(size: int, args: argparse.Namespace, folder: Path) -> dict:
     for phase, figures in runs.items():
         report[phase] = _median(figures)
     steady, churn = report["steady"], report["churn"]
+    paired = [c["postings_per_s"] / statistics.mean(s["postings_per_s"] for s in runs["steady"][i : i + 2])
+              for i, c in enumerate(runs["churn"])]  # each churn run against the steady runs either side of it
     report["churn_vs_steady"] = {
         "throughput_ratio": round(churn["postings_per_s"] / steady["postings_per_s"], 3),
+        "throughput_ratio_paired": round(statistics.median(paired), 3),
+        "workers_cpu_per_posting_ratio": round(churn["workers_cpu_ms_per_posting"]
+                                               / steady["workers_cpu_ms_per_posting"], 3),
         "p99_ms": churn["p99_ms"], "p99_target_ms": max(2 * steady["p99_ms"], 100.0),
         "over_1s": churn["over_1s"],
     }
     return report
+
+
+def cpu_s(pid: int) -> float:
+    """The CPU time a process has used (user and system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _median(runs: list[dict]) -> dict:

@@ -2,8 +2,9 @@
 fresh PostgreSQL database with 1,000 customers of 1,000 jobs each; clients POST title postings whose customer
 is drawn with a skewed popularity (Zipf, s = 1.1: the first customer is asked ~1,000 times as often as the last).
 
-Two phases of the same load: `hot`, the 10 most popular customers only, whose pools all fit (the baseline: every
-request a hit); then `skewed`, every customer. Reported: postings/s, p50/p99/max, the worker's RSS (sampled every
+Three phases: `hot`, the 10 most popular customers only, whose pools all fit (the baseline: every request a
+hit); `every`, each customer asked once in turn, which holds more pools than the bound allows and so must evict;
+then `skewed`, every customer with the skewed popularity. Reported: postings/s, p50/p99/max, the worker's RSS (sampled every
 0.2 s: at start, highest, and the highest above the bound), the pool figures from /metrics, and the hit rate
 (requests answered from a pool held / all).
 
@@ -33,6 +34,7 @@ from jobmatch.api.keys import create_key
 from jobmatch.fixtures.kombo_jobs import generate_jobs
 from jobmatch.store.models import AtsJob, Customer, Integration
 from jobmatch.sync.mirror import job_columns
+from jobmatch.sync.validation import CheckedJob
 
 
 def seed(url: str, customers: int, jobs_each: int, pools: list[list[dict]]) -> list[str]:
@@ -48,7 +50,8 @@ def seed(url: str, customers: int, jobs_each: int, pools: list[list[dict]]) -> l
     rows = []
     for n in range(customers):
         for job in pools[n % len(pools)][:jobs_each]:
-            rows.append(job_columns(job | {"id": f"{n}-{job['id']}"}) | {
+            renamed = job | {"id": f"{n}-{job['id']}"}
+            rows.append(job_columns(CheckedJob(renamed["id"], renamed, renamed)) | {
                 "data": {}, "integration_id": f"personio:many{n:05d}", "version": 1})
             if len(rows) == 10_000:
                 _insert(engine, rows)
@@ -75,6 +78,15 @@ def zipf_work(keys: list[str], bodies: list[list[dict]], rng: random.Random, hot
         for n in rng.choices(range(count), weights, k=1000):
             pool = bodies[n % len(bodies)]
             yield keys[n], pool[next(counters[n]) % len(pool)] | {"external_id": f"{n}-{rng.random()}"}
+
+
+def every_customer(keys: list[str], bodies: list[list[dict]], done: threading.Event):
+    """Each customer once, in turn; then `done` is set (and the last pair repeats while the clients stop)."""
+    for n, key in enumerate(keys):
+        yield key, bodies[n % len(bodies)][0] | {"external_id": f"every-{n}"}
+    done.set()
+    while True:
+        yield key, bodies[0][0] | {"external_id": f"every-{random.random()}"}
 
 
 def sample_rss(pid: int, until: threading.Event, samples: list[float]) -> None:
@@ -105,22 +117,28 @@ def main() -> None:
         with gunicorn(url, 1, 1, Path(folder)) as port:
             (pid,) = _gunicorn_workers()
             report["rss_mb_at_start"] = rss_mb(pid)
-            for phase, hot in (("hot", 10), ("skewed", None)):
+            for phase in ("hot", "every", "skewed"):
                 until, samples = threading.Event(), []
                 sampler = threading.Thread(target=sample_rss, args=(pid, until, samples))
                 sampler.start()
-                threading.Timer(args.seconds, until.set).start()
-                before = pool_figures(port, 3)[str(pid)] if phase == "skewed" else {}
-                figures = steady_load(port, zipf_work(keys, bodies, rng, hot), args.clients, until)
+                if phase == "every":
+                    work = every_customer(keys, bodies, until)
+                else:
+                    threading.Timer(args.seconds, until.set).start()
+                    work = zipf_work(keys, bodies, rng, 10 if phase == "hot" else None)
+                before = pool_figures(port, 3)[str(pid)]
+                figures = steady_load(port, work, args.clients, until)
                 sampler.join()
                 pools_after = pool_figures(port, 3)[str(pid)]
-                asked = {name: pools_after[name] - before.get(name, 0) for name in ("pool_hits_total",
-                                                                                     "pool_rebuilds_total")}
+                asked = {name: pools_after[name] - before[name] for name in ("pool_hits_total", "pool_rebuilds_total",
+                                                                             "pool_evictions_total")}
                 figures |= {
                     "rss_mb": {"highest": max(samples), "last": samples[-1]},
                     "rss_mb_above_cap": round(max(samples) - args.cache_mb, 1),
                     "pools": pools_after,
-                    "hit_rate": round(asked["pool_hits_total"] / max(1, sum(asked.values())), 4),
+                    "hit_rate": round(asked["pool_hits_total"] / max(1, asked["pool_hits_total"]
+                                                                      + asked["pool_rebuilds_total"]), 4),
+                    "evictions": asked["pool_evictions_total"],
                 }
                 report[phase] = figures
     report["load_average_after"] = os.getloadavg()
