@@ -1,6 +1,7 @@
 """Identifiers in one canonical spelling, so that equal identifiers compare equal as strings."""
 
 import re
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jobmatch.matcher.text import clean
@@ -37,6 +38,19 @@ def normalize_code(code: str | None) -> str:
     if not code:
         return ""
     return _SEPARATORS.sub("", clean(code) if not code.isascii() else code).casefold()
+
+
+_JOINT = "\x00"  # what joins codes to normalize many at once: no separator, and kept by NFKC and casefold
+
+
+def normalize_codes(codes: Iterable[str | None]) -> list[str]:
+    """`normalize_code` of each, the codes joined so that each step runs once over all of them (each step reads
+    a character alone, or a run of separators, which the joint ends)."""
+    texts = [code or "" for code in codes]
+    joined = _JOINT.join(texts)
+    if not texts or joined.count(_JOINT) != len(texts) - 1:  # none, or a code holding the joint itself
+        return list(map(normalize_code, texts))
+    return _SEPARATORS.sub("", clean(joined)).casefold().split(_JOINT)
 
 
 def bare_codes(title: str) -> list[str]:
@@ -95,6 +109,17 @@ def normalize_url(url: str | None) -> str:
         (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(key)
     )
     return urlunsplit(("https", host, parts.path.rstrip("/"), urlencode(query), ""))
+
+
+_PLAIN_WITHOUT_QUERY = re.compile(r"https://(?!www\.)[a-z0-9.\-]+(?:/[^?#\s]*)?", re.ASCII)  # _PLAIN_URL's commonest
+
+
+def normalize_urls(urls: Iterable[str | None]) -> list[str]:
+    """`normalize_url` of each: a URL of the commonest shape (plain, without a query) only loses its trailing
+    slashes, found by C loops over all of them."""
+    texts = list(map(str.strip, [url or "" for url in urls]))
+    plain = map(_PLAIN_WITHOUT_QUERY.fullmatch, texts)
+    return [text.rstrip("/") if is_plain else normalize_url(text) if text else "" for text, is_plain in zip(texts, plain)]
 
 
 def _tracking(key: str) -> bool:

@@ -211,7 +211,7 @@ def test_jobs_by_key_holds_exactly_the_jobs_added_and_not_discarded(changes, hel
     jobs_by_key = JobsByKey[str]()
     for change, job_id in changes:
         if change == "add":
-            jobs_by_key.add([("DUP-1", job_id)])
+            jobs_by_key.add(["DUP-1"], [job_id])
         else:
             jobs_by_key.discard("DUP-1", job_id)
     assert jobs_by_key.get("DUP-1") == held
