@@ -20,11 +20,13 @@ The contract:
 """
 
 import gc
+import queue
 import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from types import BuiltinFunctionType, FunctionType, ModuleType
@@ -321,7 +323,42 @@ def _build(session: Session, customer_id: int, exposed_only: bool, public_only: 
     if exposed_only:
         jobs = jobs.where(_JOBS.exposed)
     chunks = session.connection().execute(jobs.execution_options(yield_per=READ_CHUNK)).partitions()
-    return JobIndex.of_rows(chain.from_iterable(chunks), public_only=public_only)  # no Python call per row
+    return JobIndex.of_rows(chain.from_iterable(_read_ahead(chunks)), public_only=public_only)  # no call per row
+
+
+_DONE = object()
+
+
+def _read_ahead(chunks: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """The chunks, each fetched by a thread while the caller works on the one before: the driver waits for the
+    database without holding the GIL, so the database's work and the build's overlap. The thread ends when the
+    caller stops, early or not, and what it raised is raised to the caller."""
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for chunk in chunks:
+                ahead.put(chunk)
+                if stop.is_set():
+                    return
+            ahead.put(_DONE)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, which raises it
+            ahead.put(error)
+
+    thread = threading.Thread(target=fetch, daemon=True, name="jobmatch-pools-read-ahead")
+    thread.start()
+    try:
+        while (item := ahead.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # a chunk waiting to be taken holds the thread up
+            with suppress(queue.Empty):
+                ahead.get(timeout=0.01)
+        thread.join()
 
 
 _NOT_DATA = (type, ModuleType, FunctionType, BuiltinFunctionType)  # code, not the pool's data: never followed

@@ -1,7 +1,6 @@
 """One customer's pool of ATS jobs, indexed once and kept current as syncs change jobs."""
 
 import gc
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -170,8 +169,11 @@ class JobIndex:
         self._stripped.add(*_spread(ids, map(_CITIES, titles)))
         self._by_code.add(list(map(_CODE, records)), ids)
         for by_key, own, postings in ((self._by_remote_id, _REMOTE_ID, _POSTING_IDS), (self._by_url, _URL, _POSTING_URLS)):
-            keys, owners = _spread(ids, map(postings, records))
-            by_key.add(list(map(own, records)) + keys, ids + owners)
+            keys, owners = list(map(own, records)), ids
+            if any(map(postings, records)):  # most pools have no job postings
+                more, their_ids = _spread(ids, map(postings, records))
+                keys, owners = keys + more, ids + their_ids
+            by_key.add(keys, owners)
 
     def _unindex(self, job_id: str) -> JobRecord | None:
         record = self._jobs.pop(job_id, None)
@@ -243,7 +245,7 @@ class JobsByKey(Generic[K]):
             ids.update(zip(keys, job_ids))
             if len(ids) == len(keys):
                 return
-            shared = {key for key, count in Counter(keys).items() if count > 1}
+            shared = {key for key, job_id in zip(keys, job_ids) if ids[key] is not job_id}  # the last one holds it
             for key in shared:
                 del ids[key]
             keys, job_ids = zip(*[(key, job_id) for key, job_id in zip(keys, job_ids) if key in shared])

@@ -58,6 +58,8 @@ class JobRecord:
 # postings (each with `url`, `id`, `remote_id`), or their JSON text, or None.
 JOB_FIELDS = ("id", "name", "job_code", "remote_id", "post_url", "department", "employment_type", "status",
               "visibility", "gone", "city", "zip_code", "raw", "job_postings")
+_GONE_AT = JOB_FIELDS.index("gone")
+_LOCATION_FIELDS = ("city", "zip_code", "raw")
 _TEXT_TYPES = frozenset({str, type(None)})
 _NO_LOCATION: dict[str, Any] = {}
 _NO_POSTINGS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -69,37 +71,33 @@ def job_records(jobs: Iterable[Any], *, public_only: bool = False) -> list[JobRe
     jobs = list(jobs)
     if not {dict}.issuperset(map(type, jobs)):  # the ABC check is slow; JSON gives dicts
         jobs = [dict(job) if isinstance(job, Mapping) else {} for job in jobs]
-    gone_at = JOB_FIELDS.index("gone")
-    fields = [_values(jobs, key) for key in JOB_FIELDS[:gone_at]]
-    gone = gone_reasons([_values(jobs, key) for _, key in GONE])
-    locations = [location if type(location) is dict else _NO_LOCATION for location in _values(jobs, "location")]
-    place = [_values(locations, key) for key in JOB_FIELDS[gone_at + 1: -1]]
-    return _records([*fields, gone, *place, _values(jobs, "job_postings")], public_only)
+    ids = _values(jobs, "id")
+    usable = jobs if _TEXT_TYPES.issuperset(map(type, ids)) and all(ids) else [
+        job for job, job_id in zip(jobs, ids) if _text(job_id)]
+    if len(usable) < len(jobs):
+        log.warning("%d of %d jobs without a usable id left out of the pool", len(jobs) - len(usable), len(jobs))
+    locations = [location if type(location) is dict else _NO_LOCATION for location in _values(usable, "location")]
+    columns = {key: _values(usable, key) for key in JOB_FIELDS[:_GONE_AT]}
+    columns |= {key: _values(locations, key) for key in _LOCATION_FIELDS}
+    columns = {key: _texts(values) for key, values in columns.items()}
+    columns["status"] = _texts(columns["status"], other="")  # a status of another kind is no status we know
+    columns["gone"] = gone_reasons([_values(usable, key) for _, key in GONE])
+    columns["job_postings"] = _values(usable, "job_postings")
+    return _records([columns[key] for key in JOB_FIELDS], public_only)
 
 
 def row_records(rows: Iterable[Sequence[Any]], *, public_only: bool = False) -> list[JobRecord]:
-    """Read jobs given as rows of JOB_FIELDS."""
+    """Read jobs given as rows of JOB_FIELDS, each text field a text or None (as a store's columns give them)."""
     rows = list(rows)
     return _records(list(zip(*rows)), public_only) if rows else []
 
 
 def _records(columns: list[Sequence[Any]], public_only: bool) -> list[JobRecord]:
-    """The records of jobs given a field at a time (the columns of JOB_FIELDS), not a job at a time: each field of
-    every job is type-checked and mapped by C loops (map, set, joined text), so the per-job Python work is what
-    only Python can do (an uncommon URL, a new place). The slow ways (a wrong type, a job without an id) run only
-    where needed."""
-    ids = columns[0]
-    if not (_TEXT_TYPES.issuperset(map(type, ids)) and all(ids)):
-        usable = [i for i, job_id in enumerate(ids) if _text(job_id)]
-        if len(usable) < len(ids):
-            log.warning("%d of %d jobs without a usable id left out of the pool", len(ids) - len(usable), len(ids))
-        if not usable:
-            return []
-        columns = [[column[i] for i in usable] for column in columns]
+    """The records of jobs given a field at a time (the columns of JOB_FIELDS, each text a text or None), not a
+    job at a time: each field of every job is mapped by C loops (map, joined text), so the per-job Python work is
+    what only Python can do (an uncommon URL, a new place)."""
     (ids, names, codes, remote_ids, urls, departments, employment_types, statuses, visibilities, gone,
      cities, zip_codes, raws, postings) = columns
-    texts = map(_texts, (ids, names, codes, remote_ids, urls, departments, employment_types, cities, zip_codes, raws))
-    ids, names, codes, remote_ids, urls, departments, employment_types, cities, zip_codes, raws = texts
     reasons = not_applicable_all(gone, statuses, visibilities, public_only=public_only)
     if any(postings):
         posting_urls, posting_ids = zip(*[_posting_identifiers(p) if p else _NO_POSTINGS for p in postings])
@@ -108,7 +106,7 @@ def _records(columns: list[Sequence[Any]], public_only: bool) -> list[JobRecord]
     return list(map(
         JobRecord, ids, [name or "" for name in names], normalize_codes(codes),
         map(str.strip, [remote_id or "" for remote_id in remote_ids]), normalize_urls(urls),
-        map(job_side, cities, zip_codes, raws, departments, employment_types), [status or "" for status in _texts(statuses)],
+        map(job_side, cities, zip_codes, raws, departments, employment_types), [status or "" for status in statuses],
         reasons, [reason is None for reason in reasons], posting_urls, posting_ids,
     ))
 
@@ -118,11 +116,11 @@ def _values(items: list[dict[str, Any]], key: str) -> list[Any]:
     return list(map(dict.get, items, repeat(key)))
 
 
-def _texts(values: Sequence[Any]) -> Sequence[Any]:
-    """Text as it is; a number as its text; anything else as missing."""
+def _texts(values: list[Any], other: str | None = None) -> list[Any]:
+    """Text as it is; a number as its text; anything else as `other` (missing)."""
     if _TEXT_TYPES.issuperset(map(type, values)):
         return values
-    return [_text(value) for value in values]
+    return [value if type(value) is str or value is None else _text(value) or other for value in values]
 
 
 def _text(value: Any) -> str | None:
