@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from jobmatch.matcher.applicability import GONE, gone_reasons, not_applicable_all
@@ -60,6 +61,7 @@ JOB_FIELDS = ("id", "name", "job_code", "remote_id", "post_url", "department", "
               "visibility", "gone", "city", "zip_code", "raw", "job_postings")
 _GONE_AT = JOB_FIELDS.index("gone")
 _LOCATION_FIELDS = ("city", "zip_code", "raw")
+_KOMBO_KEYS = (*JOB_FIELDS[:_GONE_AT], "location", "job_postings", "remote_deleted_at")  # ours (GONE's others) aside
 _TEXT_TYPES = frozenset({str, type(None)})
 _NO_LOCATION: dict[str, Any] = {}
 _NO_POSTINGS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -76,13 +78,15 @@ def job_records(jobs: Iterable[Any], *, public_only: bool = False) -> list[JobRe
         job for job, job_id in zip(jobs, ids) if _text(job_id)]
     if len(usable) < len(jobs):
         log.warning("%d of %d jobs without a usable id left out of the pool", len(jobs) - len(usable), len(jobs))
-    locations = [location if type(location) is dict else _NO_LOCATION for location in _values(usable, "location")]
-    columns = {key: _values(usable, key) for key in JOB_FIELDS[:_GONE_AT]}
-    columns |= {key: _values(locations, key) for key in _LOCATION_FIELDS}
-    columns = {key: _texts(values) for key, values in columns.items()}
+    if not usable:
+        return []
+    sent = dict(zip(_KOMBO_KEYS, zip(*_rows(usable, _KOMBO_KEYS))))
+    locations = [location if type(location) is dict else _NO_LOCATION for location in sent["location"]]
+    columns = {key: _texts(sent[key]) for key in JOB_FIELDS[:_GONE_AT]}
+    columns |= {key: _texts(values) for key, values in zip(_LOCATION_FIELDS, zip(*_rows(locations, _LOCATION_FIELDS)))}
     columns["status"] = _texts(columns["status"], other="")  # a status of another kind is no status we know
-    columns["gone"] = gone_reasons([_values(usable, key) for _, key in GONE])
-    columns["job_postings"] = _values(usable, "job_postings")
+    columns["gone"] = gone_reasons([sent[key] if key in sent else _values(usable, key) for _, key in GONE])
+    columns["job_postings"] = sent["job_postings"]
     return _records([columns[key] for key in JOB_FIELDS], public_only)
 
 
@@ -109,6 +113,14 @@ def _records(columns: list[Sequence[Any]], public_only: bool) -> list[JobRecord]
         map(job_side, cities, zip_codes, raws, departments, employment_types), [status or "" for status in statuses],
         reasons, [reason is None for reason in reasons], posting_urls, posting_ids,
     ))
+
+
+def _rows(items: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The values of `keys` of every item (None where missing): one C call per item, as Kombo sends every key."""
+    try:
+        return list(map(itemgetter(*keys), items))
+    except KeyError:
+        return [tuple(item.get(key) for key in keys) for item in items]
 
 
 def _values(items: list[dict[str, Any]], key: str) -> list[Any]:
