@@ -12,8 +12,9 @@ The contract:
   matching shows it as an inactive candidate. A catch-up larger than REBUILD_SHARE of the pool rebuilds instead.
 - An index is changed and matched under its pool's lock, so no thread reads one half caught up. (Copying an
   index to change the copy costs a build; the lock costs nothing a sync worker's single thread would notice.)
-- A build reads only the columns matching needs (`JOB_COLUMNS`), streamed; the pools of a process share one memory
-  bound (JOBMATCH_POOL_CACHE_MB), least recently used evicted first. A pool's size is measured when it is built,
+- A build reads only the columns matching needs (`JOB_COLUMNS`) as rows, streamed, the next chunk fetched while
+  the index is built from this one; the pools of a process share one memory bound (JOBMATCH_POOL_CACHE_MB), least
+  recently used evicted first. A pool's size is measured when it is built,
   by walking the objects its index holds (`deep_size`), in a thread: the walk takes about as long as the build
   (tracemalloc during the build would nearly double it). Until measured, a pool counts at the bytes per job of
   the last pool measured; catch-ups scale its size by its number of jobs.

@@ -14,7 +14,12 @@ from operator import itemgetter
 from typing import Any
 
 from jobmatch.matcher.applicability import GONE, gone_reasons, not_applicable_all
-from jobmatch.matcher.identifiers import normalize_codes, normalize_remote_id, normalize_url, normalize_urls
+from jobmatch.matcher.identifiers import (
+    normalize_codes,
+    normalize_remote_id,
+    normalize_url,
+    normalize_urls,
+)
 from jobmatch.matcher.places import Place
 from jobmatch.matcher.scoring import Side, side
 

@@ -209,7 +209,7 @@ def test_chunks_read_ahead_arrive_in_order_and_the_reading_thread_ends_when_the_
         yield from itertools.count()
 
     before = threading.active_count()
-    reader = pools_module._read_ahead(([n] for n in endless()))
+    reader = pools_module._read_ahead([n] for n in endless())
     assert [next(reader), next(reader)] == [[0], [1]]
     reader.close()  # the caller stops early: the thread waiting to hand over the next chunk ends
     assert threading.active_count() == before
