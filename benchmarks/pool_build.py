@@ -3,7 +3,9 @@
 Ours: `Pools.index` on a process that holds nothing (the columns matching reads, streamed, then the index), and
 separately the measuring walk that follows in a thread. Baseline: the former build, every job's JSON document
 (`AtsJob.data`) read at once and indexed. Each reports wall and CPU time, the high-water RSS (VmHWM) and the RSS
-after it, and the child's RSS at start.
+after it, and the child's RSS at start. Then, in a process of its own, our build's steps one after another (no
+chunk read while another is indexed), each timed: reading the rows, records, normalizing the distinct titles,
+inserting them into the index's maps and searches.
 
     python benchmarks/pool_build.py [--jobs 10000,100000] [--repeat 3]
 """
@@ -55,6 +57,55 @@ def child(way: str, url: str) -> dict:
     return figures
 
 
+def phases(url: str) -> dict:
+    """Our build's steps one after another, wall and CPU seconds of each."""
+    import gc
+    from itertools import chain
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from jobmatch.api import pools
+    from jobmatch.matcher.index import JobIndex
+    from jobmatch.matcher.jobs import row_records
+    from jobmatch.matcher.titles import normalize_title
+    from jobmatch.store.db import make_engine
+    from jobmatch.store.models import Customer
+
+    figures, last = {}, [time.perf_counter(), time.process_time()]
+
+    def lap(step: str) -> None:
+        now = [time.perf_counter(), time.process_time()]
+        figures[step] = {"wall_s": round(now[0] - last[0], 3), "cpu_s": round(now[1] - last[1], 3)}
+        last[:] = now
+
+    with Session(make_engine(url)) as session:
+        customer_id = session.scalar(select(Customer.id))
+        jobs = pools._customer_jobs(customer_id, *pools.JOB_COLUMNS).where(pools._JOBS.quarantined_at.is_(None))
+        gc.disable()  # as the build
+        lap("start")
+        chunks = session.connection().execute(jobs.execution_options(yield_per=pools.READ_CHUNK)).partitions()
+        rows = list(chain.from_iterable(chunks))
+        lap("read")
+        index = JobIndex()
+        for start in range(0, len(rows), pools.READ_CHUNK):
+            records = row_records(rows[start:start + pools.READ_CHUNK])
+            index._jobs.update((record.id, record) for record in records)
+        records = list(index._jobs.values())
+        index._cities.add_all(record.side.place.city for record in records)
+        lap("records")
+        names = [record.name for record in records]
+        normalized = {name: normalize_title(name, index._cities) for name in set(names)}
+        lap("normalize")
+        index._index(records, [normalized[name] for name in names])
+        lap("insert")
+        gc.freeze()
+        gc.unfreeze()
+        gc.enable()
+    figures.pop("start")
+    return figures | {"titles": len(normalized)}
+
+
 def _memory(field: str) -> float:
     status = Path("/proc/self/status").read_text()
     return round(int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024, 1)
@@ -73,7 +124,8 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(*args.child)))
+        way, url = args.child
+        print(json.dumps(phases(url) if way == "phases" else child(way, url)))
         return
     report = {"cpus": os.cpu_count(), "load_average_before": os.getloadavg(), "repeat": args.repeat, "pools": []}
     for size in (int(n) for n in args.jobs.split(",")):
@@ -83,10 +135,13 @@ def main() -> None:
             for _ in range(args.repeat):  # alternating, so both meet the same phases of a shared machine
                 for way in runs:
                     runs[way].append(run(way, url))
+            steps = [run("phases", url) for _ in range(args.repeat)]
         entry = {"jobs": size}
         for way, results in runs.items():
             entry[way] = {name: statistics.median(r[name] for r in results) for name in results[0]}
         entry["build_ratio"] = round(entry["ours"]["build_s"] / entry["baseline"]["build_s"], 3)
+        entry["our_steps"] = {step: {unit: statistics.median(s[step][unit] for s in steps) for unit in steps[0][step]}
+                              for step in steps[0] if step != "titles"} | {"titles": steps[0]["titles"]}
         report["pools"].append(entry)
     report["load_average_after"] = os.getloadavg()
     print(json.dumps(report, indent=2))

@@ -12,29 +12,34 @@ The contract:
   matching shows it as an inactive candidate. A catch-up larger than REBUILD_SHARE of the pool rebuilds instead.
 - An index is changed and matched under its pool's lock, so no thread reads one half caught up. (Copying an
   index to change the copy costs a build; the lock costs nothing a sync worker's single thread would notice.)
-- A build reads only the columns matching needs (`_READ`), streamed; the pools of a process share one memory
-  bound (JOBMATCH_POOL_CACHE_MB), least recently used evicted first. A pool's size is measured when it is built,
+- A build reads only the columns matching needs (`JOB_COLUMNS`) as rows, streamed, the next chunk fetched while
+  the index is built from this one; the pools of a process share one memory bound (JOBMATCH_POOL_CACHE_MB), least
+  recently used evicted first. A pool's size is measured when it is built,
   by walking the objects its index holds (`deep_size`), in a thread: the walk takes about as long as the build
   (tracemalloc during the build would nearly double it). Until measured, a pool counts at the bytes per job of
   the last pool measured; catch-ups scale its size by its number of jobs.
 """
 
 import gc
+import queue
 import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any
 
-from sqlalchemy import Engine, Row, bindparam, func, select
+from sqlalchemy import Engine, Row, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from jobmatch.matcher import Alias, JobIndex, MatchResult
 from jobmatch.matcher import Posting as MatcherPosting
+from jobmatch.matcher.applicability import GONE
+from jobmatch.matcher.jobs import JOB_FIELDS
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration
 
@@ -53,22 +58,17 @@ READ_CHUNK = 5_000  # rows fetched at a time while a build reads the pool
 DEFAULT_CACHE_MB = 256
 
 
-# What the index reads of a job, by the key the matcher (Kombo's shape) gives it: a new column is one line here.
-_READ = {
+# What the index reads of a job: a column for each of the matcher's JOB_FIELDS, as a row without a dict per job.
+_FIELDS = {
     "id": _JOBS.id, "name": _JOBS.name, "job_code": _JOBS.job_code, "remote_id": _JOBS.remote_id,
     "post_url": _JOBS.post_url, "department": _JOBS.department, "employment_type": _JOBS.employment_type,
-    "status": _JOBS.status, "visibility": _JOBS.visibility, "remote_deleted_at": _JOBS.remote_deleted_at,
-    "vanished_at": _JOBS.vanished_at, "quarantined_at": _JOBS.quarantined_at,
-    "job_postings": _JOBS.job_posting_identifiers,
+    "status": _JOBS.status, "visibility": _JOBS.visibility,
+    "gone": case(*((_JOBS[key].is_not(None), reason) for reason, key in GONE)),  # no timestamp parsed
+    "city": _JOBS.location_city, "zip_code": _JOBS.location_zip_code, "raw": _JOBS.location_raw,
+    "job_postings": func.nullif(cast(_JOBS.job_posting_identifiers, Text), "[]"),  # most jobs have none: not parsed
 }
-_LOCATION = {"city": _JOBS.location_city, "zip_code": _JOBS.location_zip_code, "raw": _JOBS.location_raw}
-JOB_COLUMNS = (*_READ.values(), *_LOCATION.values(), _JOBS.exposed, _JOBS.version)
-
-
-def _job(row: Row[Any]) -> dict[str, Any]:
-    """The job as the matcher reads it, from a row of JOB_COLUMNS (zip, not attribute reads: a build makes
-    100,000 of them)."""
-    return dict(zip(_READ, row), location=dict(zip(_LOCATION, row[len(_READ):])))
+JOB_COLUMNS = tuple(_FIELDS[name].label(name) for name in JOB_FIELDS)
+_CHANGED_COLUMNS = (*JOB_COLUMNS, _JOBS.quarantined_at.is_not(None).label("quarantined"), _JOBS.exposed, _JOBS.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,10 +257,10 @@ class Pools:
         for chunk in _chunks(iter(rows), APPLY_CHUNK):
             with entry.lock:
                 for row in chunk:
-                    if row.quarantined_at is not None or (entry.exposed_only and not row.exposed):  # as _build
+                    if row.quarantined or (entry.exposed_only and not row.exposed):  # as _build
                         index.remove(row.id)
                     else:
-                        index.upsert(_job(row))
+                        index.upsert_row(row[: len(JOB_FIELDS)])
             newest = max(newest, chunk[-1].version)
             if pause:
                 time.sleep(pause)
@@ -315,7 +315,7 @@ class Pools:
 
 
 def _changed(entry: _Entry) -> Any:
-    return feed.changed_after(entry.customer_id, entry.version, *JOB_COLUMNS)
+    return feed.changed_after(entry.customer_id, entry.version, *_CHANGED_COLUMNS)
 
 
 def _build(session: Session, customer_id: int, exposed_only: bool, public_only: bool) -> JobIndex:
@@ -323,8 +323,43 @@ def _build(session: Session, customer_id: int, exposed_only: bool, public_only: 
     jobs = _customer_jobs(customer_id, *JOB_COLUMNS).where(_JOBS.quarantined_at.is_(None))  # unreadable: left out
     if exposed_only:
         jobs = jobs.where(_JOBS.exposed)
-    rows = session.execute(jobs.execution_options(yield_per=READ_CHUNK))
-    return JobIndex(map(_job, rows), public_only=public_only)
+    chunks = session.connection().execute(jobs.execution_options(yield_per=READ_CHUNK)).partitions()
+    return JobIndex.of_rows(chain.from_iterable(_read_ahead(chunks)), public_only=public_only)  # no call per row
+
+
+_DONE = object()
+
+
+def _read_ahead(chunks: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """The chunks, each fetched by a thread while the caller works on the one before: the driver waits for the
+    database without holding the GIL, so the database's work and the build's overlap. The thread ends when the
+    caller stops, early or not, and what it raised is raised to the caller."""
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for chunk in chunks:
+                ahead.put(chunk)
+                if stop.is_set():
+                    return
+            ahead.put(_DONE)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, which raises it
+            ahead.put(error)
+
+    thread = threading.Thread(target=fetch, daemon=True, name="jobmatch-pools-read-ahead")
+    thread.start()
+    try:
+        while (item := ahead.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # a chunk waiting to be taken holds the thread up
+            with suppress(queue.Empty):
+                ahead.get(timeout=0.01)
+        thread.join()
 
 
 _NOT_DATA = (type, ModuleType, FunctionType, BuiltinFunctionType)  # code, not the pool's data: never followed

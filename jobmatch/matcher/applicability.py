@@ -7,7 +7,8 @@ A job is read as a mapping of our column names (most are Kombo's: `status`, `vis
 same rule in SQL from the constants here.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 OPEN = "OPEN"
@@ -30,13 +31,41 @@ def not_applicable(job: Mapping[str, Any], *, public_only: bool = False) -> str 
     """Why the job takes no applications (one of REASONS), or None when it does. A job without a status (the
     ATS tells none) counts as open; with `public_only` (the customer's choice), a job whose visibility is given
     and not PUBLIC is not applicable."""
-    for reason, key in GONE:
-        if job.get(key) is not None:
-            return reason
-    status = job.get("status")
-    if status is not None and status != OPEN:
-        return STATUS_REASONS.get(status, UNKNOWN_STATUS) if isinstance(status, str) else UNKNOWN_STATUS
-    visibility = job.get("visibility")
-    if public_only and visibility is not None and visibility != PUBLIC:
-        return NOT_PUBLIC
-    return None
+    gone = gone_reasons([[job.get(key)] for _, key in GONE])
+    return not_applicable_all(gone, [job.get("status")], [job.get("visibility")], public_only=public_only)[0]
+
+
+def gone_reasons(moments: Sequence[Sequence[Any]]) -> list[str | None]:
+    """For each job, the reason of the first of GONE whose moment is set, or None: `moments` holds the values
+    of GONE's keys, one sequence per key, in GONE's order."""
+    count = len(moments[0])
+    gone: list[str | None] = [None] * count
+    for (reason, _), column in reversed(list(zip(GONE, moments))):
+        if column.count(None) < count:  # most pools have no job gone
+            gone = [reason if moment is not None else was for moment, was in zip(column, gone)]
+    return gone
+
+
+_BY_STATUS: dict[Any, str | None] = {None: None, OPEN: None, **STATUS_REASONS}
+
+
+def _status_reason(status: Any) -> str | None:
+    if status is None:
+        return None
+    return _BY_STATUS.get(status, UNKNOWN_STATUS) if isinstance(status, str) else UNKNOWN_STATUS  # a list: unknown
+
+
+def not_applicable_all(gone: Sequence[str | None], statuses: Sequence[Any], visibilities: Sequence[Any], *,
+                       public_only: bool = False) -> list[str | None]:
+    """`not_applicable` of many jobs at once, a field at a time (a build reads 100,000): `gone` as
+    `gone_reasons` gives it, the statuses and visibilities as read."""
+    if {str, type(None)}.issuperset(map(type, statuses)):
+        reasons = list(map(_BY_STATUS.get, statuses, repeat(UNKNOWN_STATUS)))
+    else:
+        reasons = list(map(_status_reason, statuses))
+    if any(gone):  # read before the status: a deleted job keeps the status it had
+        reasons = [was or reason for was, reason in zip(gone, reasons)]
+    if public_only:
+        reasons = [reason or (NOT_PUBLIC if visibility is not None and visibility != PUBLIC else None)
+                   for reason, visibility in zip(reasons, visibilities)]
+    return reasons

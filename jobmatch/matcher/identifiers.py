@@ -1,6 +1,7 @@
 """Identifiers in one canonical spelling, so that equal identifiers compare equal as strings."""
 
 import re
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jobmatch.matcher.text import clean
@@ -13,7 +14,10 @@ _CODE_IN_TITLE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
-_SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015\u2212\ufe63\uff0d]+")
+# What separates a code's parts, deleted by str.translate (C, one pass): every space (str.isspace, as regex \s; the
+# last is U+3000), dashes and hyphens, "_", "." and "/".
+SEPARATORS = dict.fromkeys([c for c in range(0x3001) if chr(c).isspace()]
+                           + [*map(ord, "-_./\u2212\ufe63\uff0d"), *range(0x2010, 0x2016)])
 _CODE_SHAPED = re.compile(r"(?=\w*[^\W\d_])(?=(?:\D*\d){3})\w{4,}|\d{5,}")  # letters and 3 digits, or 5 digits
 _PUNCTUATION = "()[]{},;:!?\"'|*"
 
@@ -36,7 +40,20 @@ def normalize_code(code: str | None) -> str:
     read as one by people too; should a pool hold both, the code pins two jobs and is held for review."""
     if not code:
         return ""
-    return _SEPARATORS.sub("", clean(code) if not code.isascii() else code).casefold()
+    return (clean(code) if not code.isascii() else code).translate(SEPARATORS).casefold()
+
+
+_JOINT = "\x00"  # what joins codes to normalize many at once: no separator, and kept by NFKC and casefold
+
+
+def normalize_codes(codes: Iterable[str | None]) -> list[str]:
+    """`normalize_code` of each, the codes joined so that each step runs once over all of them (each step reads a
+    character alone)."""
+    texts = [code or "" for code in codes]
+    joined = _JOINT.join(texts)
+    if not texts or joined.count(_JOINT) != len(texts) - 1:  # none, or a code holding the joint itself
+        return list(map(normalize_code, texts))
+    return clean(joined).translate(SEPARATORS).casefold().split(_JOINT)
 
 
 def bare_codes(title: str) -> list[str]:
@@ -95,6 +112,21 @@ def normalize_url(url: str | None) -> str:
         (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(key)
     )
     return urlunsplit(("https", host, parts.path.rstrip("/"), urlencode(query), ""))
+
+
+# _PLAIN_URL's commonest shape, without a query, a URL a line: what needs only its trailing slashes cut
+_PLAIN_LINE = re.compile(r"^https://(?!www\.)[a-z0-9.\-]+(?:/[^?#\s]*)?$", re.ASCII | re.MULTILINE)
+
+
+def normalize_urls(urls: Iterable[str | None]) -> list[str]:
+    """`normalize_url` of each: the URLs joined a line each, so that the commonest shape (plain, without a query:
+    only its trailing slashes go) is found by one pass of a regex; only the others are normalized one by one."""
+    texts = list(map(str.strip, [url or "" for url in urls]))
+    joined = "\n".join(texts)
+    if not texts or joined.count("\n") != len(texts) - 1:  # none, or a URL with a line break inside
+        return list(map(normalize_url, texts))
+    others = _PLAIN_LINE.sub("", joined).split("\n")  # a plain URL's line is left empty, as an empty one is
+    return [normalize_url(text) if other else text.rstrip("/") for text, other in zip(texts, others)]
 
 
 def _tracking(key: str) -> bool:

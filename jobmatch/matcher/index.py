@@ -1,14 +1,15 @@
 """One customer's pool of ATS jobs, indexed once and kept current as syncs change jobs."""
 
 import gc
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from itertools import islice
+from itertools import compress, islice
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
-from jobmatch.matcher.jobs import JobRecord, job_records
+from jobmatch.matcher.jobs import JobRecord, job_records, row_records
 from jobmatch.matcher.matching import Pins, Pool, rank
 from jobmatch.matcher.model import Alias, MatchResult, Posting
 from jobmatch.matcher.places import City, CityNames, Place
@@ -18,6 +19,9 @@ from jobmatch.matcher.titles import Title, normalize_title
 from jobmatch.matcher.wording import WordingSearch
 
 K = TypeVar("K")
+_ID, _NAME, _CODE, _REMOTE_ID, _URL = (attrgetter(field) for field in ("id", "name", "code", "remote_id", "url"))
+_POSTING_IDS, _POSTING_URLS, _CITY = attrgetter("posting_ids"), attrgetter("posting_urls"), attrgetter("side.place.city")
+_TEXT, _CITIES = attrgetter("text"), attrgetter("cities")
 BUILD_CHUNK = 10_000  # jobs read into records at a time: a caller streaming jobs never holds all of them
 _WORDED_TITLES = 10  # differently worded titles whose jobs may be suggested
 
@@ -38,18 +42,26 @@ class JobIndex:
         self._search = TitleSearch()
         self._wording = WordingSearch()
         self._pool = Pool(self._jobs, self._titles, self._search)
-        with _without_cycle_collection():
-            self._build(jobs)
+        self._build(jobs, job_records)
 
-    def _build(self, jobs: Iterable[dict[str, Any]]) -> None:
-        records: dict[str, JobRecord] = {}  # a later version of a job replaces one before
-        jobs = iter(jobs)
-        while chunk := list(islice(jobs, BUILD_CHUNK)):  # the jobs read may be dropped as soon as they are records
-            records.update((record.id, record) for record in job_records(chunk, public_only=self._public_only))
-        for record in records.values():  # every city first, so no title is normalized twice
-            self._cities.add(record.side.place.city)
-        normalized = {name: normalize_title(name, self._cities) for name in {r.name for r in records.values()}}
-        self._insert(list(records.values()), [normalized[record.name] for record in records.values()])
+    @classmethod
+    def of_rows(cls, rows: Iterable[Sequence[Any]], *, public_only: bool = False) -> "JobIndex":
+        """An index of jobs given as rows of jobs.JOB_FIELDS (what a store reads, without a dict per job)."""
+        index = cls(public_only=public_only)
+        index._build(rows, row_records)
+        return index
+
+    def _build(self, jobs: Iterable[Any], read: Callable[..., list[JobRecord]]) -> None:
+        with _without_cycle_collection():
+            jobs = iter(jobs)
+            while chunk := list(islice(jobs, BUILD_CHUNK)):  # the jobs read may be dropped once they are records
+                records = read(chunk, public_only=self._public_only)
+                self._jobs.update(zip(map(_ID, records), records))  # a later version of a job replaces one before
+            records = list(self._jobs.values())
+            self._cities.add_all(map(_CITY, records))  # every city first, so no title is normalized twice
+            names = list(map(_NAME, records))
+            normalized = {name: normalize_title(name, self._cities) for name in set(names)}
+            self._index(records, list(map(normalized.__getitem__, names)))
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -59,7 +71,13 @@ class JobIndex:
 
     def upsert(self, job: dict[str, Any]) -> None:
         """Add a job or replace the indexed version of it; a job without a usable id is left out."""
-        records = job_records([job], public_only=self._public_only)
+        self._upsert(job_records([job], public_only=self._public_only))
+
+    def upsert_row(self, row: Sequence[Any]) -> None:
+        """`upsert` of a job given as a row of jobs.JOB_FIELDS."""
+        self._upsert(row_records([row], public_only=self._public_only))
+
+    def _upsert(self, records: list[JobRecord]) -> None:
         if not records:
             return
         (record,) = records
@@ -133,20 +151,29 @@ class JobIndex:
         return [pin for pin in pins if pin[2]], written_codes
 
     def _insert(self, records: list[JobRecord], titles: list[Title]) -> None:
-        """Index jobs with their normalized titles, a map at a time: a build inserts 100,000 jobs at once."""
-        ids = [record.id for record in records]
-        self._jobs.update(zip(ids, records))
+        self._jobs.update(zip(map(_ID, records), records))
+        self._index(records, titles)
+
+    def _index(self, records: list[JobRecord], titles: list[Title]) -> None:
+        """Index jobs held in `_jobs` with their normalized titles, a map at a time: a build indexes 100,000 jobs
+        at once."""
+        ids = list(map(_ID, records))
         self._titles.update(zip(ids, titles))
+        texts = list(map(_TEXT, titles))
         jobs_by_title: dict[str, list[str]] = {}
-        for job_id, title in zip(ids, titles):
-            jobs_by_title.setdefault(title.text, []).append(job_id)
-        for title in {title.text: title for title in titles}.values():
+        for job_id, text in zip(ids, texts):
+            jobs_by_title.setdefault(text, []).append(job_id)
+        for title in dict(zip(texts, titles)).values():
             self._search.add(title.text, title.words, jobs_by_title[title.text])
             self._wording.add(title.text, title.words)
-        self._stripped.add((city, job_id) for job_id, title in zip(ids, titles) for city in title.cities)
-        self._by_code.add((record.code, record.id) for record in records if record.code)
-        self._by_remote_id.add((remote_id, record.id) for record in records for remote_id in record.remote_ids)
-        self._by_url.add((url, record.id) for record in records for url in record.urls)
+        self._stripped.add(*_spread(ids, map(_CITIES, titles)))
+        self._by_code.add(list(map(_CODE, records)), ids)
+        for by_key, own, postings in ((self._by_remote_id, _REMOTE_ID, _POSTING_IDS), (self._by_url, _URL, _POSTING_URLS)):
+            keys, owners = list(map(own, records)), ids
+            if any(map(postings, records)):  # most pools have no job postings
+                more, their_ids = _spread(ids, map(postings, records))
+                keys, owners = keys + more, ids + their_ids
+            by_key.add(keys, owners)
 
     def _unindex(self, job_id: str) -> JobRecord | None:
         record = self._jobs.pop(job_id, None)
@@ -184,6 +211,17 @@ def title_key(posting: Posting) -> str:
     return normalize_title(posting.title, CityNames(), also=city).text
 
 
+def _spread(ids: list[str], groups: Iterable[Collection[K]]) -> tuple[list[K], list[str]]:
+    """Each job's group of keys (most are empty) as a list of keys and one of the job ids beside them."""
+    keys: list[K] = []
+    owners: list[str] = []
+    for job_id, group in zip(ids, groups):
+        if group:
+            keys += group
+            owners += [job_id] * len(group)
+    return keys, owners
+
+
 def _without(title: str, codes: list[str]) -> str:
     for code in codes:
         title = title.replace(code, " ")
@@ -197,10 +235,21 @@ class JobsByKey(Generic[K]):
     def __init__(self) -> None:
         self._ids: dict[K, str | set[str]] = {}
 
-    def add(self, pairs: Iterable[tuple[K, str]]) -> None:
-        """Record each (key, job id)."""
+    def add(self, keys: Sequence[K], job_ids: Sequence[str]) -> None:
+        """Record each job id under the key beside it; an empty key is no key. Into an empty map (a build's) the
+        keys go by C loops, and only those held by more than one job are then gone through one by one."""
+        if not all(keys):
+            keys, job_ids = list(filter(None, keys)), list(compress(job_ids, keys))
         ids = self._ids
-        for key, job_id in pairs:
+        if not ids:
+            ids.update(zip(keys, job_ids))
+            if len(ids) == len(keys):
+                return
+            shared = {key for key, job_id in zip(keys, job_ids) if ids[key] is not job_id}  # the last one holds it
+            for key in shared:
+                del ids[key]
+            keys, job_ids = zip(*[(key, job_id) for key, job_id in zip(keys, job_ids) if key in shared])
+        for key, job_id in zip(keys, job_ids):
             held = ids.setdefault(key, job_id)
             if held is job_id:
                 continue
@@ -230,12 +279,16 @@ class JobsByKey(Generic[K]):
 def _without_cycle_collection() -> Iterator[None]:
     """A build allocates hundreds of thousands of long-lived objects and no reference cycles; the cycle collector
     would walk them again and again while they are made (a third of the build time at 100,000 jobs), so it is
-    paused while the index is built. (`gc.freeze` would also spare the full collections afterwards, but it is
-    process-wide: in a long-running API it would keep cyclic garbage of everything else alive for good.)"""
+    paused while the index is built. Afterwards the objects made meanwhile are moved to the oldest generation
+    (`gc.freeze` then `gc.unfreeze`: two list splices), or the first young collections after the pause would walk
+    them all again (0.15 s at 100,000 jobs). What is garbage among them is collected by the next full
+    collection, as anything old is; `gc.freeze` alone would keep it for good, process-wide."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()

@@ -4,15 +4,22 @@ Reading never fails on one job: a job without a usable id is left out, a number 
 its text, and any other value of the wrong kind as missing. (The sync quarantines such jobs before they reach a
 pool; this keeps the matcher whole whoever calls it.)"""
 
+import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from jobmatch.matcher.applicability import not_applicable
-from jobmatch.matcher.identifiers import normalize_code, normalize_remote_id, normalize_url
+from jobmatch.matcher.applicability import GONE, gone_reasons, not_applicable_all
+from jobmatch.matcher.identifiers import (
+    normalize_codes,
+    normalize_remote_id,
+    normalize_url,
+    normalize_urls,
+)
 from jobmatch.matcher.places import Place
 from jobmatch.matcher.scoring import Side, side
 
@@ -52,42 +59,68 @@ class JobRecord:
         return (self.remote_id, *self.posting_ids) if self.remote_id else self.posting_ids
 
 
-_JOB_KEYS = ("id", "name", "job_code", "remote_id", "post_url", "department", "employment_type", "status",
-             "location", "job_postings")
-_LOCATION_TEXTS = ("city", "zip_code", "raw")
+# A job as a row of these fields, in this order: what a store reads (jobmatch.api.pools) without a dict per job.
+# `gone`: the reason of the first of applicability.GONE whose moment is set, or None; `job_postings`: the job's
+# postings (each with `url`, `id`, `remote_id`), or their JSON text, or None.
+JOB_FIELDS = ("id", "name", "job_code", "remote_id", "post_url", "department", "employment_type", "status",
+              "visibility", "gone", "city", "zip_code", "raw", "job_postings")
+_GONE_AT = JOB_FIELDS.index("gone")
+_LOCATION_FIELDS = ("city", "zip_code", "raw")
+_KOMBO_KEYS = (*JOB_FIELDS[:_GONE_AT], "location", "job_postings", "remote_deleted_at")  # ours (GONE's others) aside
 _TEXT_TYPES = frozenset({str, type(None)})
 _NO_LOCATION: dict[str, Any] = {}
+_NO_POSTINGS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
 def job_records(jobs: Iterable[Any], *, public_only: bool = False) -> list[JobRecord]:
     """Read Kombo jobs (and our columns beside Kombo's keys, like `quarantined_at`); `public_only` is the
-    customer's choice that jobs which are not PUBLIC take no applications.
-
-    The jobs are read a field at a time, not a job at a time: each field of every job is fetched, type-checked and
-    mapped by C loops (itemgetter, map, set), so the per-job Python work is what only Python can do (identifiers,
-    new places). The slow ways (a Mapping that is not a dict, a missing key, a wrong type) run only where needed."""
+    customer's choice that jobs which are not PUBLIC take no applications."""
     jobs = list(jobs)
     if not {dict}.issuperset(map(type, jobs)):  # the ABC check is slow; JSON gives dicts
         jobs = [dict(job) if isinstance(job, Mapping) else {} for job in jobs]
-    usable = [job for job in jobs if _text(job.get("id"))]
+    ids = _values(jobs, "id")
+    usable = jobs if _TEXT_TYPES.issuperset(map(type, ids)) and all(ids) else [
+        job for job, job_id in zip(jobs, ids) if _text(job_id)]
     if len(usable) < len(jobs):
         log.warning("%d of %d jobs without a usable id left out of the pool", len(jobs) - len(usable), len(jobs))
     if not usable:
         return []
-    ids, *columns = zip(*_rows(usable, _JOB_KEYS))
-    names, codes, remote_ids, urls, departments, employment_types, statuses = map(_texts, columns[:7])
-    locations = [location if type(location) is dict else _NO_LOCATION for location in columns[7]]
-    cities, zip_codes, raws = (_texts(values) for values in zip(*_rows(locations, _LOCATION_TEXTS)))
-    reasons = [not_applicable(job, public_only=public_only) for job in usable]
+    sent = dict(zip(_KOMBO_KEYS, zip(*_rows(usable, _KOMBO_KEYS))))
+    locations = [location if type(location) is dict else _NO_LOCATION for location in sent["location"]]
+    columns = {key: _texts(sent[key]) for key in JOB_FIELDS[:_GONE_AT]}
+    columns |= {key: _texts(values) for key, values in zip(_LOCATION_FIELDS, zip(*_rows(locations, _LOCATION_FIELDS)))}
+    columns["status"] = _texts(columns["status"], other="")  # a status of another kind is no status we know
+    columns["gone"] = gone_reasons([sent[key] if key in sent else _values(usable, key) for _, key in GONE])
+    columns["job_postings"] = sent["job_postings"]
+    return _records([columns[key] for key in JOB_FIELDS], public_only)
+
+
+def row_records(rows: Iterable[Sequence[Any]], *, public_only: bool = False) -> list[JobRecord]:
+    """Read jobs given as rows of JOB_FIELDS, each text field a text or None (as a store's columns give them)."""
+    rows = list(rows)
+    return _records(list(zip(*rows)), public_only) if rows else []
+
+
+def _records(columns: list[Sequence[Any]], public_only: bool) -> list[JobRecord]:
+    """The records of jobs given a field at a time (the columns of JOB_FIELDS, each text a text or None), not a
+    job at a time: each field of every job is mapped by C loops (map, joined text), so the per-job Python work is
+    what only Python can do (an uncommon URL, a new place)."""
+    (ids, names, codes, remote_ids, urls, departments, employment_types, statuses, visibilities, gone,
+     cities, zip_codes, raws, postings) = columns
+    reasons = not_applicable_all(gone, statuses, visibilities, public_only=public_only)
+    if any(postings):
+        posting_urls, posting_ids = zip(*[_posting_identifiers(p) if p else _NO_POSTINGS for p in postings])
+    else:
+        posting_urls = posting_ids = repeat(())
     return list(map(
-        JobRecord, _texts(ids), [name or "" for name in names], map(normalize_code, codes),
-        map(normalize_remote_id, remote_ids), map(normalize_url, urls),
-        map(job_side, cities, zip_codes, raws, departments, employment_types), [s or "" for s in statuses],
-        reasons, [reason is None for reason in reasons], *zip(*map(_posting_identifiers, columns[8])),
+        JobRecord, ids, [name or "" for name in names], normalize_codes(codes),
+        map(str.strip, [remote_id or "" for remote_id in remote_ids]), normalize_urls(urls),
+        map(job_side, cities, zip_codes, raws, departments, employment_types), [status or "" for status in statuses],
+        reasons, [reason is None for reason in reasons], posting_urls, posting_ids,
     ))
 
 
-def _rows(items: list[Mapping[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
+def _rows(items: list[dict[str, Any]], keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
     """The values of `keys` of every item (None where missing): one C call per item, as Kombo sends every key."""
     try:
         return list(map(itemgetter(*keys), items))
@@ -95,11 +128,16 @@ def _rows(items: list[Mapping[str, Any]], keys: tuple[str, ...]) -> list[tuple[A
         return [tuple(item.get(key) for key in keys) for item in items]
 
 
-def _texts(values: tuple[Any, ...]) -> tuple[Any, ...] | list[str | None]:
-    """Text as it is; a number as its text; anything else as missing."""
+def _values(items: list[dict[str, Any]], key: str) -> list[Any]:
+    """The value of `key` of every item (None where missing), by one C loop."""
+    return list(map(dict.get, items, repeat(key)))
+
+
+def _texts(values: list[Any], other: str | None = None) -> list[Any]:
+    """Text as it is; a number as its text; anything else as `other` (missing)."""
     if _TEXT_TYPES.issuperset(map(type, values)):
         return values
-    return [_text(value) for value in values]
+    return [value if type(value) is str or value is None else _text(value) or other for value in values]
 
 
 def _text(value: Any) -> str | None:
@@ -110,8 +148,13 @@ def _text(value: Any) -> str | None:
 
 def _posting_identifiers(postings: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(urls, ids and remote ids) of a job's postings, normalized and without repeats."""
+    if type(postings) is str:
+        try:
+            postings = json.loads(postings)
+        except ValueError:
+            return _NO_POSTINGS
     if not postings or type(postings) is not list:
-        return (), ()
+        return _NO_POSTINGS
     urls, ids = {}, {}
     for posting in postings:
         if type(posting) is dict:

@@ -3,6 +3,7 @@
 import re
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,6 +93,17 @@ class CityNames:
         self._by_first_word.setdefault(city[0], set()).add(city)
         self._sorted = None
         return True
+
+    def add_all(self, cities: Iterable[City]) -> None:
+        """Count one more job in each of `cities`: a build's, counted by one C loop."""
+        counts = Counter(cities)
+        counts.pop((), None)
+        new = [city for city in counts if city not in self._counts]
+        self._counts.update(counts)
+        for city in new:
+            self._by_first_word.setdefault(city[0], set()).add(city)
+        if new:
+            self._sorted = None
 
     def discard(self, city: City) -> bool:
         """Count one job less in `city`; True when the name is gone."""

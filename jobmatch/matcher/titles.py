@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from jobmatch.matcher.identifiers import strip_codes
@@ -54,6 +55,7 @@ _WORK_TIME_PHRASES = frozenset(
 # are told apart by them: they are kept beside the title, as kinds.
 _WORK_TIME_KINDS = {"vollzeit": "vollzeit", "voll+": "vollzeit", "vz": "vollzeit", "tz": "teilzeit", "fulltime": "vollzeit", "teilzeit": "teilzeit", "parttime": "teilzeit",
                     "minijob": "minijob", "minijobber": "minijob", "minijobbasis": "minijob"}
+_WORK_TIME_WRITTEN = tuple(word for word in _WORK_TIME_KINDS if len(word) >= 5)  # recognised with a typo
 _WORK_TIME_PHRASE_KINDS = {("full", "time"): "vollzeit", ("part", "time"): "teilzeit", ("mini", "job"): "minijob"}
 _ELLIPSIS = re.compile(r"\s*\.{2,}\s*$")  # NFKC writes "…" as "..."
 # A word ending in a hyphen before "und"/"oder"/a comma is the first part of a compound whose end follows
@@ -153,7 +155,8 @@ def _work_time_kind(word: str) -> str | None:
     if word in _WORK_TIME_KINDS:
         return _WORK_TIME_KINDS[word]
     if len(word) >= 6:
-        return next((kind for written, kind in _WORK_TIME_KINDS.items() if _near(word, written)), None)
+        near = _first_near(word, _WORK_TIME_WRITTEN)
+        return _WORK_TIME_KINDS[near] if near else None
     return None
 
 
@@ -173,7 +176,15 @@ def _naming_words(
 def _is_noise(word: str) -> bool:
     if word in _DROPPED or _REFERENCE_NUMBER.fullmatch(word):
         return True
-    return len(word) >= 6 and any(_near(word, noise) for noise in _NOISE_WITH_TYPOS)
+    return len(word) >= 6 and _first_near(word, _NOISE_WITH_TYPOS) is not None
+
+
+def _first_near(written: str, options: tuple[str, ...]) -> str | None:
+    """The first of `options` (words of five letters or more) that `written` is with a typo or two (`_near`): one
+    C call scores them all."""
+    found = process.extract(written, options, scorer=OSA.distance, score_cutoff=2, limit=None)
+    near = [i for option, distance, i in found if distance <= _typos(option)]
+    return options[min(near)] if near else None
 
 
 @lru_cache(maxsize=1 << 16)  # the same pairs of words meet in many titles

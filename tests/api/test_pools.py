@@ -200,3 +200,27 @@ def test_a_pools_size_counts_each_object_once_and_never_the_code_it_refers_to() 
     assert deep_size([shared, shared]) == sys.getsizeof([shared, shared]) + sys.getsizeof(shared)
     assert deep_size({"dump": json.dumps, "kind": dict}) == sys.getsizeof({"dump": json.dumps, "kind": dict}) + \
         sys.getsizeof("dump") + sys.getsizeof("kind")
+
+
+def test_chunks_read_ahead_arrive_in_order_and_the_reading_thread_ends_when_the_reader_stops() -> None:
+    assert list(pools_module._read_ahead(iter([[1], [2, 3], [4]]))) == [[1], [2, 3], [4]]
+
+    def endless():
+        yield from itertools.count()
+
+    before = threading.active_count()
+    reader = pools_module._read_ahead([n] for n in endless())
+    assert [next(reader), next(reader)] == [[0], [1]]
+    reader.close()  # the caller stops early: the thread waiting to hand over the next chunk ends
+    assert threading.active_count() == before
+
+
+def test_what_reading_ahead_raised_is_raised_to_the_reader() -> None:
+    def failing():
+        yield [1]
+        raise ConnectionError("server closed the connection")
+
+    reader = pools_module._read_ahead(failing())
+    assert next(reader) == [1]
+    with pytest.raises(ConnectionError, match="server closed"):
+        next(reader)

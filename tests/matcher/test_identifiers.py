@@ -1,6 +1,17 @@
+import re
+import sys
+
 import pytest
 
-from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_url
+from jobmatch.matcher.identifiers import (
+    SEPARATORS,
+    bare_codes,
+    codes_in_title,
+    normalize_code,
+    normalize_codes,
+    normalize_url,
+    normalize_urls,
+)
 
 
 @pytest.mark.parametrize(("written", "expected"), [
@@ -12,6 +23,19 @@ from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_c
 ])
 def test_job_codes(written, expected):
     assert normalize_code(written) == expected
+    assert normalize_codes(["X", written, "REQ 1"]) == ["x", expected, "req1"]  # many at once, the same
+
+
+def test_codes_normalized_at_once_are_each_normalized_alone():
+    codes = ["REQ-01007", None, "", "ＲＥＱ-01007", "a\x00b", "Straße 7", "\u00adJ 12", "x" * 5]
+    assert normalize_codes(codes) == [normalize_code(code) for code in codes]
+    assert normalize_codes(codes[:4]) == [normalize_code(code) for code in codes[:4]]  # without a joint in them
+    assert normalize_codes([]) == []
+
+
+def test_the_separators_are_every_space_and_every_dash_hyphen_dot_slash_and_underscore():
+    separator = re.compile(r"[\s\-_./\u2010-\u2015\u2212\ufe63\uff0d]")
+    assert {c for c in range(sys.maxunicode + 1) if separator.fullmatch(chr(c))} == set(SEPARATORS)
 
 
 @pytest.mark.parametrize(("title", "codes"), [
@@ -53,6 +77,15 @@ def test_parameters_that_identify_the_job_are_kept():
     assert normalize_url("https://x.de/job?id=1&utm_source=a") != normalize_url("https://x.de/job?id=2")
     assert normalize_url("https://x.de/job?jobId=7") == "https://x.de/job?jobId=7"
     assert normalize_url("https://x.de:8080/job") == "https://x.de:8080/job"
+
+
+def test_urls_normalized_at_once_are_each_normalized_alone():
+    urls = [CANONICAL + "/", None, "", " https://x.de/a//", "https://x.de", "https://x.de/", "https://www.x.de/a/",
+            "https://X.de/a", "https://x.de/a?id=1", "https://x.de/a?utm_source=1", "https://x.de/a\nb", "[",
+            "https://x.de:8080/a/", "x.de/job/"]
+    assert normalize_urls(urls) == [normalize_url(url) for url in urls]
+    assert normalize_urls(urls[:10]) == [normalize_url(url) for url in urls[:10]]  # without a line break in them
+    assert normalize_urls([]) == []
 
 
 @pytest.mark.parametrize("unreadable", ["[", "https://[jobs.example.de/4711", "https://x.de:80a/job"])

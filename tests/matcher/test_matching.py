@@ -211,13 +211,22 @@ def test_jobs_by_key_holds_exactly_the_jobs_added_and_not_discarded(changes, hel
     jobs_by_key = JobsByKey[str]()
     for change, job_id in changes:
         if change == "add":
-            jobs_by_key.add([("DUP-1", job_id)])
+            jobs_by_key.add(["DUP-1"], [job_id])
         else:
             jobs_by_key.discard("DUP-1", job_id)
     assert jobs_by_key.get("DUP-1") == held
     assert jobs_by_key.get("OTHER") == set()
     jobs_by_key.get("DUP-1").add("z")  # the caller's own set
     assert jobs_by_key.get("DUP-1") == held
+
+
+def test_jobs_by_key_filled_at_once_holds_what_it_holds_filled_one_by_one():
+    keys, job_ids = ["A", "", "B", "A", "C", "C", "D"], ["1", "2", "3", "4", "5", "5", "6"]
+    at_once, one_by_one = JobsByKey[str](), JobsByKey[str]()
+    at_once.add(keys, job_ids)
+    for key, job_id in zip(keys, job_ids):
+        one_by_one.add([key], [job_id])
+    assert at_once._ids == one_by_one._ids == {"A": {"1", "4"}, "B": "3", "C": "5", "D": "6"}  # no empty key
 
 
 POOL_500 = [j for j in generate_jobs(500, seed=3) if j["name"]]
