@@ -61,7 +61,7 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
         "linked_job_id": linked.job_id if linked else None, "link_method": linked.method if linked else None,
         "link_evidence": list(linked.reasons) if linked else None, "candidates": candidates,
         "title_words": title_words, "created_at": now, "updated_at": now, "matched_version": index.version,
-        "version": 1,
+        "seen_by_rematch": None, "version": 1,
     }
     event = None
     if linked:
@@ -189,7 +189,7 @@ def _apply(posting: Posting, outcome: _Outcome, index: Pool) -> None:
     ETag, jobmatch.api.versions) stays."""
     if outcome.candidates != posting.candidates or outcome.decision != posting.decision:
         posting.candidates = outcome.candidates
-        posting.updated_at, posting.matched_version = utcnow(), index.version
+        posting.updated_at, posting.matched_version, posting.seen_by_rematch = utcnow(), index.version, None
     linked = outcome.linked
     if linked is not None and posting.linked_job_id != linked.job_id:
         _set_link(posting, linked.job_id, linked.method, list(linked.reasons))

@@ -11,8 +11,9 @@ Then `rematched_version` moves forward. Runs are idempotent and may overlap: a s
 A posting matched against a pool that was behind (its `matched_version` older than a change it shares a key
 with) and committed after a run read the postings is looked at by the next run: each run also reads the postings
 updated since the previous run started (less a margin) whose `matched_version` is older than what that run
-re-matched up to, and checks them against every change after their match. A run records on each posting it
-re-matched or checked so the version its match holds up to, so no posting is looked at twice for one change.
+re-matched up to and that no run has seen committed (`seen_by_rematch`), and checks them against every change
+after their match. A run marks each posting it re-matched or checked as seen, with the version its match holds up
+to: every later run's key lookup covers it, so none is looked at twice.
 The safety net runs a customer's re-match when such postings wait, so none waits for the next change.
 """
 
@@ -41,6 +42,7 @@ MAX_CHANGES = 500  # more changed jobs than this (a first sync): every waiting p
 KEYS_PER_QUERY = 5000  # bound parameters per lookup, well inside every backend's limit
 BEHIND_MARGIN = timedelta(minutes=5)  # how long a posting may take from its match to its commit
 _CUSTOMERS, _KEYS = Customer.__table__.c, PostingKey.__table__.c
+_NOT_SEEN = Posting.seen_by_rematch.is_not(True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
         since = customer.rematched_version
         changes = session.execute(_changes(customer_id, since).limit(MAX_CHANGES + 1)).all()
         if len(changes) > MAX_CHANGES:
-            upto, examined = feed.current_version(session, customer_id), set()
+            upto, examined = feed.current_version(session, customer_id), {}
             concerned = set(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
                                                                       posting_keys.WAITING)))
         else:
@@ -83,7 +85,7 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
             concerned |= behind
         index = pools.index(session, customer_id, wait=True) if concerned else None  # the changes read included
     touched, changed, matched = _rematch(sessions, index, customer_id, sorted(concerned), reason)
-    _mark_current(sessions, matched | examined, upto)
+    _mark_seen(sessions, examined | matched, upto)
     with sessions.begin() as session:  # only forward: a run that read less must not move it back
         session.execute(
             update(Customer.__table__)
@@ -103,7 +105,7 @@ def due(session: Session) -> list[int]:
     behind_postings = (
         select(Posting.customer_id).join(Customer, Customer.id == Posting.customer_id)
         .where(posting_keys.WAITING, Posting.updated_at >= Customer.recheck_from,
-               Posting.matched_version < Customer.rematched_version)
+               Posting.matched_version < Customer.rematched_version, _NOT_SEEN)
     )
     return sorted(set(session.scalars(behind_jobs)) | set(session.scalars(behind_postings)))
 
@@ -136,23 +138,23 @@ def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, 
 
 
 def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_from: Any,
-            exposed_only: bool) -> tuple[set[int], set[int]]:
+            exposed_only: bool) -> tuple[set[int], dict[int, int | None]]:
     """Waiting postings updated since the last run started (less the margin) and matched against a pool older
     than what it re-matched up to, which that run may not have seen: (those the changes after their match, up to
-    `upto`, concern; all of them, looked at). Their stored keys are read, one query per KEYS_PER_QUERY postings."""
+    `upto`, concern; all of them looked at, with their matched_version). Their stored keys are read, one query per KEYS_PER_QUERY postings."""
     if recheck_from is None:
-        return set(), set()
+        return set(), {}
     behind = dict(session.execute(
         select(Posting.id, Posting.matched_version).where(
             Posting.customer_id == customer_id, posting_keys.WAITING, Posting.updated_at >= recheck_from,
-            or_(Posting.matched_version < since, Posting.matched_version.is_(None)))
+            or_(Posting.matched_version < since, Posting.matched_version.is_(None)), _NOT_SEEN)
     ).all())
     if not behind:
-        return set(), set()
+        return set(), {}
     oldest = min((version or 0) for version in behind.values())
     changes = session.execute(_changes(customer_id, oldest).where(AtsJob.version <= upto).limit(MAX_CHANGES + 1)).all()
     if len(changes) > MAX_CHANGES:
-        return set(behind), set(behind)
+        return set(behind), behind
     ids = sorted(behind)
     keys: dict[int, set[str]] = {posting_id: set() for posting_id in ids}
     words: dict[int, str] = {}
@@ -165,23 +167,26 @@ def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_f
             keys[posting_id].add(key)
             words[posting_id] = title_words or ""
     postings = ((posting_id, behind[posting_id], words.get(posting_id, ""), keys[posting_id]) for posting_id in ids)
-    return _concerned(_keyed(changes, exposed_only), postings, _pool_cities(session, customer_id)), set(ids)
+    return _concerned(_keyed(changes, exposed_only), postings, _pool_cities(session, customer_id)), behind
 
 
-def _mark_current(sessions: sessionmaker[Session], ids: set[int], upto: int) -> None:
-    """Record that these postings' matches hold up to `upto`: re-matched against a pool that far, or found
-    unconcerned by every change up to it. A posting so marked is no longer behind, so neither the next runs nor
-    the safety net look at it again. (Not through the ORM: the posting's version, its ETag, is what a reviewer
-    saw, and this changes nothing a reviewer sees.)"""
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), KEYS_PER_QUERY):
-        with sessions.begin() as session:
-            session.execute(
-                update(Posting.__table__)
-                .where(Posting.id.in_(ordered[start : start + KEYS_PER_QUERY]),
-                       or_(Posting.matched_version < upto, Posting.matched_version.is_(None)))
-                .values(matched_version=upto)
-            )
+def _mark_seen(sessions: sessionmaker[Session], matches: dict[int, int | None], upto: int) -> None:
+    """Record that a run has seen these postings' matches (posting id -> its matched_version as the run read
+    or left it) committed: re-matched against a pool that far, or found unconcerned by every change up to
+    `upto`. Every later run's key lookup covers them, so neither the next runs nor the safety net look at them
+    again. A posting matched again meanwhile (its matched_version moved) is left for the next run. (Not through
+    the ORM: the posting's version, its ETag, is what a reviewer saw, and this changes nothing a reviewer sees.)"""
+    by_version: dict[int | None, list[int]] = defaultdict(list)
+    for posting_id, version in sorted(matches.items()):
+        by_version[version].append(posting_id)
+    for version, ids in by_version.items():
+        same = Posting.matched_version.is_(None) if version is None else Posting.matched_version == version
+        for start in range(0, len(ids), KEYS_PER_QUERY):
+            with sessions.begin() as session:
+                session.execute(
+                    update(Posting.__table__).where(Posting.id.in_(ids[start : start + KEYS_PER_QUERY]), same)
+                    .values(seen_by_rematch=True, matched_version=max(version or 0, upto))
+                )
 
 
 def _concerned(jobs: list[tuple[JobKeys, int]], postings: Iterable[tuple[int, int | None, str, set[str]]],
@@ -226,11 +231,12 @@ def _pool_cities(session: Session, customer_id: int) -> Callable[[], CityNames]:
 
 
 def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, ids: list[int],
-             reason: str) -> tuple[int, int, set[int]]:
-    """Match these postings again against `index`, a batch per transaction; (matched, changed, the ids matched).
+             reason: str) -> tuple[int, int, dict[int, int | None]]:
+    """Match these postings again against `index`, a batch per transaction; (matched, changed, the matched
+    postings' ids -> their matched_version after).
     A posting linked or withdrawn meanwhile (by a reviewer, concurrently) is left alone."""
     touched = changed = 0
-    matched: set[int] = set()
+    matched: dict[int, int | None] = {}
     for start in range(0, len(ids), BATCH):
         with sessions.begin() as session:
             postings = session.scalars(
@@ -244,5 +250,5 @@ def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: i
             for posting in postings:
                 changed += decisions.refresh(posting, index, reason)
             touched += len(postings)
-            matched.update(posting.id for posting in postings)
+            matched.update((posting.id, posting.matched_version) for posting in postings)
     return touched, changed, matched

@@ -296,6 +296,9 @@ class Posting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the customer's jobs_version of the pool the posting was last matched against; None before any match
     matched_version: Mapped[int | None] = mapped_column(BigInteger)
+    # a re-match run has seen this match committed, so every later run's key lookup covers it: it is never
+    # looked at again for changes it may have missed (jobmatch.api.rematch); cleared by every new match
+    seen_by_rematch: Mapped[bool | None]
     # Raised by every change a reader could act on (see jobmatch.api.versions): the posting's ETag; a decision
     # sent with an older one is refused rather than applied over a change its sender never saw.
     version: Mapped[int] = mapped_column(default=1, server_default="1")

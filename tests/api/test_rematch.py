@@ -182,6 +182,20 @@ def test_a_run_cut_off_is_finished_by_the_next(client, keys, sessions) -> None:
             session.scalar(select(Customer.rematched_version).where(Customer.slug == "acme"))}
 
 
+def test_a_posting_a_run_has_seen_is_looked_at_once_for_changes_it_may_have_missed(client, keys, sessions) -> None:
+    post_waiting(client, keys, sessions)  # matched just now: within the margin of every run below
+    due = []
+    for n in range(4):  # changes that concern none of them
+        sync_page(sessions, [kombo_job(f"job-pilot-{n}", str(160 + n), f"Pilot {n}", city="München")])
+        assert run(sessions).touched == 0
+        with sessions() as session:
+            due.append(customer_id(sessions) in rematch.due(session))
+    # the first run cannot tell whether the postings were committed before it looked; the next looks at them once
+    assert due == [True, False, False, False]
+    with sessions() as session:
+        assert set(session.scalars(select(Posting.seen_by_rematch).where(Posting.linked_job_id.is_(None)))) == {True}
+
+
 def test_many_changed_jobs_rematch_every_waiting_posting(client, keys, sessions, monkeypatch) -> None:
     post_waiting(client, keys, sessions)
     monkeypatch.setattr(rematch, "MAX_CHANGES", 1)
