@@ -7,15 +7,21 @@ from dataclasses import replace
 from itertools import islice
 from typing import Any, Generic, TypeVar
 
-from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
+from jobmatch.matcher.identifiers import (
+    bare_codes,
+    codes_in_title,
+    normalize_code,
+    normalize_remote_id,
+    normalize_url,
+)
 from jobmatch.matcher.jobs import JobRecord, job_records
 from jobmatch.matcher.matching import Pins, Pool, rank
 from jobmatch.matcher.model import Alias, MatchResult, Posting
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.scoring import WORDING_FLOOR, side
+from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WORDING_FLOOR, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
-from jobmatch.matcher.wording import WordingSearch
+from jobmatch.matcher.wording import Found, WordingSearch
 
 K = TypeVar("K")
 BUILD_CHUNK = 10_000  # jobs read into records at a time: a caller streaming jobs never holds all of them
@@ -92,7 +98,11 @@ class JobIndex:
             place = Place(city, "")
         label = (location.city or location.raw) if location and (location.city or location.raw) else " ".join(place.city)
         posting_side = side(place, label or place.zip_code, posting.department, posting.employment_type)
-        worded = self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES)
+
+        def worded(best_title: float) -> list[Found]:  # letters alike only where the title search found little
+            alike = ALIKE_FLOOR if best_title < STRONG_TITLE else None
+            return self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES, alike)
+
         return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)
 
     def _cut_short(self, title: Title) -> Title:
