@@ -99,8 +99,10 @@ class JobIndex:
         label = (location.city or location.raw) if location and (location.city or location.raw) else " ".join(place.city)
         posting_side = side(place, label or place.zip_code, posting.department, posting.employment_type)
 
-        def worded(best_title: float) -> list[Found]:  # letters alike only where the title search found little
-            alike = ALIKE_FLOOR if best_title < STRONG_TITLE else None
+        def worded(best_title: float) -> list[Found]:
+            """Letters alike only where neither an identifier nor the title search found much: a weak suggestion
+            would rank above the job of a code whose title was cut ("Landarztpraxis sucht dringend")."""
+            alike = ALIKE_FLOOR if best_title < STRONG_TITLE and not pins else None
             return self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES, alike)
 
         return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)

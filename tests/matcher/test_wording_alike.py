@@ -52,3 +52,11 @@ def test_a_title_esco_tells_apart_from_the_postings_is_no_candidate(title, pool_
 def test_a_title_esco_names_as_the_postings_occupation_is_still_found():
     result = JobIndex([job("stapler", "Gabelstaplerfahrer (m/w/d)")]).match(Posting("Staplerfahrer"))
     assert result.best.job_id == "stapler"
+
+
+def test_letters_alike_are_not_looked_for_when_an_identifier_pinned_a_job():
+    pool = [*POOL, kombo_job("praxis", "r-praxis", "Medizinische Fachangestellte (m/w/d)", job_code="MFA-1")]
+    # the code's job comes first though the cut title shares no word with it and letters with another
+    result = JobIndex(pool).match(Posting("Landarztpraxis sucht Reinigungskraft", job_code="MFA-1"))
+    assert result.best.job_id == "praxis"
+    assert all(not reason.startswith("letters alike") for c in result.candidates for reason in c.reasons)
