@@ -1,9 +1,9 @@
 """Titles alike inside their words: the character n-grams two titles share, weighted by rarity.
 
 Edit distance compares whole strings and mostly sees what differs: "Reinigungskraft" and "Helfer/in - Reinigung"
-are 40% alike by Indel ratio, "LKW-Fahrer" and "Berufskraftfahrer" 56%, below anything plausible. What they share
-is inside the words ("reini", "einig", "nigun"; "fahr", "ahrer"), and a rare piece says more than a common one
-("ter$", "^an"). Each title is the set of the three- and four-letter pieces of its words (a word's start and end
+are 60% alike by `scoring.title_similarity`, "Lagerlogistiker" and "Fachkraft - Lagerlogistik" 70%, below anything
+plausible. What they share is inside the words ("rein", "eini", "nigu"; "logi", "isti"), and a rare piece says
+more than a common one ("ter$", "er$"). Each title is the set of the three- and four-letter pieces of its words (a word's start and end
 marked: "^koch$" -> "^ko", "koc", "och", "ch$", "^koc", "koch", "och$"), each weighted by its rarity (IDF) among
 the German names of the ESCO occupations, a fixed corpus: a title's weights do not change as the pool does, so
 the index is kept current piece by piece. Two titles are compared by the cosine of their weights.

@@ -1,6 +1,6 @@
 """Titles worded differently: the same occupation under another name, or the same compound parts.
 
-Letters alike are what `search.TitleSearch` finds; this finds what shares no letters but the meaning:
+Whole titles alike are what `search.TitleSearch` finds; this finds what shares the meaning, or pieces of words:
 - the same occupation (ESCO): "Kommissionierer", "order picker" and "Lagerarbeiter" are names of one;
 - the same parts of a compound, inflected or not: "Staplerfahrer" / "Gabelstaplerfahrer",
   "Mitarbeiter im Lager" / "Lagermitarbeiter", "Kaufmännischer Angestellter" / "kaufmännische Angestellte".
@@ -9,10 +9,12 @@ Letters alike are what `search.TitleSearch` finds; this finds what shares no let
   (PyStemmer: inflection and most plural forms).
 - both at once: a posting's occupation that no pool title is named as brings its other German labels, whose
   parts are looked up in turn ("Kommissionierer" -> "Lagerarbeiter" -> "Lagermitarbeiter").
-- letters alike inside the words (ngrams.py): "Reinigungskraft" / "Helfer/in - Reinigung", "Staplerfahrer" /
-  "Gabelstaplerfahrer/in"; the posting's pieces are joined by those of the German labels of the occupations it
-  names ("LKW-Fahrer" brings "Berufskraftfahrer"). It costs most, so the caller asks for it only when the title
+- letters alike inside the words (ngrams.py): "Reinigungskraft" / "Helfer/in - Reinigung", "Lagerlogistiker" /
+  "Fachkraft - Lagerlogistik"; the posting's pieces are joined by those of the German labels of the occupations
+  it names ("Lagerist" brings "Fachlagerist"). It costs most, so the caller asks for it only when the title
   search found nothing strong.
+A title ESCO names wholly as one occupation is no candidate by parts or letters for a posting it names wholly as
+another (`_told_apart`).
 It never links a posting by itself: its candidates are suggestions with their reason, for a reviewer.
 """
 
@@ -206,7 +208,7 @@ def _told_apart(posting: tuple[dict[int, float], float], found: tuple[dict[int, 
 def _alike_reason(sources: list[tuple[str, str, frozenset[str]]], found: str) -> str:
     """Which words of the title found are alike to which of the posting (`sources`: each word, what it comes
     from and its pieces): "letters alike: reinigungskraft ~ reinigung"; a word alike only to a label of the
-    posting's occupation says so ("fernkraftfahrer ~ berufskraftfahrer (ESCO: Lastkraftwagenfahrer)")."""
+    posting's occupation says so ("fachlagerist ~ fachlagerist (ESCO: Lagerarbeiter)")."""
     alike = []
     for their in dict.fromkeys(found.split()):
         theirs = weighted(grams([their]))
