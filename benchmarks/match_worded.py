@@ -2,7 +2,9 @@
 no-match rates, per part, for the matcher and baselines measured in the same run.
 
 Baselines: rapidfuzz over the job titles preprocessed once (`utils.default_process`), by edit distance (Indel
-`fuzz.ratio`) and by WRatio; each ranks every job and returns the best 10 (a candidate at any score).
+`fuzz.ratio`) and by WRatio, and character n-gram TF-IDF (the three- and four-letter pieces of the words, each
+weighted by its rarity among the pool's titles, compared by cosine); each ranks every job and returns the best 10
+(a candidate at any score).
 
     .venv/bin/python benchmarks/match_worded.py [--sweep] [--per-category 1000]
 """
@@ -11,8 +13,9 @@ import argparse
 import json
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from math import log, sqrt
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
@@ -34,6 +37,32 @@ def baseline(jobs: list[dict[str, Any]], scorer: Any) -> Ranked:
     ids = [job["id"] for job in jobs]
     return lambda title: [ids[i] for _, _, i in process.extract(utils.default_process(title), names, scorer=scorer,
                                                                  processor=None, limit=10)]
+
+
+def tfidf(jobs: list[dict[str, Any]]) -> Ranked:
+    ids = [job["id"] for job in jobs]
+
+    def pieces(text: str) -> Counter:
+        return Counter(f"^{word}$"[i : i + size] for word in utils.default_process(text).split() for size in (3, 4)
+                       for i in range(len(word) + 3 - size))
+
+    names = [pieces(job["name"]) for job in jobs]
+    counts = Counter(gram for name in names for gram in name)
+    rarity = {gram: log(1 + len(jobs) / count) for gram, count in counts.items()}
+    by_gram: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, name in enumerate(names):
+        norm = sqrt(sum((n * rarity[gram]) ** 2 for gram, n in name.items()))
+        for gram, n in name.items():
+            by_gram[gram].append((i, n * rarity[gram] / norm))
+
+    def run(title: str) -> list[str]:
+        scores: dict[int, float] = defaultdict(float)
+        for gram, n in pieces(title).items():
+            for i, weight in by_gram.get(gram, ()):
+                scores[i] += n * rarity[gram] * weight
+        return [ids[i] for i in sorted(scores, key=lambda i: (-scores[i], i))[:10]]
+
+    return run
 
 
 def evaluate(cases: list[WordedCase], run: Ranked) -> dict[str, Any]:
@@ -58,7 +87,7 @@ def evaluate(cases: list[WordedCase], run: Ranked) -> dict[str, Any]:
 def report(worded: WordedSet) -> dict[str, Any]:
     index = JobIndex(worded.jobs)
     runs = {"matcher": matcher(index), "edit_distance": baseline(worded.jobs, fuzz.ratio),
-            "wratio": baseline(worded.jobs, fuzz.WRatio)}
+            "wratio": baseline(worded.jobs, fuzz.WRatio), "ngram_tfidf": tfidf(worded.jobs)}
     out: dict[str, Any] = {"pool": len(worded.jobs)}
     for part in ("tuning", "reporting"):
         cases = [case for case in worded.cases if case.part == part]
@@ -70,15 +99,21 @@ def report(worded: WordedSet) -> dict[str, Any]:
     return out
 
 
+SWEPT = {"WORDING_FLOOR": (0.5, 0.6, 0.7, 0.8, 1.01), "ALIKE_FLOOR": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.01),
+         "STRONG_TITLE": (80.0, 85.0, 90.0, 95.0, 101.0)}
+
+
 def sweep(worded: WordedSet) -> dict[str, Any]:
-    """The wording floor on the tuning part."""
+    """The wording thresholds on the tuning part, one at a time, the others at their chosen value."""
     index = JobIndex(worded.jobs)
     tuning = [case for case in worded.cases if case.part == TUNING]
-    chosen, out = scoring.WORDING_FLOOR, {}
-    for floor in (0.4, 0.5, 0.6, 0.7, 0.8, 1.01):
-        index_module.WORDING_FLOOR = floor  # measurement only: a constant of the matcher
-        out[str(floor)] = evaluate(tuning, matcher(index))
-    index_module.WORDING_FLOOR = chosen
+    out: dict[str, Any] = {}
+    for name, values in SWEPT.items():
+        chosen = getattr(scoring, name)
+        for value in values:
+            setattr(index_module, name, value)  # measurement only: a constant of the matcher
+            out[f"{name}={value}"] = evaluate(tuning, matcher(index))
+        setattr(index_module, name, chosen)
     return out
 
 

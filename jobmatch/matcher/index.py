@@ -13,10 +13,10 @@ from jobmatch.matcher.jobs import JobRecord, job_records, row_records
 from jobmatch.matcher.matching import Pins, Pool, rank
 from jobmatch.matcher.model import Alias, MatchResult, Posting
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.scoring import WORDING_FLOOR, side
+from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WORDING_FLOOR, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
-from jobmatch.matcher.wording import WordingSearch
+from jobmatch.matcher.wording import Found, WordingSearch
 
 K = TypeVar("K")
 _ID, _NAME, _CODE, _REMOTE_ID, _URL = (attrgetter(field) for field in ("id", "name", "code", "remote_id", "url"))
@@ -110,7 +110,13 @@ class JobIndex:
             place = Place(city, "")
         label = (location.city or location.raw) if location and (location.city or location.raw) else " ".join(place.city)
         posting_side = side(place, label or place.zip_code, posting.department, posting.employment_type)
-        worded = self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES)
+
+        def worded(best_title: float) -> list[Found]:
+            """Letters alike only where neither an identifier nor the title search found much: a weak suggestion
+            would rank above the job of a code whose title was cut ("Landarztpraxis sucht dringend")."""
+            alike = ALIKE_FLOOR if best_title < STRONG_TITLE and not pins else None
+            return self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES, alike)
+
         return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)
 
     def _cut_short(self, title: Title) -> Title:

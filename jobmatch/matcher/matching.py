@@ -6,7 +6,7 @@ automatically. Everything else is a suggestion for a reviewer: a title alone is 
 otherwise, nor what a reviewer decided for another posting.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from heapq import nsmallest
 
@@ -63,7 +63,7 @@ def rank(
     posting: Side,
     title: Title,
     pins: Pins,
-    worded: list[Found],
+    worded: Callable[[float], list[Found]],
     pool: Pool,
     *,
     limit: int,
@@ -78,8 +78,9 @@ def rank(
                                                            for text, score in similar], REVIEW_FLOOR, limit, skip)
     rival = max(scored, key=lambda s: s.similarity, default=None)
     skip |= {s.candidate.job_id for s in scored}
-    scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason)
-                                                             for text, strength, reason in worded], 0.0, limit, skip)
+    scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason) for text, strength,
+                                                             reason in worded(similar[0][1] if similar else 0.0)],
+                          0.0, limit, skip)
     scored += [_pinned_candidate(posting, title, pins, pool, job_id, len(pinned), rival, verdicts.get(job_id))
                for job_id in pinned]
     scored += [_verdict_candidate(posting, title, pool, alias) for job_id, alias in verdicts.items()

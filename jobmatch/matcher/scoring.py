@@ -5,11 +5,11 @@ records the measurements and the reasons.
 """
 
 from dataclasses import dataclass
+
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from jobmatch.matcher.places import Place
-
 
 TitleViews = tuple[str, str]  # the words sorted, the words joined without spaces
 CUT = 1.0  # a cut title scores this much less against the start of a longer title than against an equal one
@@ -66,6 +66,10 @@ SEARCH_CUTOFF = REVIEW_FLOOR - 10.0  # titles this far below the floor can still
 # A title worded otherwise (wording.py) of strength 0-1 scores in this band: below the titles alike of most
 # confidence, above nothing; it is never what links a posting.
 WORDING_FLOOR = 0.7  # weaker wording is no candidate (chosen on the tuning part, docs/matching.md)
+# Titles whose letters are alike inside the words (ngrams.py) are looked for only when no title is this similar
+# by the title search, and are candidates at this cosine or more (chosen on the tuning parts, docs/matching.md).
+STRONG_TITLE = 90.0
+ALIKE_FLOOR = 0.7
 _WORDING_LOWEST, _WORDING_HIGHEST = 60.0, 85.0
 
 

@@ -1,6 +1,6 @@
 """Titles worded differently: the same occupation under another name, or the same compound parts.
 
-Letters alike are what `search.TitleSearch` finds; this finds what shares no letters but the meaning:
+Whole titles alike are what `search.TitleSearch` finds; this finds what shares the meaning, or pieces of words:
 - the same occupation (ESCO): "Kommissionierer", "order picker" and "Lagerarbeiter" are names of one;
 - the same parts of a compound, inflected or not: "Staplerfahrer" / "Gabelstaplerfahrer",
   "Mitarbeiter im Lager" / "Lagermitarbeiter", "Kaufmännischer Angestellter" / "kaufmännische Angestellte".
@@ -9,6 +9,12 @@ Letters alike are what `search.TitleSearch` finds; this finds what shares no let
   (PyStemmer: inflection and most plural forms).
 - both at once: a posting's occupation that no pool title is named as brings its other German labels, whose
   parts are looked up in turn ("Kommissionierer" -> "Lagerarbeiter" -> "Lagermitarbeiter").
+- letters alike inside the words (ngrams.py): "Reinigungskraft" / "Helfer/in - Reinigung", "Lagerlogistiker" /
+  "Fachkraft - Lagerlogistik"; the posting's pieces are joined by those of the German labels of the occupations
+  it names ("Lagerist" brings "Fachlagerist"). It costs most, so the caller asks for it only when the title
+  search found nothing strong.
+A title ESCO names wholly as one occupation is no candidate by parts or letters for a posting it names wholly as
+another (`_told_apart`).
 It never links a posting by itself: its candidates are suggestions with their reason, for a reviewer.
 """
 
@@ -19,6 +25,7 @@ from math import log
 
 import Stemmer
 
+from jobmatch.matcher.ngrams import GramSearch, grams, weighted
 from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
 from jobmatch.matcher.titles import PART_MARK
@@ -28,6 +35,7 @@ Found = tuple[str, float, str]  # normalized title, strength 0-1, the reason
 _SHORTEST_PART = 4
 _LINKS = ("", "s", "n", "en", "es", "e")  # what joins the parts of a German compound ("Arbeit-s-platz")
 _EXPANDED_LABELS = 6  # of an occupation's German labels, the shortest, looked up by their parts
+_ALIKE_WORD = 0.3  # a title word is named in the reason when this share of its pieces' weight is shared
 _STEMMER = Stemmer.Stemmer("german")
 
 
@@ -78,6 +86,7 @@ class WordingSearch:
         self._parts: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._by_occupation: dict[int, set[str]] = defaultdict(set)
         self._by_stem: dict[str, set[str]] = defaultdict(set)
+        self._grams = GramSearch()
 
     def add(self, text: str, title_words: tuple[str, ...]) -> None:
         if not text or text in self._parts:
@@ -89,6 +98,7 @@ class WordingSearch:
         self._parts[text] = (written, frozenset(stems))
         for stem in set(stems):
             self._by_stem[stem].add(text)
+        self._grams.add(text)
 
     def discard(self, text: str) -> None:
         if text not in self._parts:
@@ -97,20 +107,25 @@ class WordingSearch:
             _discard(self._by_occupation, number, text)
         for stem in self._parts.pop(text)[1]:
             _discard(self._by_stem, stem, text)
+        self._grams.discard(text)
 
-    def similar(self, text: str, title_words: tuple[str, ...], floor: float, limit: int) -> list[Found]:
-        """Titles of the same occupation or of the same parts, of strength at least `floor`, strongest first."""
+    def similar(self, text: str, title_words: tuple[str, ...], floor: float, limit: int,
+                alike_floor: float | None = None) -> list[Found]:
+        """Titles of the same occupation or of the same parts, of strength at least `floor`, strongest first;
+        with an `alike_floor`, also titles whose letters are alike inside the words, at that cosine or more."""
         if not text or not self._parts:
             return []
         best: dict[str, tuple[float, str]] = {}
 
-        def offer(found: str, strength: float, reason: str) -> None:
-            if found != text and strength >= floor and strength > best.get(found, (0.0, ""))[0]:
-                best[found] = (strength, reason)
-
         table = occupations()
         posting = table.of(title_words)
         posting_occupations, covered = posting
+
+        def offer(found: str, strength: float, reason: str, at_least: float = floor) -> None:
+            if found != text and strength >= at_least and strength > best.get(found, (0.0, ""))[0] \
+                    and not _told_apart(posting, self._occupations[found]):
+                best[found] = (strength, reason)
+
         for number in sorted(posting_occupations, key=posting_occupations.get, reverse=True):
             for found in self._by_occupation.get(number, ()):
                 offer(found, same_occupation(posting, self._occupations[found]),
@@ -125,8 +140,30 @@ class WordingSearch:
                 label_stems = frozenset(parts(label.split())[1])
                 for found, strength in self._same_parts(label_stems):
                     offer(found, weight * covered * strength, f"same occupation: {table.names[number]} (ESCO)")
+        if alike_floor is not None:
+            for found, strength, reason in self._alike(title_words, posting_occupations, covered, alike_floor,
+                                                       limit):
+                offer(found, strength, reason, alike_floor)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
         return [(found, strength, reason) for found, (strength, reason) in ranked]
+
+    def _alike(self, title_words: tuple[str, ...], posting_occupations: dict[int, float], covered: float,
+               floor: float, limit: int) -> list[Found]:
+        """Titles whose pieces are alike to those of the posting's words and of the shortest German labels of the
+        occupations it names (each occupation weighing what the title gives it, shared among its labels)."""
+        table = occupations()
+        counts = grams(title_words)
+        sources = [(word, "") for word in title_words]
+        for number, weight in posting_occupations.items():
+            chosen = sorted(table.german[number], key=len)[:_EXPANDED_LABELS]
+            for label in chosen:
+                sources += [(word, f" (ESCO: {table.names[number]})") for word in label.split()]
+                grams(label.split(), weight * covered / len(chosen), counts)
+        found = [hit for hit in self._grams.similar(weighted(counts), limit) if hit[1] >= floor]
+        if not found:
+            return []
+        pieces = [(word, source, frozenset(grams([word]))) for word, source in dict.fromkeys(sources)]
+        return [(text, strength, _alike_reason(pieces, text)) for text, strength in found]
 
     def _same_parts(self, stems: frozenset[str]) -> list[tuple[str, float]]:
         """Titles made of the same parts as `stems`, or of all of them and more, or of some of them (two at
@@ -158,6 +195,29 @@ class WordingSearch:
             theirs = sum(_rarity(total, len(self._by_stem[stem])) for stem in their_stems)
             out.append((title, 2 * weight / (mine + theirs)))
         return out
+
+
+def _told_apart(posting: tuple[dict[int, float], float], found: tuple[dict[int, float], float]) -> bool:
+    """Whether ESCO names both titles wholly, as different occupations ("Friseuse", a Friseur, is not a
+    "Tierfriseur"; "Grossist", a Großhändler, not a "Großhändler für Getränke"): then neither shared parts nor
+    letters alike make them one."""
+    (posting_occupations, posting_covered), (found_occupations, found_covered) = posting, found
+    return posting_covered == found_covered == 1 and posting_occupations.keys().isdisjoint(found_occupations)
+
+
+def _alike_reason(sources: list[tuple[str, str, frozenset[str]]], found: str) -> str:
+    """Which words of the title found are alike to which of the posting (`sources`: each word, what it comes
+    from and its pieces): "letters alike: reinigungskraft ~ reinigung"; a word alike only to a label of the
+    posting's occupation says so ("fachlagerist ~ fachlagerist (ESCO: Lagerarbeiter)")."""
+    alike = []
+    for their in dict.fromkeys(found.split()):
+        theirs = weighted(grams([their]))
+        total = sum(theirs.values())
+        share, _, pair = max((sum(theirs.get(gram, 0.0) for gram in pieces) / total, not source,
+                              f"{word} ~ {their}{source}") for word, source, pieces in sources)  # own words first
+        alike.append((share, pair))
+    most = max(share for share, _ in alike)
+    return "letters alike: " + ", ".join(pair for share, pair in alike if share >= min(most, _ALIKE_WORD))
 
 
 def _rarity(total: int, count: int) -> float:

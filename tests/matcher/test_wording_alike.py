@@ -1,0 +1,62 @@
+import pytest
+
+from jobmatch.fixtures.kombo_jobs import kombo_job
+from jobmatch.matcher import JobIndex, Posting
+
+
+def job(id_, name):
+    return kombo_job(id_, f"r-{id_}", name, city="Bamberg", zip_code="96047")
+
+
+# The agency's names of occupations, as a customer's ATS may hold them
+POOL = [job("reinigung", "Helfer/in - Reinigung"), job("kraftfahrer", "Berufskraftfahrer/in"),
+        job("lagerist", "Fachlagerist/in"), job("logistik", "Fachkraft - Lagerlogistik"), job("koch", "Koch/Köchin")]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return JobIndex(POOL)
+
+
+@pytest.mark.parametrize(("title", "expected", "reason"), [
+    ("Reinigungskraft (m/w/d)", "reinigung", "letters alike: reinigungskraft ~ reinigung"),
+    ("Lagerlogistiker", "logistik", "letters alike: lagerlogistiker ~ lagerlogistik"),
+    # the posting's occupation brings its German names: a "Lagerist" is a "Lagerarbeiter", also "Fachlagerist"
+    ("Lagerist (m/w/d)", "lagerist", "letters alike: fachlagerist ~ fachlagerist (ESCO: Lagerarbeiter)"),
+])
+def test_a_title_alike_inside_its_words_is_suggested_with_the_words_alike(index, title, expected, reason):
+    result = index.match(Posting(title))
+    assert result.decision == "needs_review"
+    assert (result.best.job_id, result.best.method, result.best.reasons[0]) == (expected, "wording", reason)
+
+
+def test_letters_alike_are_not_looked_for_when_the_title_search_found_a_strong_title():
+    pool = [*POOL, job("kraft", "Reinigungskraft")]
+    result = JobIndex(pool).match(Posting("Reinigungskraft (m/w/d)"))
+    assert result.best.job_id == "kraft" and result.best.method == "title"
+    assert all(not reason.startswith("letters alike") for c in result.candidates for reason in c.reasons)
+
+
+# Titles ESCO names wholly, as another occupation than the posting's: no candidate by parts or letters, though
+# they share them (each was a candidate before: by the posting's occupation's other names, by parts, by letters).
+@pytest.mark.parametrize(("title", "pool_title"), [
+    ("Grossist", "Großhändler für Getränke/Großhändlerin für Getränke"),  # a Großhändler, of no particular goods
+    ("buffer", "Polier Metallarbeiten/Polierin Metallarbeiten"),
+    ("IT-Systemprüfer", "IT-Prüfer/IT-Prüferin"),
+    ("Weber", "Textilgestalter im Handwerk - Stricken/Textilgestalterin im Handwerk - Stricken"),
+])
+def test_a_title_esco_tells_apart_from_the_postings_is_no_candidate(title, pool_title):
+    assert JobIndex([job("other", pool_title)]).match(Posting(title)).decision == "no_match"
+
+
+def test_a_title_esco_names_as_the_postings_occupation_is_still_found():
+    result = JobIndex([job("stapler", "Gabelstaplerfahrer (m/w/d)")]).match(Posting("Staplerfahrer"))
+    assert result.best.job_id == "stapler"
+
+
+def test_letters_alike_are_not_looked_for_when_an_identifier_pinned_a_job():
+    pool = [*POOL, kombo_job("praxis", "r-praxis", "Medizinische Fachangestellte (m/w/d)", job_code="MFA-1")]
+    # the code's job comes first though the cut title shares no word with it and letters with another
+    result = JobIndex(pool).match(Posting("Landarztpraxis sucht Reinigungskraft", job_code="MFA-1"))
+    assert result.best.job_id == "praxis"
+    assert all(not reason.startswith("letters alike") for c in result.candidates for reason in c.reasons)
