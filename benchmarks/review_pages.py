@@ -1,6 +1,6 @@
 """The review page at 100,000 postings on PostgreSQL: the queue's first page, a page deep in it (keyset), a
-posting beside its candidates, and POST /v1/review/next, each timed beside GET /healthz (the same app, no
-database work) in the same run, and beside the queue as it was read before keyset paging (OFFSET, and one
+posting beside its candidates (each a different one, so opening it claims it: a write), and POST
+/v1/review/next, each timed beside GET /healthz (the same app, no database work) in the same run, and beside the queue as it was read before keyset paging (OFFSET, and one
 COUNT per bucket plus a GROUP BY, on every view), run as SQL on the same database.
 
     python benchmarks/review_pages.py [--postings 100000] [--requests 300]
