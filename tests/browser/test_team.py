@@ -136,6 +136,7 @@ def test_the_keyboard_alone_skips_undoes_and_confirms_a_closed_job_twice(reviewe
     page.keyboard.press("1")  # the first candidate is closed: asked again, and why
     expect(page.get_by_role("alert")).to_contain_text("is closed in the ATS")
     assert stored(sessions, storekeeper).linked_job_id is None
+    page.wait_for_load_state()  # the page's keys work once its script ran, which may be after the alert shows
     page.keyboard.press("1")
     page.wait_for_url(f"**/review/postings/{astronaut}")
     assert stored(sessions, storekeeper).linked_job_id == "job-closed"
