@@ -108,9 +108,9 @@ def old_queue(url: str, customer_id: int, requests: int, deep: int) -> list[floa
         f"SELECT count(id) FROM postings WHERE {waiting}",
         "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND decision = 'needs_review'",
         "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND decision = 'no_match'",
-        "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND linked_job_id IN "
-        "(SELECT id FROM ats_jobs WHERE remote_deleted_at IS NOT NULL"
-        " OR coalesce(status, '') IN ('CLOSED', 'ARCHIVED'))",
+        ("SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND linked_job_id IN "
+         "(SELECT id FROM ats_jobs WHERE remote_deleted_at IS NOT NULL"
+         " OR coalesce(status, '') IN ('CLOSED', 'ARCHIVED'))"),
         f"SELECT source, count(id) FROM postings WHERE {waiting} GROUP BY source ORDER BY source",
     ]
     with engine.connect() as connection:
@@ -160,7 +160,7 @@ def main() -> None:
             old_queue(url, customer_id, args.requests, len(waiting) // 2))
         app.extensions["jobmatch.database"].close()
     health = results["GET /healthz"]["p99_ms"]
-    for name, figure in results.items():
+    for figure in results.values():
         figure["p99_vs_healthz"] = round(figure["p99_ms"] / health, 1)
     print(json.dumps({"postings": args.postings, "waiting": len(waiting), "requests_per_route": args.requests,
                       "target_p99_ms": 100, "results": results,
