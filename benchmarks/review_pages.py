@@ -1,6 +1,6 @@
 """The review page at 100,000 postings on PostgreSQL: the queue's first page, a page deep in it (keyset), a
-posting beside its candidates, and POST /v1/review/next, each timed beside GET /healthz (the same app, no
-database work) in the same run, and beside the queue as it was read before keyset paging (OFFSET, and one
+posting beside its candidates (each a different one, so opening it claims it: a write), and POST
+/v1/review/next, each timed beside GET /healthz (the same app, no database work) in the same run, and beside the queue as it was read before keyset paging (OFFSET, and one
 COUNT per bucket plus a GROUP BY, on every view), run as SQL on the same database.
 
     python benchmarks/review_pages.py [--postings 100000] [--requests 300]
@@ -108,9 +108,9 @@ def old_queue(url: str, customer_id: int, requests: int, deep: int) -> list[floa
         f"SELECT count(id) FROM postings WHERE {waiting}",
         "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND decision = 'needs_review'",
         "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND decision = 'no_match'",
-        "SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND linked_job_id IN "
-        "(SELECT id FROM ats_jobs WHERE remote_deleted_at IS NOT NULL"
-        " OR coalesce(status, '') IN ('CLOSED', 'ARCHIVED'))",
+        ("SELECT count(id) FROM postings WHERE customer_id = :c AND withdrawn_at IS NULL AND linked_job_id IN "
+         "(SELECT id FROM ats_jobs WHERE remote_deleted_at IS NOT NULL"
+         " OR coalesce(status, '') IN ('CLOSED', 'ARCHIVED'))"),
         f"SELECT source, count(id) FROM postings WHERE {waiting} GROUP BY source ORDER BY source",
     ]
     with engine.connect() as connection:
@@ -160,7 +160,7 @@ def main() -> None:
             old_queue(url, customer_id, args.requests, len(waiting) // 2))
         app.extensions["jobmatch.database"].close()
     health = results["GET /healthz"]["p99_ms"]
-    for name, figure in results.items():
+    for figure in results.values():
         figure["p99_vs_healthz"] = round(figure["p99_ms"] / health, 1)
     print(json.dumps({"postings": args.postings, "waiting": len(waiting), "requests_per_route": args.requests,
                       "target_p99_ms": 100, "results": results,

@@ -4,14 +4,15 @@ time they ask for their next posting, and ends with a decision on the posting or
 
 Taking a claim is one INSERT ... ON CONFLICT DO UPDATE that overwrites only an expired claim or one's own: of
 two reviewers asking at once for the same posting, the second's statement waits for the first's and then
-takes nothing, and that reviewer gets the next posting instead."""
+takes nothing, and that reviewer gets the next posting instead. The review page moves between postings only
+through claims too (`following`, `claim`), so what it shows for deciding is always the reviewer's own."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, delete, exists, or_, select
+from sqlalchemy import Select, delete, exists, or_, select, text
 from sqlalchemy.orm import Session
 
 from jobmatch.api.auth import Caller
@@ -34,22 +35,33 @@ def next_posting(db: Session, who: Caller, chosen: QueueFilter, skipped: Collect
     else the oldest waiting posting no one else holds, those the reviewer skipped only when no other is left;
     None when none."""
     now = utcnow()
-    until = now + timedelta(minutes=claim_minutes())
     own = db.scalar(_waiting(who, chosen).join(ReviewClaim, ReviewClaim.posting_id == Posting.id).where(
         ReviewClaim.api_key_id == who.key_id, ReviewClaim.expires_at > now).order_by(ReviewClaim.claimed_at.desc()))
-    if own is not None and own not in skipped and _take(db, own, who, now, until):
+    if own is not None and own not in skipped and _take(db, own, who, now, _until(now)):
         return _committed(db, own)
-    for _round in range(ROUNDS):
-        free = _free(db, who, chosen, now, skipped)
-        if not free:
-            break
-        for posting_id in free:
-            if _take(db, posting_id, who, now, until):
-                db.execute(delete(ReviewClaim).where(ReviewClaim.api_key_id == who.key_id,
-                                                     ReviewClaim.posting_id != posting_id))
-                return _committed(db, posting_id)
+    return _first_free(db, who, lambda: _free(db, who, chosen, now, skipped), now)
+
+
+def following(db: Session, who: Caller, chosen: QueueFilter, after: int) -> Posting | None:
+    """Claim and return the first waiting posting after `after` in the queue's order that no one else holds,
+    ending the reviewer's other claim; committed. None when none follows."""
+    now = utcnow()
+    return _first_free(db, who, lambda: _free(db, who, chosen, now, (), after), now)
+
+
+def claim(db: Session, who: Caller, posting_id: int) -> bool:
+    """Take this posting for the reviewer unless someone else holds it, ending their other claim; committed.
+    Whether it is theirs now. A claim of theirs with more than half its time left is kept as it is, without a
+    write: the page opening the posting a claim just brought it to."""
+    now = utcnow()
+    held = holder(db, posting_id)
+    if held is not None and held[0] == who.key_id and held[1] - now > timedelta(minutes=claim_minutes()) / 2:
+        return True
+    taken = _take(db, posting_id, who, now, _until(now))
+    if taken:
+        _release_others(db, who, posting_id)
     db.commit()
-    return None
+    return taken
 
 
 def release(db: Session, posting_id: int, key_id: int | None = None) -> int:
@@ -67,23 +79,53 @@ def holder(db: Session, posting_id: int) -> tuple[int, datetime] | None:
     return (row.api_key_id, row.expires_at) if row else None
 
 
+def _until(now: datetime) -> datetime:
+    return now + timedelta(minutes=claim_minutes())
+
+
 def _waiting(who: Caller, chosen: QueueFilter) -> Select[Any]:
     return select(Posting.id).where(Posting.customer_id == who.customer_id, chosen.where())
 
 
-def _free(db: Session, who: Caller, chosen: QueueFilter, now: datetime, skipped: Collection[int]) -> list[int]:
-    """Up to TRIES waiting postings no one else holds, oldest first: those not skipped, else the skipped ones.
-    Each is a walk of the queue index."""
+def _first_free(db: Session, who: Caller, free: Callable[[], list[int]], now: datetime) -> Posting | None:
+    """Claim the first of `free()` another reviewer does not take first, reading it again after others took all
+    of them, ending the reviewer's other claim; committed. None when none is left."""
+    for _round in range(ROUNDS):
+        found = free()
+        if not found:
+            break
+        for posting_id in found:
+            if _take(db, posting_id, who, now, _until(now)):
+                _release_others(db, who, posting_id)
+                return _committed(db, posting_id)
+    db.commit()
+    return None
+
+
+def _free(db: Session, who: Caller, chosen: QueueFilter, now: datetime, skipped: Collection[int],
+          after: int | None = None) -> list[int]:
+    """Up to TRIES waiting postings (after `after`, when given) no one else holds, oldest first: those not
+    skipped, else the skipped ones. Each is a walk of the queue index."""
     held = exists().where(ReviewClaim.posting_id == Posting.id, ReviewClaim.expires_at > now,
                           ReviewClaim.api_key_id != who.key_id)
     statement = _waiting(who, chosen).where(~held).order_by(Posting.id).limit(TRIES)
+    if after is not None:
+        statement = statement.where(Posting.id > after)
     if not skipped:
         return list(db.scalars(statement))
     return (list(db.scalars(statement.where(Posting.id.not_in(list(skipped)))))
             or list(db.scalars(statement.where(Posting.id.in_(list(skipped))))))
 
 
+def _release_others(db: Session, who: Caller, posting_id: int) -> None:
+    db.execute(delete(ReviewClaim).where(ReviewClaim.api_key_id == who.key_id, ReviewClaim.posting_id != posting_id))
+
+
 def _take(db: Session, posting_id: int, who: Caller, now: datetime, until: datetime) -> bool:
+    if db.get_bind().dialect.name == "postgresql":
+        # a claim is a hint that lasts minutes: one lost in a crash costs nothing, so its commit does not wait
+        # for the disk (the transaction around it only reads otherwise)
+        db.execute(text("SET LOCAL synchronous_commit = off"))
     insert = dialect_insert(db, ReviewClaim.__table__).values(
         posting_id=posting_id, api_key_id=who.key_id, claimed_at=now, expires_at=until)
     mine_or_expired = or_(ReviewClaim.__table__.c.expires_at <= now, ReviewClaim.__table__.c.api_key_id == who.key_id)

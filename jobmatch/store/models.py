@@ -494,6 +494,20 @@ class ReviewClaim(Base):
     expires_at: Mapped[datetime]
 
 
+class QueueCount(Base):
+    """How many of a customer's postings wait for review (not withdrawn, not linked) per decision and source:
+    the queue's counts, read as a few rows rather than counted over the waiting postings on every view. Kept by
+    triggers on `postings` (migration 0015) in the transaction of every change, whichever path writes it; a
+    migration that rebuilds `postings` on SQLite (batch mode) must create them again."""
+
+    __tablename__ = "queue_counts"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    waiting: Mapped[int] = mapped_column(default=0)
+
+
 class TitleAlias(Base):
     """A reviewer's verdict on a job for a posting's title, remembered for the customer's later postings of that
     title (`jobmatch.matcher.title_key`): linked to it, or rejected for it; the latest verdict stands."""

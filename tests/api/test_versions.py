@@ -4,8 +4,7 @@ their sender read it, also when two reviewers decide at the same moment."""
 import threading
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event
 
 from tests.api.helpers import post
 from tests.api.test_review import TITLE_ONLY, review
@@ -90,19 +89,25 @@ def test_two_reviewers_at_once_one_wins_the_other_gets_412(app, client, keys) ->
 
 
 def test_a_change_between_the_check_and_the_write_is_caught_at_the_write(app, client, keys) -> None:
-    """The first decision to flush is held until the other has committed: its version check passed on what it
-    read, and its UPDATE still must find the posting changed."""
+    """The first decision to write is held, after its version check passed, until the other has committed; its
+    UPDATE still must find the posting changed. It is held before its first write statement, where it holds no
+    lock: held later, on SQLite, it could hold the database's write lock (one of the two links also writes a
+    learned alias before its flush) while the other waited for that lock, and neither could go on."""
     created = post(client, keys, TITLE_ONLY).json
+    read(client, keys, created["id"])  # the reviewer's key noted as used: no write of it during the decisions
     arrived, other_done, lock = [], threading.Event(), threading.Lock()
+    held_too_long = threading.Event()
 
-    def hold_the_first(session, _context, _instances):
+    def hold_the_first(_connection, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            return
         with lock:
             arrived.append(threading.current_thread().name)
             first = len(arrived) == 1
-        if first:
-            assert other_done.wait(20)
+        if first and not other_done.wait(20):
+            held_too_long.set()
 
-    event.listen(Session, "before_flush", hold_the_first)
+    event.listen(Engine, "before_cursor_execute", hold_the_first)
     try:
         answers: dict[str, object] = {}
 
@@ -118,11 +123,12 @@ def test_a_change_between_the_check_and_the_write_is_caught_at_the_write(app, cl
         for thread in threads:
             thread.join(30)
     finally:
-        event.remove(Session, "before_flush", hold_the_first)
-    held = arrived[0]
+        event.remove(Engine, "before_cursor_execute", hold_the_first)
+    assert not held_too_long.is_set(), "the other decision did not commit while the first was held"
+    held, other = arrived[0], next(name for name in arrived if name != arrived[0])
     assert answers[held].status_code == 412
-    assert answers[arrived[1]].status_code == 200
-    assert read(client, keys, created["id"]).json["linked_job_id"] == answers[arrived[1]].json["linked_job_id"]
+    assert answers[other].status_code == 200
+    assert read(client, keys, created["id"]).json["linked_job_id"] == answers[other].json["linked_job_id"]
 
 
 def test_without_if_match_a_decision_applies_to_the_posting_as_it_is(client, keys) -> None:

@@ -110,8 +110,8 @@ def test_the_keyboard_alone_reviews_postings(reviewer_page: Page, post, sessions
     page.keyboard.press("Enter")  # the first row: the oldest posting
     page.wait_for_url(f"**/review/postings/{nurse}")
 
-    page.keyboard.press("j")
-    page.keyboard.press("j")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
     expect(page.locator('[data-candidate="2"]')).to_have_class(re.compile(r"\bselected\b"))
     page.keyboard.press("x")  # reject the selected, second candidate
     expect(page.get_by_role("status")).to_contain_text("Rejected “Pflegefachkraft (m/w/d)” (PF-102)")

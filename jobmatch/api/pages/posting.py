@@ -1,12 +1,18 @@
 """One posting beside its candidates, and the reviewer's decisions on it. Decisions go through the JSON API's
 own path (jobmatch.api.review.decided): the version the page showed is sent along, and a posting that changed
 meanwhile is shown again with what changed instead of being overwritten. After each decision the reviewer gets
-their next claimed posting, an Undo, and, after a confirmation, the same-looking postings to confirm at once."""
+their next claimed posting, an Undo, and, after a confirmation, the same-looking postings to confirm at once.
+
+A posting is shown for deciding only while it is the reviewer's claim (jobmatch.api.claims): opening one claims
+it unless another reviewer holds it, and then it is shown without its decisions, saying who holds it. Moving on
+(a decision, Skip, Next) claims the next posting, and Back claims again the last one the reviewer left, so two
+reviewers moving through one queue never stand on the same posting."""
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session as cookie, url_for
+from flask import flash, redirect, render_template, request, url_for
+from flask import session as cookie
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -29,11 +35,13 @@ from jobmatch.api.versions import expected_version
 from jobmatch.store.models import ApiKey, AtsJob, Integration, Posting
 
 SEARCH_LIMIT = 10
+TRAIL = 20  # postings the reviewer left, most recent first, that Back returns to
 
 
 @bp.route("/postings/<int:posting_id>")
 def posting(posting_id: int) -> str:
     found = owned_posting(posting_id)
+    deciding = found.withdrawn_at is None and claims.claim(session(), caller(), found.id)
     jobs = {job.id: job for job in _jobs([c["job_id"] for c in found.candidates] + [found.linked_job_id])}
     posting_words = normalized_words(found.title)
     candidate_words = set().union(*(normalized_words(jobs[c["job_id"]].name) for c in found.candidates))
@@ -44,8 +52,10 @@ def posting(posting_id: int) -> str:
         title=marked(found.title, candidate_words) if found.candidates else marked(found.title, posting_words),
         job_titles={c["job_id"]: marked(jobs[c["job_id"]].name, posting_words) for c in found.candidates},
         job_states={job_id: deactivation(job) for job_id, job in jobs.items()},
-        chosen=QueueFilter.read(request.args), q=q, results=_results(q), held_by=_held_by(found),
-        changed=_changed_since(found, request.args.get("changed_since")), confirming=_confirming(found),
+        chosen=QueueFilter.read(request.args), q=q, results=_results(q), deciding=deciding,
+        held_by=None if deciding else _held_by(found.id),
+        changed=_changed_since(found, request.args.get("changed_since")),
+        confirming=_confirming(found) if deciding else None,
         seen=found.events[-1].id if found.events else 0,
     )
 
@@ -71,7 +81,7 @@ def link(posting_id: int) -> Response:
     found = _decide(posting_id, lambda posting: decisions.link(posting, job, caller()))
     cookie["alike"] = {"job_id": job.id, "name": job.name,
                        "postings": [[p.id, p.version] for p in alike_waiting(found, job.id)]}
-    return _next(f"Linked to “{job.name}” ({_code(job)}).")
+    return _next(f"Linked to “{job.name}” ({_code(job)}).", found.id)
 
 
 @bp.route("/postings/<int:posting_id>/reject", methods=["POST"])
@@ -85,7 +95,7 @@ def reject(posting_id: int) -> Response:
     found = _decide(posting_id, lambda posting: decisions.reject(
         posting, job, request.form.get("reason") or None, who, index))
     if job is None:
-        return _next("Marked as not in the ATS.")
+        return _next("Marked as not in the ATS.", found.id)
     flash(f"Rejected “{job.name}” ({_code(job)}); it will not be suggested again for this posting.")
     return redirect(url_for("pages.posting", posting_id=found.id, **_chosen().args()))
 
@@ -114,7 +124,46 @@ def skip(posting_id: int) -> Response:
     claims.release(db, posting_id, caller().key_id)
     db.commit()
     cookie["skipped"] = [posting_id, *(done for done in cookie.get("skipped", []) if done != posting_id)][:MAX_SKIPPED]
+    _left(posting_id)
     return _claim_next(_chosen())
+
+
+@bp.route("/postings/<int:posting_id>/forward", methods=["POST"])
+def forward(posting_id: int) -> Response:
+    """Next (j): the first posting after this one in the queue that no other reviewer holds, claimed; this one
+    is released and kept for Back."""
+    owned_posting(posting_id)
+    chosen = _chosen()
+    following = claims.following(session(), caller(), chosen, posting_id)
+    if following is None:
+        flash(f"Nothing after #{posting_id} waits here that another reviewer is not working on.")
+        return redirect(url_for("pages.posting", posting_id=posting_id, **chosen.args()))
+    _left(posting_id)
+    return redirect(url_for("pages.posting", posting_id=following.id, **chosen.args()))
+
+
+@bp.route("/postings/<int:posting_id>/back", methods=["POST"])
+def back(posting_id: int) -> Response:
+    """Back (k): the last posting the reviewer left (decided, skipped or passed), claimed again, passing over
+    those another reviewer holds now."""
+    owned_posting(posting_id)
+    chosen, db, who = _chosen(), session(), caller()
+    trail, passed = list(cookie.get("trail", [])), []
+    while trail:
+        previous = trail.pop(0)
+        known = db.scalar(select(Posting.id).where(Posting.id == previous, Posting.customer_id == who.customer_id))
+        if known is None or previous == posting_id:
+            continue
+        if claims.claim(db, who, previous):
+            cookie["trail"] = trail
+            if passed:
+                flash(f"Passed over {', '.join(passed)}: another reviewer is working on it now.")
+            return redirect(url_for("pages.posting", posting_id=previous, **chosen.args()))
+        passed.append(f"#{previous} ({_held_by(previous)})")
+    cookie["trail"] = []
+    flash("No posting you left before this one is free to go back to"
+          + (f": {', '.join(passed)} another reviewer is working on." if passed else "."))
+    return redirect(url_for("pages.posting", posting_id=posting_id, **chosen.args()))
 
 
 @bp.route("/next", methods=["POST"])
@@ -173,9 +222,15 @@ def _claim_next(chosen: QueueFilter) -> Response:
     return redirect(url_for("pages.posting", posting_id=following.id, **chosen.args()))
 
 
-def _next(message: str) -> Response:
+def _next(message: str, decided: int) -> Response:
     flash(message)
+    _left(decided)
     return _claim_next(_chosen())
+
+
+def _left(posting_id: int) -> None:
+    """Remember that the reviewer left this posting, for Back."""
+    cookie["trail"] = [posting_id, *(done for done in cookie.get("trail", []) if done != posting_id)][:TRAIL]
 
 
 def _results(q: str) -> list[Any] | None:
@@ -183,9 +238,9 @@ def _results(q: str) -> list[Any] | None:
     return search_jobs({"q": q, "limit": SEARCH_LIMIT}) if q else None
 
 
-def _held_by(found: Posting) -> str | None:
+def _held_by(posting_id: int) -> str | None:
     """The name of another reviewer working on the posting now, if one is."""
-    held = claims.holder(session(), found.id)
+    held = claims.holder(session(), posting_id)
     if held is None or held[0] == caller().key_id:
         return None
     key = session().get(ApiKey, held[0])

@@ -1,6 +1,7 @@
 """The queue: the customer's postings a reviewer should look at, oldest first, a keyset page at a time, with
-the counts of each bucket and source read in two grouped queries. "Start reviewing" claims the next posting
-(jobmatch.api.claims); the list shows which postings other reviewers are working on."""
+the counts of each bucket and source: the waiting ones as the few rows of `queue_counts` (kept on write), the
+deactivated ones in a grouped query. "Start reviewing" claims the next posting (jobmatch.api.claims); the list
+shows which postings other reviewers are working on."""
 
 from typing import Any
 
@@ -13,8 +14,8 @@ from jobmatch.api.deactivation import linked_to_inactive_job
 from jobmatch.api.errors import fail
 from jobmatch.api.pages import bp
 from jobmatch.api.postings import MAX_ID
-from jobmatch.api.review_queue import BUCKETS, DEACTIVATED, QueueFilter
-from jobmatch.store.models import ApiKey, Posting, ReviewClaim
+from jobmatch.api.review_queue import BUCKETS, DEACTIVATED, REVIEW, QueueFilter
+from jobmatch.store.models import ApiKey, Posting, QueueCount, ReviewClaim
 from jobmatch.store.types import utcnow
 
 PAGE_SIZE = 50
@@ -60,13 +61,13 @@ def _any(where: ColumnElement[bool]) -> bool:
 
 
 def _counts() -> dict[tuple[str, str], int]:
-    """Postings per (bucket, source): the waiting ones in one grouped query, the deactivated ones in another."""
-    waiting = _postings(QueueFilter().where()).with_only_columns(Posting.decision, Posting.source, func.count())
+    """Postings per (bucket, source): the waiting ones as counted on write, the deactivated ones counted now."""
+    waiting = select(QueueCount.decision, QueueCount.source, QueueCount.waiting).where(
+        QueueCount.customer_id == caller().customer_id, QueueCount.decision.in_(REVIEW), QueueCount.waiting > 0)
     deactivated = _postings(and_(Posting.withdrawn_at.is_(None), linked_to_inactive_job())).with_only_columns(
         Posting.source, func.count())
     db = session()
-    counts = {(decision, source): n for decision, source, n in db.execute(
-        waiting.group_by(Posting.decision, Posting.source))}
+    counts = {(decision, source): n for decision, source, n in db.execute(waiting)}
     counts.update({(DEACTIVATED, source): n for source, n in db.execute(deactivated.group_by(Posting.source))})
     return counts
 

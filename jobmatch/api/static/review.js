@@ -7,19 +7,26 @@
     return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && target.type !== "checkbox";
   }
 
-  // One selected item among candidates (posting page) or rows (queue, jobs): j/k move it.
-  var items = Array.prototype.slice.call(document.querySelectorAll("[data-candidate], [data-row]"));
-  var selected = -1;
-
-  function select(index) {
-    if (!items.length) return;
-    selected = Math.max(0, Math.min(items.length - 1, index));
-    items.forEach(function (item, i) { item.classList.toggle("selected", i === selected); });
-    var item = items[selected];
-    item.scrollIntoView({ block: "nearest" });
-    var focusable = item.matches("[data-row]") ? item.querySelector("a, input[type=checkbox]") : item;
-    if (focusable) focusable.focus({ preventScroll: true });
+  // One selected item in a list: the rows of the queue or the jobs (j/k; on the queue only the rows no other
+  // reviewer is working on), or the candidates of a posting (arrow keys; x rejects the selected one).
+  function chooser(selector) {
+    var items = Array.prototype.slice.call(document.querySelectorAll(selector));
+    var chosen = { items: items, at: -1 };
+    chosen.move = function (step) {
+      if (!items.length) return;
+      chosen.at = Math.max(0, Math.min(items.length - 1, chosen.at < 0 ? 0 : chosen.at + step));
+      items.forEach(function (item, i) { item.classList.toggle("selected", i === chosen.at); });
+      var item = items[chosen.at];
+      item.scrollIntoView({ block: "nearest" });
+      var focusable = item.matches("[data-row]") ? item.querySelector("a, input[type=checkbox]") : item;
+      if (focusable) focusable.focus({ preventScroll: true });
+    };
+    chosen.selected = function () { return chosen.at < 0 ? null : items[chosen.at]; };
+    return chosen;
   }
+
+  var rows = chooser("[data-row]:not([data-held])");
+  var candidates = chooser("[data-candidate]");
 
   function submit(button) {
     if (!button) return;
@@ -35,17 +42,22 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+    if (event.target.classList.contains("result")) return;  // the search results' own arrow keys
     if (help && help.open) return;  // the dialog's own keys: Esc closes it
     var key = event.key;
     var confirming = document.querySelector("[data-confirm-key]");
-    if (key === "j" || key === "k") {
-      select(selected < 0 ? 0 : selected + (key === "j" ? 1 : -1));
+    if ((key === "j" || key === "k") && action("forward")) {
+      submit(action(key === "j" ? "forward" : "back"));  // another posting, claimed: the server picks which
+    } else if (key === "j" || key === "k") {
+      rows.move(key === "j" ? 1 : -1);
+    } else if ((key === "ArrowDown" || key === "ArrowUp") && candidates.items.length) {
+      candidates.move(key === "ArrowDown" ? 1 : -1);
     } else if (/^[1-5]$/.test(key) && confirming && confirming.dataset.confirmKey === key) {
       submit(action("confirm-inactive"));  // the second keystroke for a job that takes no applications
     } else if (/^[1-5]$/.test(key)) {
       submit(document.querySelector('[data-candidate="' + key + '"] [data-action="confirm"]'));
-    } else if (key === "x" && selected >= 0 && items[selected].matches("[data-candidate]")) {
-      submit(items[selected].querySelector('[data-action="reject"]'));
+    } else if (key === "x" && candidates.selected()) {
+      submit(candidates.selected().querySelector('[data-action="reject"]'));
     } else if (key === "n" && (action("none") || action("next"))) {
       submit(action("none") || action("next"));
     } else if (key === "s" && action("skip")) {
