@@ -11,7 +11,7 @@ the index is kept current piece by piece. Two titles are compared by the cosine 
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from heapq import nlargest
 from math import log, sqrt
 
@@ -52,6 +52,14 @@ def weighted(counts: Mapping[str, float]) -> dict[str, float]:
     return {gram: count * rarity(gram) for gram, count in counts.items()}
 
 
+@lru_cache(maxsize=1 << 16)  # pools of one process share most words: each word's pieces are made once
+def _word_pieces(word: str) -> tuple[tuple[str, ...], float]:
+    """A word's distinct pieces and their squared norm."""
+    known, unseen = _rarities()
+    pieces = tuple(grams([word]))
+    return pieces, sum(known.get(gram, unseen) ** 2 for gram in pieces)
+
+
 def _norm(weights: Iterable[float]) -> float:
     return sqrt(sum(weight * weight for weight in weights))
 
@@ -72,8 +80,7 @@ class GramSearch:
             titles = self._titles_by_word.get(word)
             if titles is None:
                 titles = self._titles_by_word[word] = set()
-                pieces = grams([word])
-                self._squares[word] = sum(rarity(gram) ** 2 for gram in pieces)
+                pieces, self._squares[word] = _word_pieces(word)
                 for gram in pieces:
                     self._words_by_gram[gram].add(word)
             titles.add(text)
@@ -86,7 +93,7 @@ class GramSearch:
             titles.discard(text)
             if not titles:
                 del self._titles_by_word[word], self._squares[word]
-                for gram in grams([word]):
+                for gram in _word_pieces(word)[0]:
                     words = self._words_by_gram[gram]
                     words.discard(word)
                     if not words:
