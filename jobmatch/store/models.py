@@ -4,7 +4,7 @@ fields we filter, match and show on, extracted at write time."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, select, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, false, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from jobmatch.store.types import JSONDocument, UTCDateTime, utcnow
@@ -498,13 +498,16 @@ class QueueCount(Base):
     """How many of a customer's postings wait for review (not withdrawn, not linked) per decision and source:
     the queue's counts, read as a few rows rather than counted over the waiting postings on every view. Kept by
     triggers on `postings` (migration 0015) in the transaction of every change, whichever path writes it; a
-    migration that rebuilds `postings` on SQLite (batch mode) must create them again."""
+    migration that rebuilds `postings` on SQLite (batch mode) must create them again. Each count is the sum of
+    its slots (a posting counts in the slot of its id modulo 16), so postings arriving at once for one bucket do
+    not wait on each other's commits for one row's lock."""
 
     __tablename__ = "queue_counts"
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     decision: Mapped[str] = mapped_column(String(16), primary_key=True)
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     waiting: Mapped[int] = mapped_column(default=0)
 
 

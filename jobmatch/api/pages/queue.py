@@ -62,8 +62,9 @@ def _any(where: ColumnElement[bool]) -> bool:
 
 def _counts() -> dict[tuple[str, str], int]:
     """Postings per (bucket, source): the waiting ones as counted on write, the deactivated ones counted now."""
-    waiting = select(QueueCount.decision, QueueCount.source, QueueCount.waiting).where(
-        QueueCount.customer_id == caller().customer_id, QueueCount.decision.in_(REVIEW), QueueCount.waiting > 0)
+    waiting = select(QueueCount.decision, QueueCount.source, func.sum(QueueCount.waiting)).where(
+        QueueCount.customer_id == caller().customer_id, QueueCount.decision.in_(REVIEW)
+    ).group_by(QueueCount.decision, QueueCount.source).having(func.sum(QueueCount.waiting) > 0)
     deactivated = _postings(and_(Posting.withdrawn_at.is_(None), linked_to_inactive_job())).with_only_columns(
         Posting.source, func.count())
     db = session()
