@@ -37,6 +37,7 @@ from sqlalchemy import Engine, Row, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from jobmatch.matcher import Alias, JobIndex, MatchResult
+from jobmatch.matcher.places import CityNames
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.matcher.applicability import GONE
 from jobmatch.matcher.jobs import JOB_FIELDS
@@ -119,6 +120,10 @@ class Pool:
               aliases: Sequence[Alias] = ()) -> MatchResult:
         with self._entry.lock:
             return self._entry.index.match(posting, limit, exclude, aliases)
+
+    def city_names(self) -> CityNames:
+        with self._entry.lock:
+            return self._entry.index.city_names()
 
     def __len__(self) -> int:
         return len(self._entry.index)

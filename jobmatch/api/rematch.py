@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, or_, select, update
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import Pool, Pools
-from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys, pool_cities
+from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys
 from jobmatch.matcher.places import CityNames
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingKey
@@ -79,9 +80,10 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
         else:
             upto = max((change.version for change in changes), default=since)
             jobs = _keyed(changes, customer.match_exposed_only)
-            concerned = _sharing_keys(session, customer_id, jobs)
+            cities = _pool_cities(session, pools, customer_id)
+            concerned = _sharing_keys(session, customer_id, jobs, cities)
             behind, examined = _behind(session, customer_id, since, upto, customer.recheck_from,
-                                       customer.match_exposed_only)
+                                       customer.match_exposed_only, cities)
             concerned |= behind
         index = pools.index(session, customer_id, wait=True) if concerned else None  # the changes read included
     touched, changed, matched = _rematch(sessions, index, customer_id, sorted(concerned), reason)
@@ -118,7 +120,8 @@ def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[tuple[JobKey
     return [(job_keys(change.data, in_pool=change.exposed or not exposed_only), change.version) for change in changes]
 
 
-def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, int]]) -> set[int]:
+def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, int]],
+                  cities: Callable[[], CityNames]) -> set[int]:
     """The waiting postings that share a key with a changed job, and that the job can concern."""
     wanted = sorted({key for job, _ in jobs for key in (job.candidate, *job.identifiers, *job.titles)})
     shared: dict[int, set[str]] = defaultdict(set)
@@ -134,11 +137,11 @@ def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, 
             shared[posting_id].add(key)
             found[posting_id] = (matched_version, title_words or "")
     return _concerned(jobs, ((posting_id, *found[posting_id], keys) for posting_id, keys in shared.items()),
-                      _pool_cities(session, customer_id))
+                      cities)
 
 
 def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_from: Any,
-            exposed_only: bool) -> tuple[set[int], dict[int, int | None]]:
+            exposed_only: bool, cities: Callable[[], CityNames]) -> tuple[set[int], dict[int, int | None]]:
     """Waiting postings updated since the last run started (less the margin) and matched against a pool older
     than what it re-matched up to, which that run may not have seen: (those the changes after their match, up to
     `upto`, concern; all of them looked at, with their matched_version). Their stored keys are read, one query per KEYS_PER_QUERY postings."""
@@ -167,7 +170,7 @@ def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_f
             keys[posting_id].add(key)
             words[posting_id] = title_words or ""
     postings = ((posting_id, behind[posting_id], words.get(posting_id, ""), keys[posting_id]) for posting_id in ids)
-    return _concerned(_keyed(changes, exposed_only), postings, _pool_cities(session, customer_id)), behind
+    return _concerned(_keyed(changes, exposed_only), postings, cities), behind
 
 
 def _mark_seen(sessions: sessionmaker[Session], matches: dict[int, int | None], upto: int) -> None:
@@ -221,13 +224,10 @@ def _concerned(jobs: list[tuple[JobKeys, int]], postings: Iterable[tuple[int, in
     return concerned
 
 
-def _pool_cities(session: Session, customer_id: int) -> Callable[[], CityNames]:
-    """The city names of the customer's jobs, read when first needed."""
-    def read() -> CityNames:
-        places = select(AtsJob.location_city, AtsJob.location_raw).distinct().where(
-            AtsJob.integration_id.in_(select(Integration.id).where(Integration.customer_id == customer_id)))
-        return pool_cities(session.execute(places))
-    return read
+def _pool_cities(session: Session, pools: Pools, customer_id: int) -> Callable[[], CityNames]:
+    """The city names of the customer's matching pool, as its index reads titles with them; the pool is asked
+    for when first needed (it is caught up with the changes read, as the re-match needs it anyway)."""
+    return cache(lambda: pools.index(session, customer_id, wait=True).city_names())
 
 
 def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, ids: list[int],

@@ -69,6 +69,10 @@ class JobIndex:
     def __contains__(self, job_id: object) -> bool:
         return job_id in self._jobs
 
+    def city_names(self) -> CityNames:
+        """A copy of the city names the pool reads titles with (re-matching reads posting titles as it does)."""
+        return self._cities.copy()
+
     def upsert(self, job: dict[str, Any]) -> None:
         """Add a job or replace the indexed version of it; a job without a usable id is left out."""
         self._upsert(job_records([job], public_only=self._public_only))

@@ -94,6 +94,12 @@ class CityNames:
         self._sorted = None
         return True
 
+    def copy(self) -> "CityNames":
+        other = CityNames()
+        other._counts = self._counts.copy()
+        other._by_first_word = {word: set(cities) for word, cities in self._by_first_word.items()}
+        return other
+
     def add_all(self, cities: Iterable[City]) -> None:
         """Count one more job in each of `cities`: a build's, counted by one C loop."""
         counts = Counter(cities)
