@@ -4,7 +4,7 @@ Postings are title-only (the expensive path): damaged titles of pool jobs, half 
 is rapidfuzz `process.extract` with WRatio over every job name, the names preprocessed once
 (`utils.default_process`) before the timing and the posting's title per query. Memory is the
 tracemalloc peak while building the 100k index (a separate build, since tracing slows it down). Beside wall
-time, the CPU time of this process is reported: on a shared machine it shows what waiting for a core hides.
+time, the CPU time of this process is reported: it leaves out time spent waiting for a core.
 
     .venv/bin/python benchmarks/match_latency.py [--postings 200]
 """

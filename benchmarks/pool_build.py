@@ -132,7 +132,7 @@ def main() -> None:
         with fresh_database("postgresql") as url:
             seed(url, generate_jobs(size, seed=1), keys=1)
             runs = {"ours": [], "baseline": []}
-            for _ in range(args.repeat):  # alternating, so both meet the same phases of a shared machine
+            for _ in range(args.repeat):  # alternating, so both meet the machine in the same state
                 for way in runs:
                     runs[way].append(run(way, url))
             steps = [run("phases", url) for _ in range(args.repeat)]

@@ -12,7 +12,7 @@ metrics say when each of the 3 has one).
 
     python benchmarks/pool_churn.py [--jobs 10000,100000] [--seconds 30] [--clients 4] [--workers 3] [--repeat 2]
 
-Steady and churn alternate `--repeat` times (the pace of a shared machine drifts); medians are reported, and
+Steady and churn alternate `--repeat` times (the machine's pace drifts during a run); medians are reported, and
 each churn run is also compared with the steady runs either side of it. Beside throughput, the workers' CPU time
 per posting (/proc) in each phase: what churn costs the workers, whatever else the machine runs.
 """

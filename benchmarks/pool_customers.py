@@ -9,7 +9,7 @@ then `skewed`, every customer with the skewed popularity. Reported: postings/s, 
 (requests answered from a pool held / all).
 
 The jobs' JSON documents are stored as `{}`: pools never read them, and a million of them would fill a gigabyte
-of the shared machine's disk.
+of disk.
 
     python benchmarks/pool_customers.py [--customers 1000] [--jobs 1000] [--seconds 60] [--cache-mb 256]
 """
