@@ -61,7 +61,7 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
         "linked_job_id": linked.job_id if linked else None, "link_method": linked.method if linked else None,
         "link_evidence": list(linked.reasons) if linked else None, "candidates": candidates,
         "title_words": title_words, "created_at": now, "updated_at": now, "matched_version": index.version,
-        "seen_by_rematch": None, "version": 1,
+        "version": 1,
     }
     event = None
     if linked:

@@ -124,27 +124,14 @@ def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, 
                   cities: Callable[[], CityNames]) -> set[int]:
     """The waiting postings that share a key with a changed job, and that the job can concern."""
     wanted = sorted({key for job, _ in jobs for key in (job.candidate, *job.identifiers, *job.titles)})
-    shared: dict[int, set[str]] = defaultdict(set)
-    found: dict[int, tuple[int | None, str]] = {}
-    for start in range(0, len(wanted), KEYS_PER_QUERY):
-        rows = session.execute(
-            select(_KEYS.posting_id, _KEYS.key, Posting.matched_version, Posting.title_words)
-            .join(Posting, Posting.id == _KEYS.posting_id)
-            .where(_KEYS.customer_id == customer_id, _KEYS.key.in_(wanted[start : start + KEYS_PER_QUERY]),
-                   posting_keys.WAITING)
-        )
-        for posting_id, key, matched_version, title_words in rows:
-            shared[posting_id].add(key)
-            found[posting_id] = (matched_version, title_words or "")
-    return _concerned(jobs, ((posting_id, *found[posting_id], keys) for posting_id, keys in shared.items()),
-                      cities)
+    return _concerned(jobs, _stored_keys(session, _KEYS.key, wanted, _KEYS.customer_id == customer_id), cities)
 
 
 def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_from: Any,
             exposed_only: bool, cities: Callable[[], CityNames]) -> tuple[set[int], dict[int, int | None]]:
     """Waiting postings updated since the last run started (less the margin) and matched against a pool older
     than what it re-matched up to, which that run may not have seen: (those the changes after their match, up to
-    `upto`, concern; all of them looked at, with their matched_version). Their stored keys are read, one query per KEYS_PER_QUERY postings."""
+    `upto`, concern; all of them looked at, with their matched_version)."""
     if recheck_from is None:
         return set(), {}
     behind = dict(session.execute(
@@ -158,19 +145,24 @@ def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_f
     changes = session.execute(_changes(customer_id, oldest).where(AtsJob.version <= upto).limit(MAX_CHANGES + 1)).all()
     if len(changes) > MAX_CHANGES:
         return set(behind), behind
-    ids = sorted(behind)
-    keys: dict[int, set[str]] = {posting_id: set() for posting_id in ids}
-    words: dict[int, str] = {}
-    for start in range(0, len(ids), KEYS_PER_QUERY):
-        rows = session.execute(
-            select(_KEYS.posting_id, _KEYS.key, Posting.title_words).join(Posting, Posting.id == _KEYS.posting_id)
-            .where(_KEYS.posting_id.in_(ids[start : start + KEYS_PER_QUERY]))
-        )
-        for posting_id, key, title_words in rows:
-            keys[posting_id].add(key)
-            words[posting_id] = title_words or ""
-    postings = ((posting_id, behind[posting_id], words.get(posting_id, ""), keys[posting_id]) for posting_id in ids)
+    postings = _stored_keys(session, _KEYS.posting_id, sorted(behind))
     return _concerned(_keyed(changes, exposed_only), postings, cities), behind
+
+
+def _stored_keys(session: Session, chosen: Any, values: list[Any], *where: Any
+                 ) -> list[tuple[int, int | None, str, set[str]]]:
+    """(id, matched_version, title words, keys) of the waiting postings whose stored keys have `chosen` (a
+    column of posting_keys) among `values`: those keys only. One query per KEYS_PER_QUERY values."""
+    found: dict[int, tuple[int | None, str, set[str]]] = {}
+    for start in range(0, len(values), KEYS_PER_QUERY):
+        rows = session.execute(
+            select(_KEYS.posting_id, _KEYS.key, Posting.matched_version, Posting.title_words)
+            .join(Posting, Posting.id == _KEYS.posting_id)
+            .where(chosen.in_(values[start : start + KEYS_PER_QUERY]), posting_keys.WAITING, *where)
+        )
+        for posting_id, key, matched_version, title_words in rows:
+            found.setdefault(posting_id, (matched_version, title_words or "", set()))[2].add(key)
+    return [(posting_id, *posting) for posting_id, posting in found.items()]
 
 
 def _mark_seen(sessions: sessionmaker[Session], matches: dict[int, int | None], upto: int) -> None:
