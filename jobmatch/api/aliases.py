@@ -16,8 +16,10 @@ _KEY = ("customer_id", "title_key", "job_id")
 
 def record(posting: Posting, matched: MatcherPosting, job_id: str, linked: bool) -> None:
     """Remember a reviewer's verdict on `job_id` for the posting's title; a link only where the matcher did not
-    rank the job first (otherwise there is nothing to learn). The latest verdict on a job replaces the one before."""
-    if linked and posting.candidates and posting.candidates[0]["job_id"] == job_id:
+    rank the job first as a plausible candidate (otherwise there is nothing to learn). The latest verdict on a job
+    replaces the one before."""
+    first = posting.candidates[0] if posting.candidates else None
+    if linked and first and first["job_id"] == job_id and not first.get("weak"):
         return
     session = object_session(posting)
     key = title_key(matched)

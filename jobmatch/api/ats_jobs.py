@@ -117,7 +117,8 @@ def search_jobs(query: dict[str, Any]) -> list["_Annotated"]:
     depth = SEARCH_DEPTH if any(name in query for name in FILTERS) else limit
     candidates = index.match(Query(title=q, job_code=q, remote_id=q, post_url=q if "/" in q else None),
                              limit=depth).candidates
-    scores = {candidate.job_id: candidate.score for candidate in candidates}
+    scores = {candidate.job_id: candidate.score for candidate in candidates if not candidate.weak}  # jobs containing
+    # q say more to a reviewer typing than pieces of words alike
     found = {job.id: job for job in db.scalars(_filtered(query, ids=list(scores)))}
     hits = [_Annotated(found[job_id], score=score) for job_id, score in scores.items() if job_id in found][:limit]
     if len(hits) < limit:

@@ -175,7 +175,7 @@ def _outcome(posting: Posting, result: MatchResult) -> _Outcome:
         return _Outcome(candidates, posting.decision, None, posting.linked_job_id, None)
     if posting.decision == PostingDecision.REJECTED:  # a reviewer found the posting's job not in the ATS
         before = {candidate["job_id"] for candidate in posting.candidates}
-        new = [c.job_id for c in result.candidates if c.active and c.job_id not in before]
+        new = [c.job_id for c in result.candidates if c.active and not c.weak and c.job_id not in before]
         if not new:
             return _Outcome(candidates, posting.decision, None, None, None)
         note = f"{', '.join(new)} may be its job, which a reviewer had not found in the ATS: to review again"
@@ -240,7 +240,8 @@ def reject(posting: Posting, job: AtsJob | None, reason: str | None, actor: Acto
 def unlink(posting: Posting, actor: Actor) -> None:
     _record(posting, PostingAction.UNLINKED, actor, posting.linked_job_id, None, before=_state(posting))
     _set_link(posting, None, None, None)
-    posting.decision = PostingDecision.NEEDS_REVIEW if posting.candidates else PostingDecision.NO_MATCH
+    plausible = any(not candidate.get("weak") for candidate in posting.candidates)
+    posting.decision = PostingDecision.NEEDS_REVIEW if plausible else PostingDecision.NO_MATCH
     _store_keys(posting)
 
 
@@ -297,7 +298,7 @@ def _evidence(candidate: Candidate) -> str:
 def _candidate_rows(result: MatchResult) -> list[dict[str, Any]]:
     return [
         {"job_id": c.job_id, "rank": rank, "score": c.score, "method": c.method, "reasons": list(c.reasons),
-         "active": c.active}
+         "active": c.active, **({"weak": True} if c.weak else {})}  # rows stored before weak suggestions stay equal
         for rank, c in enumerate(result.candidates, start=1)
     ]
 

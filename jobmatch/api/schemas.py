@@ -61,6 +61,8 @@ class CandidateSchema(Schema):
     method = fields.String(metadata={"description": "job_code, remote_id, post_url or title"})
     reasons = fields.List(fields.String())
     active = fields.Boolean(metadata={"description": "false when the job takes no applications (see not_applicable)"})
+    weak = fields.Boolean(dump_default=False, metadata={
+        "description": "a weak suggestion, below what is plausible: the posting stays no_match"})
 
 
 class EventSchema(Schema):

@@ -13,7 +13,7 @@ from jobmatch.matcher.jobs import JobRecord, job_records, row_records
 from jobmatch.matcher.matching import Pins, Pool, rank
 from jobmatch.matcher.model import Alias, MatchResult, Posting
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WORDING_FLOOR, side
+from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
 from jobmatch.matcher.wording import Found, WordingSearch
@@ -118,8 +118,8 @@ class JobIndex:
         def worded(best_title: float) -> list[Found]:
             """Letters alike only where neither an identifier nor the title search found much: a weak suggestion
             would rank above the job of a code whose title was cut ("Landarztpraxis sucht dringend")."""
-            alike = ALIKE_FLOOR if best_title < STRONG_TITLE and not pins else None
-            return self._wording.similar(title.text, title.words, WORDING_FLOOR, _WORDED_TITLES, alike)
+            alike = (WEAK_ALIKE, ALIKE_FLOOR) if best_title < STRONG_TITLE and not pins else None
+            return self._wording.similar(title.text, title.words, (WEAK_WORDING, WORDING_FLOOR), _WORDED_TITLES, alike)
 
         return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)
 

@@ -33,8 +33,8 @@ Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it 
 
 _TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
 # Tiers, best first: an identifier agreed by everything else; a job a reviewer linked for a posting of this title;
-# the rest; a job a reviewer rejected for one
-_AGREED, _ALIAS, _REST, _REJECTED = range(4)
+# the rest; weak suggestions; a job a reviewer rejected for one
+_AGREED, _ALIAS, _REST, _WEAK, _REJECTED = range(5)
 
 
 @dataclass(slots=True)
@@ -74,20 +74,21 @@ def rank(
     verdicts = {alias.job_id: alias for alias in aliases if alias.job_id in pool.jobs and alias.job_id not in exclude}
     skip = exclude | pinned | set(verdicts)
     similar = pool.search.similar(title.text, title.words, SEARCH_CUTOFF, title.cut)[:_TITLES_EXPANDED]
-    scored = _found_jobs(posting, title, pool, "title", [(text, score, f"title {score:.0f}% similar")
+    scored = _found_jobs(posting, title, pool, "title", [(text, score, f"title {score:.0f}% similar", False)
                                                            for text, score in similar], REVIEW_FLOOR, limit, skip)
     rival = max(scored, key=lambda s: s.similarity, default=None)
     skip |= {s.candidate.job_id for s in scored}
-    scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason) for text, strength,
-                                                             reason in worded(similar[0][1] if similar else 0.0)],
+    scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason, weak) for text,
+                                                             strength, reason, weak in worded(similar[0][1] if similar
+                                                                                              else 0.0)],
                           0.0, limit, skip)
     scored += [_pinned_candidate(posting, title, pins, pool, job_id, len(pinned), rival, verdicts.get(job_id))
                for job_id in pinned]
     scored += [_verdict_candidate(posting, title, pool, alias) for job_id, alias in verdicts.items()
                if job_id not in pinned]
     ranked = sorted(scored, key=_Scored.key)
-    decision: Decision = "no_match"
-    if ranked:
+    decision: Decision = "no_match"  # nothing plausible, weak suggestions at most
+    if any(s.tier != _WEAK for s in ranked):
         decision = "needs_review"
         top = ranked[0]
         if len(pinned) == 1 and top.tier == _AGREED and top.candidate.active:
@@ -96,21 +97,24 @@ def rank(
 
 
 def _found_jobs(
-    posting: Side, title: Title, pool: Pool, method: Method, found: Iterable[tuple[str, float, str]], floor: float,
-    limit: int, skip: set[str],
+    posting: Side, title: Title, pool: Pool, method: Method, found: Iterable[tuple[str, float, str, bool]],
+    floor: float, limit: int, skip: set[str],
 ) -> list[_Scored]:
-    """The best `limit` jobs of the titles found (normalized title, score, reason; best first). Ranking runs on
+    """The best `limit` jobs of the titles found (normalized title, score, reason, whether a weak suggestion; best
+    first) scoring at least `floor`. Ranking runs on
     plain tuples and candidates are built for the winners only: a common title is carried by hundreds of jobs.
     Once `limit` jobs beat anything the next title could reach with every bonus, the rest cannot enter. Jobs of
     equal score are told apart by the work-time words both titles say ("Verkäufer Teilzeit" first for a posting
     in Teilzeit)."""
     jobs, titles, search = pool.jobs, pool.titles, pool.search
     places: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
-    ranked: list[tuple[float, int, bool, float, str, str]] = []
+    ranked: list[tuple[bool, float, int, bool, float, str, str]] = []
     work_time = title.work_time
-    for text, score, reason in found:
-        if len(ranked) >= limit and -nsmallest(limit, ranked)[-1][0] > score + MOST_EVIDENCE:
-            break
+    for text, score, reason, weak in found:
+        if len(ranked) >= limit:
+            worst = nsmallest(limit, ranked)[-1]
+            if not worst[0] and -worst[1] > score + MOST_EVIDENCE:
+                break
         for job_id in search.jobs(text):
             if job_id in skip:
                 continue
@@ -121,17 +125,18 @@ def _found_jobs(
             raw = score + delta[0] + (0.0 if job.active else INACTIVE)
             if raw >= floor:
                 agreed = work_time_agreement(work_time, titles[job_id].work_time) if work_time else 0
-                ranked.append((-raw, -agreed, not job.active, -score, job_id, reason))
+                ranked.append((weak, -raw, -agreed, not job.active, -score, job_id, reason))
     out = []
-    for minus_raw, minus_agreed, _, minus_score, job_id, reason in nsmallest(limit, ranked):
+    for weak, minus_raw, minus_agreed, _, minus_score, job_id, reason in nsmallest(limit, ranked):
         job, raw, agreed = jobs[job_id], -minus_raw, -minus_agreed
         reasons = [reason, *places[id(job.side)][1]]
         if agreed > 0:
             reasons.append(f"both say {', '.join(sorted(work_time & titles[job_id].work_time))}")
         if job.state_reason:
             reasons.append(job.state_reason)
-        candidate = Candidate(job.id, display(raw), method, tuple(reasons), job.active)
-        out.append(_Scored(_REST, raw, -minus_score if method == "title" else 0.0, candidate, agreed))
+        candidate = Candidate(job.id, display(raw), method, tuple(reasons), job.active, weak)
+        out.append(_Scored(_WEAK if weak else _REST, raw, -minus_score if method == "title" else 0.0, candidate,
+                           agreed))
     return out
 
 

@@ -82,9 +82,11 @@ class Candidate:
     method: Method
     reasons: tuple[str, ...]
     active: bool
+    weak: bool = False  # a suggestion below what is plausible: shown, but the posting is still a no_match
 
     def to_dict(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "score": self.score, "method": self.method, "reasons": list(self.reasons)}
+        return {"job_id": self.job_id, "score": self.score, "method": self.method, "reasons": list(self.reasons),
+                "weak": self.weak}
 
 
 @dataclass(frozen=True, slots=True)

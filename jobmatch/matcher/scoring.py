@@ -63,6 +63,11 @@ TITLE_CONSISTENT = 60.0  # an identifier's job whose title scores below this is 
 CLEARLY_BETTER = 15.0  # chosen on the tuning part (docs/matching.md)
 SEARCH_CUTOFF = REVIEW_FLOOR - 10.0  # titles this far below the floor can still be lifted by place evidence
 
+# Below the wording floors, weak suggestions: shown beside a no_match decision (a reviewer may know the job by
+# them), never what makes a posting needs_review (chosen on the tuning parts, docs/matching.md)
+WEAK_WORDING = 0.4
+WEAK_ALIKE = 0.2
+
 # A title worded otherwise (wording.py) of strength 0-1 scores in this band: below the titles alike of most
 # confidence, above nothing; it is never what links a posting.
 WORDING_FLOOR = 0.7  # weaker wording is no candidate (chosen on the tuning part, docs/matching.md)

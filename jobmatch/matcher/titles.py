@@ -42,6 +42,11 @@ _ABBREVIATIONS = {"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junio
                   "stellv": "stellvertretende", "ltg": "leitung", "mgr": "manager", "paed": "paedagogische"}
 # An employer written into the title: "Firma GmbH sucht Koch", "Firma GmbH: Koch", "Koch bei Firma GmbH"
 _HIRING = re.compile(r"^.*?\bsucht\b(?![-+])(?=.*[^\W\d_])", re.DOTALL)  # not "Sucht- und Drogenberater"
+# ... and nothing after it but urgency: the employer alone, the job cut off by a board ("Hotel sucht dringend").
+# The verb is written small, the noun capitalized ("Sozialarbeiter Sucht", addiction work); followed by urgency
+# it is the verb in any case ("PRAXIS SUCHT DRINGEND")
+_URGENCY = r"(?i:\s+(?:dringend|jetzt|ab\s+sofort))"
+_HIRER_ALONE = re.compile(rf"(?:\bsucht|(?i:\bsucht)(?={_URGENCY})){_URGENCY}*[\s.!:]*$")
 _SEGMENTS = re.compile(r"\s*(?::\s|\s\|\s| [-\u2013\u2014] |\bbei\b)\s*")  # "(m|w|d)" and ":in" stay whole
 _EMPLOYER_AFTER = re.compile(r"\sbei\s")
 _LEGAL_FORMS = frozenset("gmbh ggmbh mbh ag kg kgaa ohg gbr ev se ug co ltd inc aoer kdoer partg eg".split())
@@ -95,6 +100,8 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
     cut = bool(_ELLIPSIS.search(text))
     if cut:
         text = _ELLIPSIS.sub("", text)
+    if ("sucht" in text or "SUCHT" in text) and not text.islower() and _HIRER_ALONE.search(text):
+        text = ""  # (all small, as normalized text is, "sucht" may be the noun: left as it is)
     if "In" in text:
         text = _BINNEN_I.sub("", text)
     text = fold(text)

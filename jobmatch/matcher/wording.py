@@ -30,7 +30,8 @@ from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
 from jobmatch.matcher.titles import PART_MARK
 
-Found = tuple[str, float, str]  # normalized title, strength 0-1, the reason
+Found = tuple[str, float, str, bool]  # normalized title, strength 0-1, the reason, whether it is a weak suggestion
+Floors = tuple[float, float]  # the least strength of a weak suggestion, and of a candidate
 
 _SHORTEST_PART = 4
 _LINKS = ("", "s", "n", "en", "es", "e")  # what joins the parts of a German compound ("Arbeit-s-platz")
@@ -109,22 +110,23 @@ class WordingSearch:
             _discard(self._by_stem, stem, text)
         self._grams.discard(text)
 
-    def similar(self, text: str, title_words: tuple[str, ...], floor: float, limit: int,
-                alike_floor: float | None = None) -> list[Found]:
-        """Titles of the same occupation or of the same parts, of strength at least `floor`, strongest first;
-        with an `alike_floor`, also titles whose letters are alike inside the words, at that cosine or more."""
+    def similar(self, text: str, title_words: tuple[str, ...], floors: Floors, limit: int,
+                alike_floors: Floors | None = None) -> list[Found]:
+        """Titles of the same occupation or of the same parts, of strength at least `floors`' first (weak below its
+        second), strongest first; with `alike_floors`, also titles whose letters are alike inside the words, at
+        a cosine of at least its first (weak below its second)."""
         if not text or not self._parts:
             return []
-        best: dict[str, tuple[float, str]] = {}
+        best: dict[str, Found] = {}
 
         table = occupations()
         posting = table.of(title_words)
         posting_occupations, covered = posting
 
-        def offer(found: str, strength: float, reason: str, at_least: float = floor) -> None:
-            if found != text and strength >= at_least and strength > best.get(found, (0.0, ""))[0] \
+        def offer(found: str, strength: float, reason: str, at_least: Floors = floors) -> None:
+            if found != text and strength >= at_least[0] and strength > best.get(found, (found, 0.0))[1] \
                     and not _told_apart(posting, self._occupations[found]):
-                best[found] = (strength, reason)
+                best[found] = (found, strength, reason, strength < at_least[1])
 
         for number in sorted(posting_occupations, key=posting_occupations.get, reverse=True):
             for found in self._by_occupation.get(number, ()):
@@ -140,15 +142,14 @@ class WordingSearch:
                 label_stems = frozenset(parts(label.split())[1])
                 for found, strength in self._same_parts(label_stems):
                     offer(found, weight * covered * strength, f"same occupation: {table.names[number]} (ESCO)")
-        if alike_floor is not None:
-            for found, strength, reason in self._alike(title_words, posting_occupations, covered, alike_floor,
+        if alike_floors is not None:
+            for found, strength, reason in self._alike(title_words, posting_occupations, covered, alike_floors[0],
                                                        limit):
-                offer(found, strength, reason, alike_floor)
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-        return [(found, strength, reason) for found, (strength, reason) in ranked]
+                offer(found, strength, reason, alike_floors)
+        return sorted(best.values(), key=lambda found: (-found[1], found[0]))[:limit]
 
     def _alike(self, title_words: tuple[str, ...], posting_occupations: dict[int, float], covered: float,
-               floor: float, limit: int) -> list[Found]:
+               floor: float, limit: int) -> list[tuple[str, float, str]]:
         """Titles whose pieces are alike to those of the posting's words and of the shortest German labels of the
         occupations it names (each occupation weighing what the title gives it, shared among its labels)."""
         table = occupations()

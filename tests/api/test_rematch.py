@@ -128,6 +128,20 @@ def test_a_reviewers_not_in_the_ats_is_never_overturned_but_a_new_job_returns_it
     assert "job-tax" in {c["job_id"] for c in tax.candidates}
 
 
+def test_a_weak_suggestion_never_returns_a_not_in_the_ats_to_review(client, keys, sessions) -> None:
+    created = post(client, keys, {"external_id": "clean", "source": "indeed", "title": "Reinigungskraft (m/w/d)"}).json
+    client.post(f"/v1/postings/{created['id']}/reject", json={"reason": "not in the ATS"},
+                headers=keys.header("reviewer"))
+    alike = kombo_job("job-cleaning", "170", "Helfer/in - Reinigung", city="Berlin")  # letters alike, weakly
+    with sessions() as session:
+        posting = session.get(Posting, created["id"])
+        decisions.refresh(posting, PoolAt(1, [*ACME_JOBS, alike]), "jobs changed")
+        session.commit()
+    after = stored(sessions)["clean"]
+    assert after.decision == "rejected"
+    assert [(c["job_id"], c.get("weak")) for c in after.candidates] == [("job-cleaning", True)]
+
+
 def test_keys_are_kept_for_waiting_postings_only(client, keys, sessions) -> None:
     postings = post_waiting(client, keys, sessions)
 

@@ -77,6 +77,16 @@ def test_unlink_goes_back_to_review(client, keys) -> None:
     assert again.json["error"]["code"] == "conflict"
 
 
+def test_a_link_to_a_weak_suggestion_unlinked_is_a_no_match_again(client, keys) -> None:
+    created = post(client, keys, {"external_id": "bo-1", "source": "backoffice", "title": "LKW-Fahrer (m/w/d)",
+                                  "location": {"city": "Berlin"}}).json
+    assert (created["decision"], created["candidates"][0]["weak"]) == ("no_match", True)
+    job_id = created["candidates"][0]["job_id"]
+    assert review(client, keys, created["id"], "link", {"job_id": job_id}).json["linked_job_id"] == job_id
+    body = review(client, keys, created["id"], "unlink").json
+    assert (body["decision"], body["linked_job_id"]) == ("no_match", None)
+
+
 def test_a_withdrawn_posting_cannot_be_reviewed(client, keys) -> None:
     created = post(client, keys, NURSE).json
     client.delete(f"/v1/postings/{created['id']}", headers=keys.header("poster"))

@@ -32,7 +32,7 @@ def test_writes_one_line_per_posting_in_input_order(tmp_path):
     assert lines[0]["candidates"][0]["job_id"] == "job-b"
     assert lines[0]["candidates"][0]["method"] == "job_code"
     assert len(lines[1]["candidates"]) == 1 and lines[1]["candidates"][0]["job_id"] == "job-a"
-    assert set(lines[1]["candidates"][0]) == {"job_id", "score", "method", "reasons"}
+    assert set(lines[1]["candidates"][0]) == {"job_id", "score", "method", "reasons", "weak"}
 
 
 def test_a_bad_line_names_its_number_and_writes_nothing(tmp_path):

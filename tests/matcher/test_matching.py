@@ -312,6 +312,9 @@ def test_a_title_cut_by_a_board_finds_its_job(kinds, title, expected):
     ("Industriemechaniker (m/w/d) Instandhaltu...", "REQ-02001", "mech"),
     ("Fachkraft für Lagerlo...", "REQ-02007", "fl-long"),
     ("Fachkraft für Lagerlogistik (m/w/d) mit Schwerpunkt Ko…", "REQ-02007", "fl-long"),
+    # cut after the employer: the title names no job, so it contradicts none
+    ("Maschinenbau Schmitt GmbH sucht", "REQ-02001", "mech"),
+    ("MASCHINENBAU SCHMITT GMBH SUCHT DRINGEND", "REQ-02007", "fl-long"),
 ])
 def test_a_cut_title_with_its_code_is_auto_linked(kinds, title, code, expected):
     result = kinds.match(Posting(title, job_code=code))

@@ -162,8 +162,12 @@ def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -
     ("Holzmechaniker (m/w/d) bei JobImpulse Süd GmbH", "holzmechaniker"),
     ("Koch | Gasthof Krone GmbH & Co. KG", "koch"),
     ("Klinik Kitzinger Land sucht Physiotherapeuten", "physiotherapeuten"),
+    # the employer alone, the job's name cut off after "sucht": nothing names the job
+    ("Autohaus Meier sucht", ""), ("Zahnarztpraxis am Markt sucht dringend", ""), ("Gasthof Post sucht ab sofort", ""),
+    ("AUTOHAUS MEIER SUCHT DRINGEND", ""),
     # what only looks like it
     ("Sucht- und Drogenberater (m/w/d)", "sucht+ drogenberater"), ("Suchtberater (m/w/d)", "suchtberater"),
+    ("Sozialarbeiter (m/w/d) Sucht", "sozialarbeiter sucht"), ("SOZIALARBEITER SUCHT", "sozialarbeiter sucht"),
     ("Sachbearbeiter:in Lohn", "sachbearbeiter lohn"), ("Koch (m|w|d) - Vollzeit", "koch"),
     ("Firma GmbH Koch", "firma gmbh koch"),  # nothing sets the company apart: it stays
     ("Hauswirtschafter *in bei AWO Bezirksverband e.V.", "hauswirtschafter"),

@@ -33,12 +33,30 @@ def test_a_title_alike_inside_its_words_is_suggested_with_the_words_alike(index)
     # the posting's occupation brings its German names: a "Lagerist" is a "Lagerarbeiter", also "Fachlagerist"
     ("Lagerist (m/w/d)", "lagerist", "letters alike: fachlagerist ~ fachlagerist (ESCO: Lagerarbeiter)"),
 ])
-def test_titles_less_alike_than_the_floor_are_suggested_only_under_a_lower_one(index, title, expected, reason,
-                                                                              monkeypatch):
-    assert index.match(Posting(title)).decision == "no_match"
+def test_titles_less_alike_than_the_floor_are_weak_suggestions_of_a_no_match(index, title, expected, reason,
+                                                                             monkeypatch):
+    result = index.match(Posting(title))
+    assert result.decision == "no_match"
+    assert (result.best.job_id, result.best.reasons[0], result.best.weak) == (expected, reason, True)
+    assert all(c.weak for c in result.candidates)
     monkeypatch.setattr(index_module, "ALIKE_FLOOR", 0.5)
     result = index.match(Posting(title))
-    assert (result.best.job_id, result.best.method, result.best.reasons[0]) == (expected, "wording", reason)
+    assert result.decision == "needs_review"
+    assert (result.best.job_id, result.best.method, result.best.reasons[0], result.best.weak) == (
+        expected, "wording", reason, False)
+
+
+def test_weak_suggestions_rank_after_every_plausible_candidate(index):
+    result = index.match(Posting("Fachlagerlogistiker"), limit=10)
+    weak = [c.weak for c in result.candidates]
+    assert result.decision == "needs_review" and not weak[0]
+    assert True in weak and weak == sorted(weak)  # plausible first, then the weak ones
+    assert all(c.score < result.best.score for c in result.candidates if c.weak)
+
+
+def test_a_title_sharing_no_pieces_gets_no_suggestion(index):
+    result = index.match(Posting("Zahnarzt"))
+    assert (result.decision, result.candidates) == ("no_match", [])
 
 
 def test_letters_alike_are_not_looked_for_when_the_title_search_found_a_strong_title():
@@ -57,7 +75,8 @@ def test_letters_alike_are_not_looked_for_when_the_title_search_found_a_strong_t
     ("Weber", "Textilgestalter im Handwerk - Stricken/Textilgestalterin im Handwerk - Stricken"),
 ])
 def test_a_title_esco_tells_apart_from_the_postings_is_no_candidate(title, pool_title):
-    assert JobIndex([job("other", pool_title)]).match(Posting(title)).decision == "no_match"
+    result = JobIndex([job("other", pool_title)]).match(Posting(title))
+    assert (result.decision, result.candidates) == ("no_match", [])  # not even a weak suggestion
 
 
 def test_a_title_esco_names_as_the_postings_occupation_is_still_found():
