@@ -6,8 +6,8 @@ the same load:
 2. churn: another process writes one sync page changing one job every 2 s, as an incremental sync of a busy ATS;
 3. burst: that process writes 50 pages of 250 changed jobs back to back, then the load runs on as long again.
 
-Each phase reports postings/s, p50/p99/max latency, requests over 1 s and errors, the workers' RSS at its end,
-and each worker's pool counters from /metrics. Before the phases every worker builds the pool (warm-up: the
+Each phase reports postings/s, p50/p99/max latency, requests over 1 s and errors, the workers' RSS at its end
+(and the PSS of the workers and their master: RSS counts the pages they share in each of them), and each worker's pool counters from /metrics. Before the phases every worker builds the pool (warm-up: the
 metrics say when each of the 3 has one).
 
     python benchmarks/pool_churn.py [--jobs 10000,100000] [--seconds 30] [--clients 4] [--workers 3] [--repeat 2]
@@ -118,6 +118,13 @@ def rss_mb(pid: int) -> float:
     return round(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024, 1)
 
 
+def pss_mb(pid: int) -> float:
+    """The process's proportional set size: its own pages, and its share of those it shares with other processes
+    (the master's modules and tables, copy on write), which RSS counts whole in every process."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return round(int(re.search(r"Pss:\s+(\d+) kB", rollup).group(1)) / 1024, 1)
+
+
 def pool_figures(port: int, scrapes: int = 30) -> dict[str, dict[str, float]]:
     """Each worker's pool figures, from as many scrapes as it takes to hear from each (a scrape reaches one)."""
     figures: dict[str, dict[str, float]] = {}
@@ -180,6 +187,7 @@ def run_pool(size: int, args: argparse.Namespace, folder: Path) -> dict:
                     process.join()
                 figures["rss_mb"] = {pid: rss_mb(pid) for pid in pids}
                 figures["rss_mb_total"] = round(sum(figures["rss_mb"].values()), 1)
+                figures["pss_mb_total"] = round(sum(map(pss_mb, [*pids, *_gunicorn_masters()])), 1)  # with the master
                 figures["pools"] = pool_figures(port)
                 runs[phase].append(figures)
     for phase, figures in runs.items():
@@ -213,10 +221,14 @@ def _median(runs: list[dict]) -> dict:
                       "rss_mb": runs[-1]["rss_mb"], "pools": runs[-1]["pools"]}
 
 
+def _gunicorn_masters() -> list[int]:
+    """The gunicorn master this script started."""
+    return [pid for pid in worker_pids(os.getpid()) if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
 def _gunicorn_workers() -> list[int]:
     """The pids of the gunicorn workers: children of the gunicorn master this script started."""
-    masters = [pid for pid in worker_pids(os.getpid()) if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-    return sorted(pid for master in masters for pid in worker_pids(master))
+    return sorted(pid for master in _gunicorn_masters() for pid in worker_pids(master))
 
 
 def title_postings(jobs: list[dict], count: int, run: str, rng: random.Random) -> list[dict]:

@@ -3,5 +3,7 @@ explained, and never an automatic link on a title alone. Pure Python and rapidfu
 
 from jobmatch.matcher.index import JobIndex, title_key
 from jobmatch.matcher.model import Alias, Candidate, Decision, Location, MatchResult, Method, Posting
+from jobmatch.matcher.ngrams import load_tables
 
-__all__ = ["Alias", "Candidate", "Decision", "JobIndex", "Location", "MatchResult", "Method", "Posting", "title_key"]
+__all__ = ["Alias", "Candidate", "Decision", "JobIndex", "Location", "MatchResult", "Method", "Posting",
+           "load_tables", "title_key"]

@@ -43,6 +43,12 @@ def _rarities() -> tuple[dict[str, float], float]:
     return {gram: log(1 + len(labels) / count) for gram, count in counts.items()}, log(1 + len(labels))
 
 
+def load_tables() -> None:
+    """Read the shipped tables now instead of at the first match (the occupations and the pieces' rarities
+    made from them): a server's master reads them once for all the workers it forks."""
+    _rarities()
+
+
 def rarity(gram: str) -> float:
     known, unseen = _rarities()
     return known.get(gram, unseen)

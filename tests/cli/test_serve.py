@@ -114,3 +114,29 @@ def test_the_worker_runs_syncs_queued_by_another_process(database_url, sessions,
         if process.poll() is None:
             errors = stop(process)
     assert "full sync of 1 pages" in errors
+
+
+def shared_mb(pid: int) -> int:
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return sum(int(line.split()[1]) for line in rollup.splitlines()
+               if line.startswith(("Shared_Clean:", "Shared_Dirty:"))) // 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux's /proc")
+def test_gunicorn_workers_share_the_modules_and_tables_their_master_loaded(tmp_path) -> None:
+    port = free_port()
+    env = os.environ | {"JOBMATCH_INSTANCE_PATH": str(tmp_path), "JOBMATCH_GUNICORN_BIND": f"127.0.0.1:{port}",
+                        "JOBMATCH_GUNICORN_WORKERS": "2"}
+    conf = Path(__file__).parents[2] / "jobmatch" / "api" / "gunicorn_conf.py"
+    master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(conf), "jobmatch.api.wsgi:app"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200, "/healthz", master)
+        workers = [int(pid) for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()]
+        assert len(workers) == 2
+        # each worker's own imports and tables would be its own pages: about 20 MB are shared without the master's
+        # loading them (the interpreter and the C libraries), about 75 with it
+        assert all(shared_mb(pid) >= 50 for pid in workers), [shared_mb(pid) for pid in workers]
+    finally:
+        master.terminate()
+        master.communicate(timeout=30)
