@@ -148,7 +148,7 @@ def run_pool(size: int, args: argparse.Namespace, folder: Path) -> dict:
         instance.mkdir()
         os.environ["JOBMATCH_METRICS_TOKEN"] = METRICS_TOKEN
         with gunicorn(url, args.workers, 1, instance) as port:
-            pids = _gunicorn_workers()
+            pids = _gunicorn_workers(args.workers)
             report["rss_mb_before_warm_up"] = {pid: rss_mb(pid) for pid in pids}
             warm_started, warm = time.perf_counter(), iter(title_postings(jobs, 10_000, "warm", rng))
             while len([f for f in pool_figures(port, 6).values() if f.get("pools", 0) >= 1]) < args.workers:
@@ -226,9 +226,15 @@ def _gunicorn_masters() -> list[int]:
     return [pid for pid in worker_pids(os.getpid()) if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
-def _gunicorn_workers() -> list[int]:
-    """The pids of the gunicorn workers: children of the gunicorn master this script started."""
-    return sorted(pid for master in _gunicorn_masters() for pid in worker_pids(master))
+def _gunicorn_workers(expected: int = 1) -> list[int]:
+    """The pids of the gunicorn workers, children of the gunicorn master this script started, once `expected` of
+    them are up (one answering /healthz does not mean all were forked)."""
+    deadline = time.monotonic() + 30
+    while len(pids := sorted(pid for master in _gunicorn_masters() for pid in worker_pids(master))) < expected:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(pids)} of {expected} gunicorn workers started")
+        time.sleep(0.1)
+    return pids
 
 
 def title_postings(jobs: list[dict], count: int, run: str, rng: random.Random) -> list[dict]:

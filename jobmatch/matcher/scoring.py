@@ -5,6 +5,7 @@ records the measurements and the reasons.
 """
 
 from dataclasses import dataclass
+from sys import intern
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -101,8 +102,9 @@ class Side:
 
 
 def side(place: Place, place_label: str | None, department: str | None, employment_type: str | None) -> Side:
-    return Side(place, (place_label or "").strip(), (department or "").strip().casefold(),
-                (employment_type or "").strip().upper())
+    """(Texts interned: a pool's sides share a few departments and types, each folded anew per side.)"""
+    return Side(place, intern((place_label or "").strip()), intern((department or "").strip().casefold()),
+                intern((employment_type or "").strip().upper()))
 
 
 def evidence(posting: Side, job: Side) -> tuple[float, list[str]]:
