@@ -2,7 +2,7 @@
 same title (`jobmatch.matcher.title_key`). A link to a job the matcher did not rank first puts that job first
 for them; a rejection puts the job last. The matcher reads them as `Alias`es and never links by them alone."""
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
 
@@ -30,7 +30,7 @@ def record(posting: Posting, matched: MatcherPosting, job_id: str, linked: bool)
         index_elements=list(_KEY), set_={name: values[name] for name in ("posting_id", "linked", "at")}))
 
 
-def for_posting(session: Session, customer_id: int, matched: MatcherPosting) -> list[Alias]:
+def for_posting(session: Session | Connection, customer_id: int, matched: MatcherPosting) -> list[Alias]:
     """The verdicts on the customer's earlier postings of this posting's title."""
     key = title_key(matched)
     if not key:
