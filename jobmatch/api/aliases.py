@@ -2,7 +2,7 @@
 same title (`jobmatch.matcher.title_key`). A link to a job the matcher did not rank first puts that job first
 for them; a rejection puts the job last. The matcher reads them as `Alias`es and never links by them alone."""
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
 
@@ -12,6 +12,10 @@ from jobmatch.store.models import Posting, TitleAlias
 from jobmatch.store.types import utcnow
 
 _KEY = ("customer_id", "title_key", "job_id")
+_ALIASES = TitleAlias.__table__.c
+# built once, of table columns (no ORM entity to load): every new posting runs it
+_FOR_TITLE = select(_ALIASES.job_id, _ALIASES.posting_id, _ALIASES.linked).where(
+    _ALIASES.customer_id == bindparam("customer_id"), _ALIASES.title_key == bindparam("title_key"))
 
 
 def record(posting: Posting, matched: MatcherPosting, job_id: str, linked: bool) -> None:
@@ -35,6 +39,5 @@ def for_posting(session: Session | Connection, customer_id: int, matched: Matche
     key = title_key(matched)
     if not key:
         return []
-    rows = session.execute(select(TitleAlias.job_id, TitleAlias.posting_id, TitleAlias.linked).where(
-        TitleAlias.customer_id == customer_id, TitleAlias.title_key == key))
+    rows = session.execute(_FOR_TITLE, {"customer_id": customer_id, "title_key": key})
     return [Alias(job_id, posting_id, linked) for job_id, posting_id, linked in rows]
