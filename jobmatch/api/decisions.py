@@ -46,22 +46,24 @@ class NothingToUndo(Exception):
     """The posting's last step is not a decision a reviewer can take back; the message says what it is."""
 
 
-def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: Pool) -> dict[str, Any] | None:
+def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: Pool,
+              aliases_read: aliases.Read | None = None) -> dict[str, Any] | None:
     """Match a posting and store it with its candidates and, when linked automatically, that event, written as
     rows rather than ORM objects since every multiposter's posting passes here. None when the customer's
     (source, external_id) is stored already, also by a concurrent request; nothing is written then. Returns the
     posting as the API shows it, from the values in hand. The aliases are read on a connection in autocommit,
     the one that writes the posting on PostgreSQL: the session starts no transaction for a read, which would
     cost BEGIN and COMMIT, and on SQLite the session's transaction does not begin with a read it would later
-    have to turn into a write."""
+    have to turn into a write; `aliases_read` (with the API key) spare reading them when of the posting's title."""
     with on_its_own(session) as connection:
-        return _store_new(session, connection, customer_id, fields, index)
+        return _store_new(session, connection, customer_id, fields, index, aliases_read)
 
 
-def _store_new(session: Session, connection: Connection, customer_id: int, fields: dict[str, Any],
-               index: Pool) -> dict[str, Any] | None:
+def _store_new(session: Session, connection: Connection, customer_id: int, fields: dict[str, Any], index: Pool,
+               aliases_read: aliases.Read | None) -> dict[str, Any] | None:
     matched = _matcher_posting(fields)
-    result = index.match(matched, limit=CANDIDATES, aliases=aliases.for_posting(connection, customer_id, matched))
+    learned = aliases.for_posting(connection, customer_id, matched, aliases_read)
+    result = index.match(matched, limit=CANDIDATES, aliases=learned)
     now, linked = utcnow(), _auto_link(result)
     candidates = _candidate_rows(result)
     title_words, keys = posting_keys.of(fields, candidates) if linked is None else (None, set())
