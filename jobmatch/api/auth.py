@@ -11,6 +11,7 @@ from flask import g, request
 from sqlalchemy import bindparam, or_, select, update
 
 from jobmatch import logs
+from jobmatch.api import aliases
 from jobmatch.api.database import session
 from jobmatch.api.errors import fail
 from jobmatch.api.keys import hash_key
@@ -23,12 +24,14 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="jobmatch"'}
 _KEYS = ApiKey.__table__.c
 # built once, of table columns (no ORM entity to load): every request runs it. The customer's pool versions
 # come along, sparing a posting the round trip that would read them next.
-_KEY = (
-    select(_KEYS.id.label("key_id"), _KEYS.customer_id, _KEYS.role, _KEYS.prefix, _KEYS.name, _KEYS.revoked_at,
-           _KEYS.expires_at, _KEYS.last_used_at, *VERSION_COLUMNS)
-    .select_from(ApiKey.__table__.join(Customer.__table__))
-    .where(_KEYS.key_hash == bindparam("key_hash"))
-)
+_KEY_COLUMNS = (_KEYS.id.label("key_id"), _KEYS.customer_id, _KEYS.role, _KEYS.prefix, _KEYS.name, _KEYS.revoked_at,
+                _KEYS.expires_at, _KEYS.last_used_at, *VERSION_COLUMNS)
+_KEY_AND_CUSTOMER = ApiKey.__table__.join(Customer.__table__)
+_KEY = select(*_KEY_COLUMNS).select_from(_KEY_AND_CUSTOMER).where(_KEYS.key_hash == bindparam("key_hash"))
+# ... and the learned aliases of the title a posting in the request names: one row per alias
+_KEY_AND_ALIASES = (select(*_KEY_COLUMNS, *aliases.ALONG)
+                    .select_from(aliases.outer_join(_KEY_AND_CUSTOMER, _KEYS.customer_id))
+                    .where(_KEYS.key_hash == bindparam("key_hash")))
 
 
 # last_used_at is written when it is older than this: "last used" to the minute costs one write a minute per
@@ -45,6 +48,7 @@ class Caller:
     role: str
     prefix: str  # recorded as the actor of the caller's decisions
     pool_versions: PoolVersions | None = None  # as read with the key, when the request began
+    title_aliases: aliases.Read | None = None  # those of the title the request's posting names, read with the key
     key_id: int | None = None
     name: str | None = None  # the person or system holding the key
 
@@ -71,8 +75,12 @@ def key_refusal(revoked_at: datetime | None, expires_at: datetime | None, now: d
     return None
 
 
-def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Let the route run for keys of these roles (admins always); 401 without a valid key, 403 for others."""
+def requires(*roles: str, title_key: Callable[[], str | None] | None = None
+             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let the route run for keys of these roles (admins always); 401 without a valid key, 403 for others.
+    `title_key`, for a route taking a posting: the title key of the posting in the request, whose learned aliases
+    the key's query reads along (`Caller.title_aliases`); it must not raise, since it runs before the body is
+    checked and the key's errors come first."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -80,7 +88,7 @@ def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             scheme, _, key = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not key.strip():
                 fail(401, "send an API key as 'Authorization: Bearer KEY'", headers=CHALLENGE)
-            sign_in(key, *roles)
+            sign_in(key, *roles, title_key=title_key() if title_key else None)
             return view(*args, **kwargs)
 
         return wrapper
@@ -88,28 +96,33 @@ def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorator
 
 
-def sign_in(key: str, *roles: str) -> Caller:
+def sign_in(key: str, *roles: str, title_key: str | None = None) -> Caller:
     """Make the key's holder the request's caller if the key is valid (401 otherwise) and may act as one of the
     roles (403 otherwise). `requires` reads the key from the Authorization header; a route whose callers cannot
-    send headers passes the key it found elsewhere."""
-    g.caller = _authenticate(key.strip())
+    send headers passes the key it found elsewhere. With a `title_key`, its learned aliases are read along."""
+    g.caller = _authenticate(key.strip(), title_key)
     if not allows(g.caller.role, roles):
         allowed = {role for role in Role.ALL if allows(role, roles)}
         fail(403, f"a {g.caller.role} key may not do this; it needs one of: {', '.join(sorted(allowed))}")
     return g.caller
 
 
-def _authenticate(key: str) -> Caller:
-    now = utcnow()
+def _authenticate(key: str, title_key: str | None) -> Caller:
+    now, rows = utcnow(), []
     with on_its_own(session()) as connection:  # the route's work, if any, starts its own transaction
-        row = connection.execute(_KEY, {"key_hash": hash_key(key)}).first() if key else None
+        if key and title_key:
+            rows = connection.execute(_KEY_AND_ALIASES, {"key_hash": hash_key(key), "title_key": title_key}).all()
+        elif key:
+            rows = connection.execute(_KEY, {"key_hash": hash_key(key)}).all()
+        row = rows[0] if rows else None
         refusal = key_refusal(row.revoked_at, row.expires_at, now) if row else "the API key is unknown or revoked"
         if refusal is None and (row.last_used_at is None or row.last_used_at < now - LAST_USE_PRECISION):
             connection.execute(_NOTE_USE, {"key_id": row.key_id, "stale": now - LAST_USE_PRECISION, "now": now})
     if refusal is not None:
         fail(401, refusal, headers=CHALLENGE)
     found = Caller(customer_id=row.customer_id, role=row.role, prefix=row.prefix, pool_versions=PoolVersions.of(row),
-                   key_id=row.key_id, name=row.name)
+                   title_aliases=aliases.along(title_key, rows) if title_key else None, key_id=row.key_id,
+                   name=row.name)
     identify(found)
     return found
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Insert, Select, Text, bindparam, func, insert, select
+from sqlalchemy import Connection, Insert, Select, Text, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, object_session
 
@@ -46,13 +46,24 @@ class NothingToUndo(Exception):
     """The posting's last step is not a decision a reviewer can take back; the message says what it is."""
 
 
-def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: Pool) -> dict[str, Any] | None:
+def store_new(session: Session, customer_id: int, fields: dict[str, Any], index: Pool,
+              aliases_read: aliases.Read | None = None) -> dict[str, Any] | None:
     """Match a posting and store it with its candidates and, when linked automatically, that event, written as
     rows rather than ORM objects since every multiposter's posting passes here. None when the customer's
     (source, external_id) is stored already, also by a concurrent request; nothing is written then. Returns the
-    posting as the API shows it, from the values in hand."""
+    posting as the API shows it, from the values in hand. The aliases are read on a connection in autocommit,
+    the one that writes the posting on PostgreSQL: the session starts no transaction for a read, which would
+    cost BEGIN and COMMIT, and on SQLite the session's transaction does not begin with a read it would later
+    have to turn into a write; `aliases_read` (with the API key) spare reading them when of the posting's title."""
+    with on_its_own(session) as connection:
+        return _store_new(session, connection, customer_id, fields, index, aliases_read)
+
+
+def _store_new(session: Session, connection: Connection, customer_id: int, fields: dict[str, Any], index: Pool,
+               aliases_read: aliases.Read | None) -> dict[str, Any] | None:
     matched = _matcher_posting(fields)
-    result = index.match(matched, limit=CANDIDATES, aliases=aliases.for_posting(session, customer_id, matched))
+    learned = aliases.for_posting(connection, customer_id, matched, aliases_read)
+    result = index.match(matched, limit=CANDIDATES, aliases=learned)
     now, linked = utcnow(), _auto_link(result)
     candidates = _candidate_rows(result)
     title_words, keys = posting_keys.of(fields, candidates) if linked is None else (None, set())
@@ -70,7 +81,7 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
     # only an active job is linked automatically, so a new posting's link always takes applications
     answer = {**row, "deactivated_in_ats": None, "can_apply": linked is not None}
     published = outbox.event_values(customer_id, f"posting.{result.decision}", outbox.snapshot(answer), now)
-    posting_id = _write_new(session, row, event, published, keys)
+    posting_id = _write_new(session, connection, row, event, published, keys)
     if posting_id is None:
         return None
     return {**answer, "id": posting_id,
@@ -78,13 +89,14 @@ def store_new(session: Session, customer_id: int, fields: dict[str, Any], index:
 
 
 def _write_new(
-    session: Session, row: dict[str, Any], event: dict[str, Any] | None, published: dict[str, Any], keys: set[str]
+    session: Session, connection: Connection, row: dict[str, Any], event: dict[str, Any] | None,
+    published: dict[str, Any], keys: set[str]
 ) -> int | None:
     """Insert the posting unless the customer's (source, external_id) is stored, its auto-link event, the
     outbox's deliveries of its decision and, while it waits, its keys; the new posting's id, or None. On
-    PostgreSQL one statement (the INSERTs inside a WITH) committed as it runs: one round trip, where BEGIN, four
-    INSERTs and COMMIT take six. SQLite, in process, has no round trips to spare and cannot put an INSERT in a
-    WITH: all go into the session's transaction, which the caller commits."""
+    PostgreSQL one statement (the INSERTs inside a WITH) on `connection`, in autocommit, committed as it runs:
+    one round trip, where BEGIN, four INSERTs and COMMIT take six. SQLite, in process, has no round trips to
+    spare and cannot put an INSERT in a WITH: all go into the session's transaction, which the caller commits."""
     new_posting = insert_unless_exists(session, _POSTINGS.c.id, *_POSTING_KEY)
     if session.get_bind().dialect.name != "postgresql":
         posting_id = session.execute(new_posting, row).scalar()
@@ -96,9 +108,8 @@ def _write_new(
                 session.execute(insert(posting_keys.TABLE), posting_keys.rows(row["customer_id"], posting_id, keys))
         return posting_id
     events = {f"event_{name}": value for name, value in (event or {}).items()}
-    with on_its_own(session) as connection:
-        statement = _with_events(new_posting, event is not None, bool(keys))
-        written = connection.execute(statement, {**row, **events, **published, "keys": sorted(keys)}).first()
+    statement = _with_events(new_posting, event is not None, bool(keys))
+    written = connection.execute(statement, {**row, **events, **published, "keys": sorted(keys)}).first()
     if written is None:
         return None
     if written.deliveries:

@@ -3,12 +3,12 @@
 import logging
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from jobmatch.api import decisions, lookups
+from jobmatch.api import aliases, decisions, lookups
 from jobmatch.api.auth import caller, requires
 from jobmatch.api.database import session
 from jobmatch.api.deactivation import linked_to_inactive_job
@@ -16,6 +16,7 @@ from jobmatch.api.errors import fail
 from jobmatch.api.paging import MAX_ID, int_key, keyset_page
 from jobmatch.api.pools import Pool, Pools
 from jobmatch.api.schemas import (
+    MAX_TITLE,
     PostingBatchInSchema,
     PostingBatchItemSchema,
     PostingBatchResultSchema,
@@ -26,6 +27,8 @@ from jobmatch.api.schemas import (
 )
 from jobmatch.api.smorest import Blueprint
 from jobmatch.api.versions import etag_header
+from jobmatch.matcher import Posting as MatcherPosting
+from jobmatch.matcher import title_key
 from jobmatch.store.models import Posting, Role
 
 log = logging.getLogger(__name__)
@@ -49,8 +52,24 @@ def owned_posting(posting_id: int) -> Posting:
     return posting
 
 
+def posted_title_key() -> str | None:
+    """The title key of the posting in the request's JSON body, for the API key's query to read its learned
+    aliases along (jobmatch.api.aliases): read before the body is checked, so it raises nothing, and none for a
+    body that is no posting or larger than the app reads. The match compares it with the checked posting's."""
+    length = request.content_length
+    if not request.is_json or length is None or length > current_app.config["MAX_CONTENT_LENGTH"]:
+        return None
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("title"), str) or len(body["title"]) > MAX_TITLE:
+        return None
+    try:
+        return title_key(MatcherPosting.from_dict(body)) or None
+    except ValueError:  # a field of the wrong type: the schema says which, once the key is checked
+        return None
+
+
 @blp.route("", methods=["POST"])
-@requires(Role.POSTER)
+@requires(Role.POSTER, title_key=posted_title_key)
 @blp.arguments(PostingInSchema)
 @blp.response(201, PostingSchema, description="The posting is new; it was matched.")
 @blp.alt_response(200, schema=PostingSchema, description="Known already (same source and external_id).")
@@ -86,20 +105,21 @@ def store_posting(fields: dict[str, Any]) -> tuple[Posting | dict[str, Any], int
     """`save_posting` for the request's caller, committed; identifiers the mirror may not know are looked up."""
     db, who = session(), caller()
     posting, status = save_posting(db, pools().index(db, who.customer_id, who.pool_versions), who.customer_id,
-                                   who, fields)
+                                   who, fields, who.title_aliases)
     linked_job_id = posting["linked_job_id"] if isinstance(posting, dict) else posting.linked_job_id
     _look_up_unknown(who.customer_id, {**fields, "linked_job_id": linked_job_id})
     return posting, status
 
 
 def save_posting(
-    db: Session, index: Pool, customer_id: int, actor: decisions.Actor, fields: dict[str, Any]
+    db: Session, index: Pool, customer_id: int, actor: decisions.Actor, fields: dict[str, Any],
+    aliases_read: aliases.Read | None = None,
 ) -> tuple[Posting | dict[str, Any], int]:
     """Store and match a valid posting, committed; 201 when it is new, 200 when (source, external_id) is known
     already: then it is matched again if it changed or had been withdrawn. The posting is matched before it is
     known to be new: a repeat pays for a match it does not use, and a new one, the common case, saves the round
-    trip of looking first."""
-    created = decisions.store_new(db, customer_id, fields, index)
+    trip of looking first. `aliases_read`: learned aliases read along with the API key."""
+    created = decisions.store_new(db, customer_id, fields, index, aliases_read)
     if created is not None:
         db.commit()
         return created, 201

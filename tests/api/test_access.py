@@ -1,11 +1,13 @@
 """Keys, roles and tenancy: no route reveals or changes another customer's data."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
 
-from jobmatch.store.models import ApiKey, AtsJob
+from jobmatch.api import MAX_BODY_BYTES
+from jobmatch.store.models import ApiKey, AtsJob, Posting
 from tests.api.helpers import NURSE, post
 from tests.factories import INTEGRATION_ID
 
@@ -124,3 +126,21 @@ def test_another_customers_integrations_are_404_on_every_route(app, client, keys
     assert INTEGRATION_ID not in listing
     own = client.get("/v1/integrations", headers=keys.header("admin")).json["items"]
     assert [item["sync_queued"] for item in own] == [False]  # the refused requests queued nothing
+
+
+def test_a_postings_key_is_checked_before_its_body(client, keys, sessions) -> None:
+    """The key's query reads the learned aliases of the title the body names, so the body is looked at before
+    the key is checked: whatever the body, an unknown or revoked key is answered 401, and nothing is stored."""
+    bodies = [{"data": json.dumps(NURSE)}, {"data": json.dumps(NURSE | {"title": 7})}, {"data": "{not json"},
+              {"data": json.dumps(NURSE | {"title": "x" * MAX_BODY_BYTES})}]
+    bad = {"Authorization": "Bearer jm_not-a-key", "Content-Type": "application/json"}
+    for body in bodies:
+        assert client.post("/v1/postings", headers=bad, **body).status_code == 401
+    assert post(client, keys, NURSE | {"external_id": "before"}).status_code == 201
+    with sessions.begin() as session:
+        session.execute(update(ApiKey).where(ApiKey.prefix == keys.poster[:11]).values(revoked_at=datetime.now(UTC)))
+    revoked = keys.header("poster") | {"Content-Type": "application/json"}
+    for body in bodies:
+        assert client.post("/v1/postings", headers=revoked, **body).status_code == 401
+    with sessions() as session:
+        assert session.scalars(select(Posting.external_id)).all() == ["before"]

@@ -1,8 +1,9 @@
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from jobmatch.api.database import database
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.store.models import Posting
 from tests.api.helpers import NURSE, post
@@ -160,3 +161,25 @@ def test_the_same_posting_sent_concurrently_is_stored_once(app, keys, sessions) 
     assert len({answer.json["id"] for answer in answers}) == 1
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Posting)) == 1
+
+
+def test_a_new_posting_on_postgresql_costs_two_statements_and_no_transaction(app, client, keys, database_url) -> None:
+    """The key (with the pool's versions and the title's learned aliases) and one WITH writing the posting, each
+    committed as it runs: no BEGIN and COMMIT of the request's session around a read."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite writes a new posting's rows in the session's transaction")
+    engine = database(app).engine
+    post(client, keys, NURSE | {"external_id": "warm"})  # the pool is built, the key's last use noted
+    statements, commits = [], []
+    note_statement = lambda *args: statements.append(args[2].split(None, 1)[0])  # noqa: E731
+    note_commit = lambda *_: commits.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", note_statement)
+    event.listen(engine, "commit", note_commit)
+    try:
+        for body in (NURSE, {"external_id": "mp-2", "source": "indeed", "title": "Pflegefachkraft"}):
+            assert post(client, keys, body).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", note_statement)
+        event.remove(engine, "commit", note_commit)
+    assert statements == ["SELECT", "WITH"] * 2
+    assert commits == []
