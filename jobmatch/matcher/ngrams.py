@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 from heapq import nlargest
+from itertools import repeat
 from math import log, sqrt
 from sys import intern
 
@@ -28,11 +29,14 @@ def grams(words: Iterable[str], weight: float = 1.0, into: Counter | None = None
     """The pieces of the words, each counted `weight` times: "koch" -> ^ko, koc, och, ch$, ^koc, koch, och$."""
     found: Counter = Counter() if into is None else into
     for word in words:
-        padded = f"^{word.rstrip(PART_MARK)}$"
-        for size in GRAM_SIZES:
-            for start in range(len(padded) - size + 1):
-                found[padded[start : start + size]] += weight
+        for piece in _pieces_of(word):
+            found[piece] += weight
     return found
+
+
+def _pieces_of(word: str) -> list[str]:
+    padded = f"^{word.rstrip(PART_MARK)}$"
+    return [padded[start : start + size] for size in GRAM_SIZES for start in range(len(padded) - size + 1)]
 
 
 @cache
@@ -44,10 +48,16 @@ def _rarities() -> tuple[dict[str, float], float]:
     return {gram: log(1 + len(labels) / count) for gram, count in counts.items()}, log(1 + len(labels))
 
 
+@cache
+def _squared_rarities() -> tuple[dict[str, float], float]:
+    known, unseen = _rarities()
+    return {gram: weight * weight for gram, weight in known.items()}, unseen * unseen
+
+
 def load_tables() -> None:
     """Read the shipped tables now instead of at the first match (the occupations and the pieces' rarities
     made from them): a server's master reads them once for all the workers it forks."""
-    _rarities()
+    _squared_rarities()
 
 
 def rarity(gram: str) -> float:
@@ -63,9 +73,9 @@ def weighted(counts: Mapping[str, float]) -> dict[str, float]:
 def _word_pieces(word: str) -> tuple[tuple[str, ...], float]:
     """A word's distinct pieces and their squared norm. The pieces are interned: words share most of them, and
     the pools' indexes key them (7.6 MB of copies for the words of a pool of 100,000 jobs otherwise)."""
-    known, unseen = _rarities()
-    pieces = tuple(map(intern, grams([word])))
-    return pieces, sum(known.get(gram, unseen) ** 2 for gram in pieces)
+    squares, unseen = _squared_rarities()
+    pieces = tuple(dict.fromkeys(map(intern, _pieces_of(word))))
+    return pieces, sum(map(squares.get, pieces, repeat(unseen)))
 
 
 def _norm(weights: Iterable[float]) -> float:
