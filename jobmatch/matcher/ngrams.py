@@ -17,6 +17,7 @@ from itertools import repeat
 from math import log, sqrt
 from sys import intern
 
+from jobmatch.matcher.groups import Groups
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
 from jobmatch.matcher.titles import PART_MARK
@@ -89,33 +90,27 @@ class GramSearch:
     its words, so its weights are theirs added up."""
 
     def __init__(self) -> None:
-        self._titles_by_word: dict[str, set[str]] = {}
-        self._words_by_gram: dict[str, set[str]] = defaultdict(set)
+        self._titles_by_word = Groups[str]()
+        self._words_by_gram = Groups[str]()
         self._squares: dict[str, float] = {}  # a word's squared norm
 
     def add(self, text: str) -> None:
         for word in set(text.split()):
-            titles = self._titles_by_word.get(word)
-            if titles is None:
-                titles = self._titles_by_word[word] = set()
+            if word not in self._titles_by_word:
                 pieces, self._squares[word] = _word_pieces(word)
                 for gram in pieces:
-                    self._words_by_gram[gram].add(word)
-            titles.add(text)
+                    self._words_by_gram.add(gram, word)
+            self._titles_by_word.add(word, text)
 
     def discard(self, text: str) -> None:
         for word in set(text.split()):
-            titles = self._titles_by_word.get(word)
-            if titles is None:
+            if word not in self._titles_by_word:
                 continue
-            titles.discard(text)
-            if not titles:
-                del self._titles_by_word[word], self._squares[word]
+            self._titles_by_word.discard(word, text)
+            if word not in self._titles_by_word:
+                del self._squares[word]
                 for gram in _word_pieces(word)[0]:
-                    words = self._words_by_gram[gram]
-                    words.discard(word)
-                    if not words:
-                        del self._words_by_gram[gram]
+                    self._words_by_gram.discard(gram, word)
 
     def similar(self, query: Mapping[str, float], limit: int) -> list[tuple[str, float]]:
         """The `limit` titles most alike to the weighted pieces `query` (see `weighted`), by cosine 0-1, best

@@ -14,6 +14,7 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
+from jobmatch.matcher.groups import Group, Groups
 from jobmatch.matcher.scoring import CUT, TitleViews, similar_titles, title_views
 
 SHORTLIST = 100  # titles scored per query; the right one ranks far higher among the key-sharing titles
@@ -60,45 +61,40 @@ class TitleSearch:
     """Distinct normalized titles of a pool and the jobs that carry each."""
 
     def __init__(self) -> None:
-        self._jobs: dict[str, set[str]] = {}
+        self._jobs = Groups[str]()
         self._views: dict[str, TitleViews] = {}  # computed once per title, not once per query
-        self._titles_by_key: dict[str, set[str]] = defaultdict(set)
+        self._titles_by_key = Groups[str]()
         self._vocabulary: list[str] | None = None  # the words among the keys, rebuilt after changes
         self._sorted_words: list[str] | None = None  # the same, sorted, to find the words a cut word starts
 
     def add(self, text: str, words: tuple[str, ...], job_ids: Iterable[str]) -> None:
         """List jobs under their normalized title."""
-        if not text:
+        job_ids = list(job_ids)
+        if not text or not job_ids:
             return
         if text not in self._jobs:
-            self._jobs[text] = set()
             self._views[text] = title_views(text)
             for key, _ in _keys(words):
-                self._titles_by_key[key].add(text)
+                self._titles_by_key.add(key, text)
             self._vocabulary = self._sorted_words = None
-        self._jobs[text].update(job_ids)
+        self._jobs.extend(text, job_ids)
 
     def discard(self, text: str, words: tuple[str, ...], job_id: str) -> None:
-        jobs = self._jobs.get(text)
-        if jobs is None:
+        if text not in self._jobs:
             return
-        jobs.discard(job_id)
-        if jobs:
+        self._jobs.discard(text, job_id)
+        if text in self._jobs:
             return
-        del self._jobs[text]
         del self._views[text]
         self._vocabulary = self._sorted_words = None
         for key, _ in _keys(words):
-            titles = self._titles_by_key[key]
-            titles.discard(text)
-            if not titles:
-                del self._titles_by_key[key]
+            self._titles_by_key.discard(key, text)
 
-    def jobs(self, text: str) -> set[str]:
-        return self._jobs.get(text, set())
+    def jobs(self, text: str) -> Group:
+        return self._jobs.get(text, ())
 
-    def titles_with_word(self, word: str) -> set[str]:
-        return self._titles_by_key.get(word, set())
+    def titles_with_word(self, word: str) -> Group:
+        return self._titles_by_key.get(word, ())
 
     def __len__(self) -> int:
         return len(self._jobs)

@@ -25,6 +25,7 @@ from math import log
 
 import Stemmer
 
+from jobmatch.matcher.groups import Groups
 from jobmatch.matcher.ngrams import GramSearch, grams, weighted
 from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
@@ -85,8 +86,8 @@ class WordingSearch:
     def __init__(self) -> None:
         self._occupations: dict[str, tuple[dict[int, float], float]] = {}
         self._parts: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
-        self._by_occupation: dict[int, set[str]] = defaultdict(set)
-        self._by_stem: dict[str, set[str]] = defaultdict(set)
+        self._by_occupation = Groups[int]()
+        self._by_stem = Groups[str]()
         self._grams = GramSearch()
 
     def add(self, text: str, title_words: tuple[str, ...]) -> None:
@@ -94,20 +95,20 @@ class WordingSearch:
             return
         found = self._occupations[text] = occupations().of(title_words)
         for number in found[0]:
-            self._by_occupation[number].add(text)
+            self._by_occupation.add(number, text)
         written, stems = parts(title_words)
         self._parts[text] = (written, frozenset(stems))
         for stem in set(stems):
-            self._by_stem[stem].add(text)
+            self._by_stem.add(stem, text)
         self._grams.add(text)
 
     def discard(self, text: str) -> None:
         if text not in self._parts:
             return
         for number in self._occupations.pop(text)[0]:
-            _discard(self._by_occupation, number, text)
+            self._by_occupation.discard(number, text)
         for stem in self._parts.pop(text)[1]:
-            _discard(self._by_stem, stem, text)
+            self._by_stem.discard(stem, text)
         self._grams.discard(text)
 
     def similar(self, text: str, title_words: tuple[str, ...], floors: Floors, limit: int,
@@ -223,11 +224,3 @@ def _alike_reason(sources: list[tuple[str, str, frozenset[str]]], found: str) ->
 
 def _rarity(total: int, count: int) -> float:
     return log(1 + total / max(count, 1))
-
-
-def _discard(mapping: dict, key: object, text: str) -> None:
-    titles = mapping.get(key)
-    if titles is not None:
-        titles.discard(text)
-        if not titles:
-            del mapping[key]
