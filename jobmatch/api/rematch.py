@@ -7,6 +7,9 @@ waiting postings that share a key with them (jobmatch.matcher.keys, stored by jo
 indexed query), keeps those a changed job's title or identifiers can concern, and matches them again; a REMATCHED
 event is written only when the candidates, the decision or the link changed (jobmatch.api.decisions.refresh).
 Then `rematched_version` moves forward. Runs are idempotent and may overlap: a second run finds nothing to change.
+A job's change reaches beyond the postings that have it as a candidate or share an identifier with it only when
+it can make the job a candidate of another posting (AtsJob.reach_version): closing, deleting or hiding a job
+cannot.
 
 A posting matched against a pool that was behind (its `matched_version` older than a change it shares a key
 with) and committed after a run read the postings is looked at by the next run: each run also reads the postings
@@ -47,6 +50,16 @@ _NOT_SEEN = Posting.seen_by_rematch.is_not(True)
 
 
 @dataclass(frozen=True, slots=True)
+class Changed:
+    """A changed job's keys, the version of its change and that of its last change reaching beyond its
+    candidates (AtsJob.reach_version)."""
+
+    keys: JobKeys
+    version: int
+    reach_version: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rematched:
     changed_jobs: int  # jobs changed since the last run (MAX_CHANGES + 1: more)
     touched: int  # postings matched again
@@ -81,7 +94,7 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
             upto = max((change.version for change in changes), default=since)
             jobs = _keyed(changes, customer.match_exposed_only)
             cities = _pool_cities(session, pools, customer_id)
-            concerned = _sharing_keys(session, customer_id, jobs, cities)
+            concerned = _sharing_keys(session, customer_id, since, jobs, cities)
             behind, examined = _behind(session, customer_id, since, upto, customer.recheck_from,
                                        customer.match_exposed_only, cities)
             concerned |= behind
@@ -112,18 +125,30 @@ def due(session: Session) -> list[int]:
     return sorted(set(session.scalars(behind_jobs)) | set(session.scalars(behind_postings)))
 
 
+_JOBS = AtsJob.__table__.c
+_KEYED = (_JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.location_city,
+          _JOBS.location_raw, _JOBS.exposed, _JOBS.version, _JOBS.reach_version)  # what a job is keyed by
+
+
 def _changes(customer_id: int, after: int) -> Any:
-    return feed.changed_after(customer_id, after, AtsJob.id, AtsJob.data, AtsJob.exposed, AtsJob.version)
+    return feed.changed_after(customer_id, after, *_KEYED)
 
 
-def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[tuple[JobKeys, int]]:
-    return [(job_keys(change.data, in_pool=change.exposed or not exposed_only), change.version) for change in changes]
+def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[Changed]:
+    return [Changed(job_keys({"id": change.id, "name": change.name, "job_code": change.job_code,
+                              "remote_id": change.remote_id, "post_url": change.post_url,
+                              "location": {"city": change.location_city, "raw": change.location_raw}},
+                             in_pool=change.exposed or not exposed_only), change.version, change.reach_version)
+            for change in changes]
 
 
-def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, int]],
+def _sharing_keys(session: Session, customer_id: int, since: int, jobs: list[Changed],
                   cities: Callable[[], CityNames]) -> set[int]:
-    """The waiting postings that share a key with a changed job, and that the job can concern."""
-    wanted = sorted({key for job, _ in jobs for key in (job.candidate, *job.identifiers, *job.titles)})
+    """The waiting postings that share a key with a changed job, and that the job can concern. A job's title keys
+    are looked up only when its change reaches beyond its candidates (a posting matched before that, and not yet
+    re-matched, is one `_behind` finds)."""
+    wanted = sorted({key for job in jobs for key in (job.keys.candidate, *job.keys.identifiers,
+                                                      *(job.keys.titles if job.reach_version > since else ()))})
     return _concerned(jobs, _stored_keys(session, _KEYS.key, wanted, _KEYS.customer_id == customer_id), cities)
 
 
@@ -184,24 +209,24 @@ def _mark_seen(sessions: sessionmaker[Session], matches: dict[int, int | None], 
                 )
 
 
-def _concerned(jobs: list[tuple[JobKeys, int]], postings: Iterable[tuple[int, int | None, str, set[str]]],
+def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, str, set[str]]],
                cities: Callable[[], CityNames]) -> set[int]:
     """Of these postings (id, matched_version, title words, keys), those that a job changed after their
-    matched_version concerns: outright by an identifier or as a candidate, by its title when `concerned_titles`
-    says so."""
-    by_key: dict[str, list[tuple[int, bool]]] = defaultdict(list)  # key -> (job, whether it concerns outright)
-    for position, (job, _) in enumerate(jobs):
-        for key in (job.candidate, *job.identifiers):
-            by_key[key].append((position, True))
-        for key in job.titles:
-            by_key[key].append((position, False))
+    matched_version concerns: outright by an identifier or as a candidate, by its title when the change reaching
+    beyond its candidates came after their match too and `concerned_titles` says so."""
+    by_key: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)  # key -> (job, version, outright)
+    for position, job in enumerate(jobs):
+        for key in (job.keys.candidate, *job.keys.identifiers):
+            by_key[key].append((position, job.version, True))
+        for key in job.keys.titles:
+            by_key[key].append((position, job.reach_version, False))
     concerned: set[int] = set()
     by_title: dict[int, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)  # job -> postings sharing a title key
     for posting_id, matched_version, title_words, keys in postings:
         sharing: dict[int, bool] = {}
         for key in keys:
-            for position, outright in by_key.get(key, ()):
-                if matched_version is None or matched_version < jobs[position][1]:
+            for position, version, outright in by_key.get(key, ()):
+                if matched_version is None or matched_version < version:
                     sharing[position] = sharing.get(position, False) or outright
         if any(sharing.values()):
             concerned.add(posting_id)
@@ -210,7 +235,7 @@ def _concerned(jobs: list[tuple[JobKeys, int]], postings: Iterable[tuple[int, in
             by_title[position].append((posting_id, tuple(title_words.split())))
     pool_cities = cities() if by_title else CityNames()
     for position, candidates in by_title.items():
-        job = jobs[position][0]
+        job = jobs[position].keys
         found = concerned_titles(job.words, job.city, [words for _, words in candidates], pool_cities)
         concerned.update(candidates[i][0] for i in found)
     return concerned

@@ -105,6 +105,22 @@ def test_a_candidate_job_that_changes_rematches_its_postings_and_records_only_wh
     assert closed["active"] is False
 
 
+def test_closing_a_job_rematches_only_the_postings_that_have_it_as_a_candidate(client, keys, sessions) -> None:
+    postings = post_waiting(client, keys, sessions)
+    sync_page(sessions, [BAKER])
+    run(sessions)
+    response = client.post(f"/v1/postings/{postings['typo']['id']}/reject", json={"job_id": "job-baker"},
+                           headers=keys.header("reviewer"))  # its title still shares keys with the job
+    assert "job-baker" not in {c["job_id"] for c in response.json["candidates"]}
+    before = stored(sessions)["typo"]
+
+    sync_page(sessions, [BAKER | {"status": "CLOSED"}])
+    assert run(sessions) == rematch.Rematched(1, 2, 2)  # "baker" and "code", which have it
+    assert stored(sessions)["typo"].updated_at == before.updated_at
+    sync_page(sessions, [BAKER | {"status": "CLOSED", "name": "Bäcker (w/m/d)"}])  # renamed: it may reach others
+    assert run(sessions).touched == 3
+
+
 def test_a_reviewers_not_in_the_ats_is_never_overturned_but_a_new_job_returns_it_to_review(
     client, keys, sessions
 ) -> None:
