@@ -2,6 +2,9 @@
 same title (`jobmatch.matcher.title_key`). A link to a job the matcher did not rank first puts that job first
 for them; a rejection puts the job last. The matcher reads them as `Alias`es and never links by them alone."""
 
+from collections import defaultdict
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
@@ -33,8 +36,16 @@ def record(posting: Posting, matched: MatcherPosting, job_id: str, linked: bool)
 def for_posting(session: Session, customer_id: int, matched: MatcherPosting) -> list[Alias]:
     """The verdicts on the customer's earlier postings of this posting's title."""
     key = title_key(matched)
-    if not key:
-        return []
-    rows = session.execute(select(TitleAlias.job_id, TitleAlias.posting_id, TitleAlias.linked).where(
-        TitleAlias.customer_id == customer_id, TitleAlias.title_key == key))
-    return [Alias(job_id, posting_id, linked) for job_id, posting_id, linked in rows]
+    return by_title_key(session, customer_id, {key}).get(key, []) if key else []
+
+
+def by_title_key(session: Session, customer_id: int, keys: Collection[str]) -> dict[str, list[Alias]]:
+    """The verdicts on the customer's earlier postings of these titles (`title_key`s), in one query."""
+    found: dict[str, list[Alias]] = defaultdict(list)
+    if keys:
+        for key, job_id, posting_id, linked in session.execute(
+            select(TitleAlias.title_key, TitleAlias.job_id, TitleAlias.posting_id, TitleAlias.linked)
+            .where(TitleAlias.customer_id == customer_id, TitleAlias.title_key.in_(sorted(keys)))
+        ):
+            found[key].append(Alias(job_id, posting_id, linked))
+    return found

@@ -33,10 +33,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import Pool, Pools
+from jobmatch.matcher import Alias
 from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys
 from jobmatch.matcher.places import CityNames
 from jobmatch.store import feed
-from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingKey
+from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingEvent, PostingKey
 from jobmatch.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ BATCH = 100  # postings re-matched per transaction: short write locks, few commi
 MAX_CHANGES = 500  # more changed jobs than this (a first sync): every waiting posting is matched again
 KEYS_PER_QUERY = 5000  # bound parameters per lookup, well inside every backend's limit
 BEHIND_MARGIN = timedelta(minutes=5)  # how long a posting may take from its match to its commit
-_CUSTOMERS, _KEYS = Customer.__table__.c, PostingKey.__table__.c
+_CUSTOMERS, _KEYS, _EVENTS = Customer.__table__.c, PostingKey.__table__.c, PostingEvent.__table__.c
+_POSTINGS = Posting.__table__.c
 _NOT_SEEN = Posting.seen_by_rematch.is_not(True)
 
 
@@ -85,6 +87,8 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
             .where(_CUSTOMERS.id == customer_id)
         ).one()
         since = customer.rematched_version
+        # asked for when first needed, caught up with the changes read
+        pool = cache(lambda: pools.index(session, customer_id, wait=True))
         changes = session.execute(_changes(customer_id, since).limit(MAX_CHANGES + 1)).all()
         if len(changes) > MAX_CHANGES:
             upto, examined = feed.current_version(session, customer_id), {}
@@ -93,16 +97,16 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
         else:
             upto = max((change.version for change in changes), default=since)
             jobs = _keyed(changes, customer.match_exposed_only)
-            cities = _pool_cities(session, pools, customer_id)
+            cities = cache(lambda: pool().city_names())  # as the pool reads titles
             concerned = _sharing_keys(session, customer_id, since, jobs, cities)
             behind, examined = _behind(session, customer_id, since, upto, customer.recheck_from,
                                        customer.match_exposed_only, cities)
             concerned |= behind
-        index = pools.index(session, customer_id, wait=True) if concerned else None  # the changes read included
+        index = pool() if concerned else None
     touched, changed, matched = _rematch(sessions, index, customer_id, sorted(concerned), reason)
-    _mark_seen(sessions, examined | matched, upto)
-    with sessions.begin() as session:  # only forward: a run that read less must not move it back
-        session.execute(
+    with sessions.begin() as session:
+        _mark_seen(session, examined | matched, upto)
+        session.execute(  # only forward: a run that read less must not move it back
             update(Customer.__table__)
             .where(_CUSTOMERS.id == customer_id, _CUSTOMERS.rematched_version <= upto)
             .values(rematched_version=upto, recheck_from=started - BEHIND_MARGIN)
@@ -190,7 +194,7 @@ def _stored_keys(session: Session, chosen: Any, values: list[Any], *where: Any
     return [(posting_id, *posting) for posting_id, posting in found.items()]
 
 
-def _mark_seen(sessions: sessionmaker[Session], matches: dict[int, int | None], upto: int) -> None:
+def _mark_seen(session: Session, matches: dict[int, int | None], upto: int) -> None:
     """Record that a run has seen these postings' matches (posting id -> its matched_version as the run read
     or left it) committed: re-matched against a pool that far, or found unconcerned by every change up to
     `upto`. Every later run's key lookup covers them, so neither the next runs nor the safety net look at them
@@ -200,13 +204,12 @@ def _mark_seen(sessions: sessionmaker[Session], matches: dict[int, int | None], 
     for posting_id, version in sorted(matches.items()):
         by_version[version].append(posting_id)
     for version, ids in by_version.items():
-        same = Posting.matched_version.is_(None) if version is None else Posting.matched_version == version
+        same = _POSTINGS.matched_version.is_(None) if version is None else _POSTINGS.matched_version == version
         for start in range(0, len(ids), KEYS_PER_QUERY):
-            with sessions.begin() as session:
-                session.execute(
-                    update(Posting.__table__).where(Posting.id.in_(ids[start : start + KEYS_PER_QUERY]), same)
-                    .values(seen_by_rematch=True, matched_version=max(version or 0, upto))
-                )
+            session.execute(
+                update(Posting.__table__).where(_POSTINGS.id.in_(ids[start : start + KEYS_PER_QUERY]), same)
+                .values(seen_by_rematch=True, matched_version=max(version or 0, upto))
+            )
 
 
 def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, str, set[str]]],
@@ -221,8 +224,8 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
         for key in job.keys.titles:
             by_key[key].append((position, job.reach_version, False))
     concerned: set[int] = set()
-    by_title: dict[int, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)  # job -> postings sharing a title key
-    for posting_id, matched_version, title_words, keys in postings:
+    by_title: dict[int, list[tuple[int, tuple[str, ...], set[str]]]] = defaultdict(list)  # job -> postings
+    for posting_id, matched_version, title_words, keys in postings:  # sharing a title key: (id, words, keys)
         sharing: dict[int, bool] = {}
         for key in keys:
             for position, version, outright in by_key.get(key, ()):
@@ -232,40 +235,54 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
             concerned.add(posting_id)
             continue
         for position in sharing:
-            by_title[position].append((posting_id, tuple(title_words.split())))
+            by_title[position].append((posting_id, tuple(title_words.split()), keys))
     pool_cities = cities() if by_title else CityNames()
     for position, candidates in by_title.items():
         job = jobs[position].keys
-        found = concerned_titles(job.words, job.city, [words for _, words in candidates], pool_cities)
+        found = concerned_titles(job.words, job.city, [(words, keys & job.titles) for _, words, keys in candidates],
+                                 pool_cities)
         concerned.update(candidates[i][0] for i in found)
     return concerned
 
 
-def _pool_cities(session: Session, pools: Pools, customer_id: int) -> Callable[[], CityNames]:
-    """The city names of the customer's matching pool, as its index reads titles with them; the pool is asked
-    for when first needed (it is caught up with the changes read, as the re-match needs it anyway)."""
-    return cache(lambda: pools.index(session, customer_id, wait=True).city_names())
-
-
 def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, ids: list[int],
              reason: str) -> tuple[int, int, dict[int, int | None]]:
-    """Match these postings again against `index`, a batch per transaction; (matched, changed, the matched
-    postings' ids -> their matched_version after).
-    A posting linked or withdrawn meanwhile (by a reviewer, concurrently) is left alone."""
-    touched = changed = 0
+    """Match these postings again against `index`: all of them first as rows, read and matched without a lock or
+    a write; then those whose match changed, a batch per transaction, locked, matched again and stored (one linked
+    or withdrawn meanwhile, by a reviewer, is left alone). (matched, changed, the matched postings' ids -> their
+    matched_version after)."""
     matched: dict[int, int | None] = {}
-    for start in range(0, len(ids), BATCH):
+    stale: list[int] = []
+    verdicts: dict[int, list[Alias]] = {}
+    with sessions() as session:
+        for start in range(0, len(ids), KEYS_PER_QUERY):
+            chunk = ids[start : start + KEYS_PER_QUERY]
+            rows = session.execute(select(*decisions.STORED_COLUMNS, _POSTINGS.matched_version)
+                                   .where(_POSTINGS.id.in_(chunk), posting_keys.WAITING)).all()
+            events: dict[int, list[Row[Any]]] = defaultdict(list)
+            for event in session.execute(select(_EVENTS.posting_id, _EVENTS.id, _EVENTS.action, _EVENTS.job_id,
+                                                _EVENTS.undoes_id)
+                                         .where(_EVENTS.posting_id.in_(chunk), _EVENTS.job_id.is_not(None))
+                                         .order_by(_EVENTS.id)):
+                events[event.posting_id].append(event)
+            verdicts |= decisions.verdicts_of(session, customer_id, rows)
+            for row in rows:
+                if decisions.would_refresh(row, index, decisions.rejected_by(events[row.id]), verdicts[row.id]):
+                    stale.append(row.id)
+                else:
+                    matched[row.id] = row.matched_version
+    touched, changed = len(matched) + len(stale), 0
+    for start in range(0, len(stale), BATCH):
         with sessions.begin() as session:
             postings = session.scalars(
                 select(Posting)
                 .where(Posting.customer_id == customer_id, posting_keys.WAITING,
-                       Posting.id.in_(ids[start : start + BATCH]))
+                       Posting.id.in_(stale[start : start + BATCH]))
                 .order_by(Posting.id)
                 .options(selectinload(Posting.events))
                 .with_for_update(of=Posting)
             ).all()
             for posting in postings:
-                changed += decisions.refresh(posting, index, reason)
-            touched += len(postings)
+                changed += decisions.refresh(posting, index, reason, verdicts[posting.id])
             matched.update((posting.id, posting.matched_version) for posting in postings)
     return touched, changed, matched
