@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import Pool, Pools
 from jobmatch.matcher import Alias
-from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys
+from jobmatch.matcher.keys import JobKeys, concerned_titles, highest_score, job_keys
 from jobmatch.matcher.places import CityNames
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingEvent, PostingKey
@@ -92,8 +92,8 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
         changes = session.execute(_changes(customer_id, since).limit(MAX_CHANGES + 1)).all()
         if len(changes) > MAX_CHANGES:
             upto, examined = feed.current_version(session, customer_id), {}
-            concerned = set(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
-                                                                      posting_keys.WAITING)))
+            concerned = dict.fromkeys(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
+                                                                                posting_keys.WAITING)))
         else:
             upto = max((change.version for change in changes), default=since)
             jobs = _keyed(changes, customer.match_exposed_only)
@@ -101,9 +101,9 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
             concerned = _sharing_keys(session, customer_id, since, jobs, cities)
             behind, examined = _behind(session, customer_id, since, upto, customer.recheck_from,
                                        customer.match_exposed_only, cities)
-            concerned |= behind
+            _merge(concerned, behind)
         index = pool() if concerned else None
-    touched, changed, matched = _rematch(sessions, index, customer_id, sorted(concerned), reason)
+    touched, changed, matched = _rematch(sessions, index, customer_id, concerned, reason)
     with sessions.begin() as session:
         _mark_seen(session, examined | matched, upto)
         session.execute(  # only forward: a run that read less must not move it back
@@ -130,8 +130,9 @@ def due(session: Session) -> list[int]:
 
 
 _JOBS = AtsJob.__table__.c
-_KEYED = (_JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.location_city,
-          _JOBS.location_raw, _JOBS.exposed, _JOBS.version, _JOBS.reach_version)  # what a job is keyed by
+_KEYED = (_JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.department,
+          _JOBS.employment_type, _JOBS.location_city, _JOBS.location_zip_code, _JOBS.location_raw, _JOBS.exposed,
+          _JOBS.version, _JOBS.reach_version)  # what a job is keyed and weighed by
 
 
 def _changes(customer_id: int, after: int) -> Any:
@@ -141,13 +142,15 @@ def _changes(customer_id: int, after: int) -> Any:
 def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[Changed]:
     return [Changed(job_keys({"id": change.id, "name": change.name, "job_code": change.job_code,
                               "remote_id": change.remote_id, "post_url": change.post_url,
-                              "location": {"city": change.location_city, "raw": change.location_raw}},
+                              "department": change.department, "employment_type": change.employment_type,
+                              "location": {"city": change.location_city, "zip_code": change.location_zip_code,
+                                           "raw": change.location_raw}},
                              in_pool=change.exposed or not exposed_only), change.version, change.reach_version)
             for change in changes]
 
 
 def _sharing_keys(session: Session, customer_id: int, since: int, jobs: list[Changed],
-                  cities: Callable[[], CityNames]) -> set[int]:
+                  cities: Callable[[], CityNames]) -> "Concerned":
     """The waiting postings that share a key with a changed job, and that the job can concern. A job's title keys
     are looked up only when its change reaches beyond its candidates (a posting matched before that, and not yet
     re-matched, is one `_behind` finds)."""
@@ -157,23 +160,23 @@ def _sharing_keys(session: Session, customer_id: int, since: int, jobs: list[Cha
 
 
 def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_from: Any,
-            exposed_only: bool, cities: Callable[[], CityNames]) -> tuple[set[int], dict[int, int | None]]:
+            exposed_only: bool, cities: Callable[[], CityNames]) -> tuple["Concerned", dict[int, int | None]]:
     """Waiting postings updated since the last run started (less the margin) and matched against a pool older
     than what it re-matched up to, which that run may not have seen: (those the changes after their match, up to
     `upto`, concern; all of them looked at, with their matched_version)."""
     if recheck_from is None:
-        return set(), {}
+        return {}, {}
     behind = dict(session.execute(
         select(Posting.id, Posting.matched_version).where(
             Posting.customer_id == customer_id, posting_keys.WAITING, Posting.updated_at >= recheck_from,
             or_(Posting.matched_version < since, Posting.matched_version.is_(None)), _NOT_SEEN)
     ).all())
     if not behind:
-        return set(), {}
+        return {}, {}
     oldest = min((version or 0) for version in behind.values())
     changes = session.execute(_changes(customer_id, oldest).where(AtsJob.version <= upto).limit(MAX_CHANGES + 1)).all()
     if len(changes) > MAX_CHANGES:
-        return set(behind), behind
+        return dict.fromkeys(behind), behind
     postings = _stored_keys(session, _KEYS.posting_id, sorted(behind))
     return _concerned(_keyed(changes, exposed_only), postings, cities), behind
 
@@ -212,8 +215,19 @@ def _mark_seen(session: Session, matches: dict[int, int | None], upto: int) -> N
             )
 
 
+# A posting a run looks at -> None when a changed job concerns it outright (an identifier, a candidate), else the
+# jobs that concern it by their titles, each with the highest title similarity it can reach (concerned_titles)
+Concerned = dict[int, list[tuple[JobKeys, float]] | None]
+
+
+def _merge(into: Concerned, more: Concerned) -> None:
+    for posting_id, jobs in more.items():
+        held = into.get(posting_id, [])
+        into[posting_id] = None if held is None or jobs is None else held + jobs
+
+
 def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, str, set[str]]],
-               cities: Callable[[], CityNames]) -> set[int]:
+               cities: Callable[[], CityNames]) -> Concerned:
     """Of these postings (id, matched_version, title words, keys), those that a job changed after their
     matched_version concerns: outright by an identifier or as a candidate, by its title when the change reaching
     beyond its candidates came after their match too and `concerned_titles` says so."""
@@ -223,7 +237,7 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
             by_key[key].append((position, job.version, True))
         for key in job.keys.titles:
             by_key[key].append((position, job.reach_version, False))
-    concerned: set[int] = set()
+    concerned: Concerned = {}
     by_title: dict[int, list[tuple[int, tuple[str, ...], set[str]]]] = defaultdict(list)  # job -> postings
     for posting_id, matched_version, title_words, keys in postings:  # sharing a title key: (id, words, keys)
         sharing: dict[int, bool] = {}
@@ -232,7 +246,7 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
                 if matched_version is None or matched_version < version:
                     sharing[position] = sharing.get(position, False) or outright
         if any(sharing.values()):
-            concerned.add(posting_id)
+            concerned[posting_id] = None
             continue
         for position in sharing:
             by_title[position].append((posting_id, tuple(title_words.split()), keys))
@@ -241,16 +255,25 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
         job = jobs[position].keys
         found = concerned_titles(job.words, job.city, [(words, keys & job.titles) for _, words, keys in candidates],
                                  pool_cities)
-        concerned.update(candidates[i][0] for i in found)
+        _merge(concerned, {candidates[i][0]: [(job, similarity)] for i, similarity in found.items()})
     return concerned
 
 
-def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, ids: list[int],
+def _out_of_reach(candidates: list[dict[str, Any]], highest: float) -> bool:
+    """Whether no job scoring at most `highest` can enter a posting's match of these stored candidates: as many as
+    a match keeps, all found by their titles (so such a job ranks below every title the match kept, and cannot be
+    the rival of an identifier's job either), each scoring more (scores are shown to a tenth)."""
+    return (len(candidates) >= decisions.CANDIDATES and all(c["method"] == "title" for c in candidates)
+            and min(c["score"] for c in candidates) - 0.05 > highest)
+
+
+def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, concerned: Concerned,
              reason: str) -> tuple[int, int, dict[int, int | None]]:
     """Match these postings again against `index`: all of them first as rows, read and matched without a lock or
-    a write; then those whose match changed, a batch per transaction, locked, matched again and stored (one linked
-    or withdrawn meanwhile, by a reviewer, is left alone). (matched, changed, the matched postings' ids -> their
-    matched_version after)."""
+    a write, except those no job concerning them by its title can enter (`_out_of_reach`); then those whose match
+    changed, a batch per transaction, locked, matched again and stored (one linked or withdrawn meanwhile, by a
+    reviewer, is left alone). (matched, changed, the postings looked at -> their matched_version after)."""
+    ids, touched = sorted(concerned), 0
     matched: dict[int, int | None] = {}
     stale: list[int] = []
     verdicts: dict[int, list[Alias]] = {}
@@ -267,11 +290,17 @@ def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: i
                 events[event.posting_id].append(event)
             verdicts |= decisions.verdicts_of(session, customer_id, rows)
             for row in rows:
+                jobs = concerned[row.id]
+                if jobs is not None and _out_of_reach(row.candidates, max(
+                        highest_score(similarity, row._mapping, job) for job, similarity in jobs)):
+                    matched[row.id] = row.matched_version
+                    continue
+                touched += 1
                 if decisions.would_refresh(row, index, decisions.rejected_by(events[row.id]), verdicts[row.id]):
                     stale.append(row.id)
                 else:
                     matched[row.id] = row.matched_version
-    touched, changed = len(matched) + len(stale), 0
+    changed = 0
     for start in range(0, len(stale), BATCH):
         with sessions.begin() as session:
             postings = session.scalars(

@@ -29,16 +29,22 @@ from functools import lru_cache
 from typing import Any
 
 from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
+from jobmatch.matcher.jobs import job_side
 from jobmatch.matcher.ngrams import grams, rarity
 from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.places import City, CityNames, Place
 from jobmatch.matcher.scoring import (
     ALIKE_FLOOR,
+    SAME_PLACE,
     SEARCH_CUTOFF,
     WORDING_FLOOR,
+    Side,
+    evidence,
+    side,
     similar_titles,
     title_similarity,
     title_views,
+    wording_score,
 )
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import normalize_title
@@ -54,6 +60,8 @@ _EXPANDED_LABELS = 6  # the shortest German labels of an occupation the wording 
 _PARTS_FLOOR = 0.5
 _NO_STRENGTH = 2.0  # asked of the source when only its letters alike are wanted: no other strength reaches it
 _NO_CITIES = CityNames()
+WORDED_HIGHEST = wording_score(1.0)  # the most a title worded otherwise scores before evidence
+ANY_SCORE = float("inf")  # a job that can change how a posting's title is read can change anything
 _PUNCTUATION = "()[]{},;:!?\"'|*#."
 
 
@@ -193,19 +201,37 @@ class JobKeys:
     titles: frozenset[str]
     words: tuple[str, ...]
     city: City
+    side: Side  # what the evidence of place, department and employment type reads of it
 
 
 def job_keys(job: Mapping[str, Any], in_pool: bool = True) -> JobKeys:
     """The keys of a Kombo job (non-string values, which the matcher refuses, give none). A job outside the
     matching pool (hidden from matching) concerns only the postings that have it as a candidate."""
+    location = job.get("location") if isinstance(job.get("location"), Mapping) else {}
+    department, employment_type, zip_code = (value if isinstance(value, str) else None for value in (
+        job.get("department"), job.get("employment_type"), location.get("zip_code")))
+    city_name, raw = (value if isinstance(value, str) else None
+                      for value in (location.get("city"), location.get("raw")))
+    job_place = job_side(city_name, zip_code, raw, department, employment_type)
     if not in_pool:
-        return JobKeys(candidate_key(job["id"]), frozenset(), frozenset(), (), ())
+        return JobKeys(candidate_key(job["id"]), frozenset(), frozenset(), (), (), job_place)
     job_code, remote_id, post_url = (job.get(name) for name in ("job_code", "remote_id", "post_url"))
     texts = [value if isinstance(value, str) else None for value in (job_code, remote_id, post_url)]
     words, city = job_title_words(job), job_city(job)
     return JobKeys(candidate_key(job["id"]), frozenset(identifier_keys(*texts)),
                    frozenset(title_keys(words) | job_wording_keys(words) | set(city) | {marked_cut_key(words)}),
-                   words, city)
+                   words, city, job_place)
+
+
+def highest_score(similarity: float, posting: Mapping[str, Any], job: JobKeys) -> float:
+    """The most a job whose title reaches this similarity to a posting's (`concerned_titles`) can score in the
+    posting's match, found by its title or as worded otherwise (at most WORDED_HIGHEST), with the evidence of
+    place, department and employment type the matcher adds; a posting without a place may name one in its title,
+    so it counts as in the job's."""
+    location = posting.get("location") or {}
+    place = Place.of(location.get("city"), location.get("zip_code"), location.get("raw"))
+    delta = evidence(side(place, None, posting.get("department"), posting.get("employment_type")), job.side)[0]
+    return max(similarity, WORDED_HIGHEST) + delta + (0.0 if place else SAME_PLACE)
 
 
 def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
@@ -217,32 +243,35 @@ def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
 
 
 def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[tuple[str, ...], Collection[str]]],
-                     cities: CityNames) -> set[int]:
+                     cities: CityNames) -> dict[int, float]:
     """Which of these postings (their title_words, and the keys they share with the job) a job could concern by
-    its title: similar enough for the title search to consider it (SEARCH_CUTOFF), also as a title cut short
-    compared with the start of the job's, or one the wording source could offer the job's title for (`_worded`),
-    each also with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city,
-    whose arrival in a pool or departure from it changes how the posting's title is read."""
+    its title, each with the highest title similarity the job can reach in its match (for `highest_score`):
+    similar enough for the title search to consider it (SEARCH_CUTOFF), also as a title cut short compared with
+    the start of the job's, or one the wording source could offer the job's title for (`_worded`; 0), each also
+    with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city, whose
+    arrival in a pool or departure from it changes how the posting's title is read (ANY_SCORE)."""
     titles = [words for words, _ in postings]
-    found = {i for i, words in enumerate(titles) if city and _contains(words, city)}
+    found = {i: ANY_SCORE for i, words in enumerate(titles) if city and _contains(words, city)}
     if not job_words:
         return found
-    found.update(_similar(job_words, dict(enumerate(titles))))
     in_pool = _without_cities(job_words, cities)
-    rest = {i: _without_cities(words, cities) for i, words in enumerate(titles) if i not in found}
-    if in_pool == job_words:
-        rest = {i: words for i, words in rest.items() if words != titles[i]}
-    if in_pool:
-        found.update(_similar(in_pool, rest))
-    left = {i: tuple(dict.fromkeys((words, _without_cities(words, cities)))) for i, words in enumerate(titles)
-            if i not in found}
+    similar: dict[int, float] = {}
+    variants = (dict(enumerate(titles)), {i: _without_cities(words, cities) for i, words in enumerate(titles)})
+    for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
+        for variant in variants:
+            for i, score in _similar(job, {i: words for i, words in variant.items() if words}).items():
+                similar[i] = max(similar.get(i, 0.0), score)
     shared = [_shared_kinds(keys) for _, keys in postings]
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         worded = _wording_of(job)
-        found.update(i for i, variants in left.items() if any(
-            words and (_cut_from(words, job, "cut" in shared[i]) or _worded(worded, words, shared[i]))
-            for words in variants))
-    return found
+        for i, words in enumerate(titles):
+            for variant in (variant for variant in dict.fromkeys((words, _without_cities(words, cities))) if variant):
+                cut = _cut_from(variant, job, "cut" in shared[i])
+                if cut:
+                    similar[i] = max(similar.get(i, 0.0), cut)
+                elif i not in similar and _worded(worded, variant, shared[i]):
+                    similar[i] = 0.0
+    return {i: score for i, score in similar.items() if i not in found} | found
 
 
 def _shared_kinds(keys: Collection[str]) -> set[str]:
@@ -351,21 +380,22 @@ def _letters_may_be_alike(job: _Worded, words: tuple[str, ...], named: Iterable[
     return shared >= ALIKE_FLOOR**2 * job.norm
 
 
-def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> bool:
-    """Whether a posting title `marked` cut short, or ending in a word the job's title has a longer word for, is,
-    as a title cut short, similar to the job's title (the title search compares such a title with the start of
-    each title)."""
+def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> float:
+    """The similarity to the job's title of a posting title `marked` cut short, or ending in a word the job's
+    title has a longer word for, as a title cut short (the title search compares such a title with the start of
+    each title), when it reaches SEARCH_CUTOFF; else 0."""
     last = words[-1] if len(words) > 1 else ""
     if not marked and (len(last) < _SHORTEST_CUT
                        or not any(word != last and word.startswith(last) for word in job_words)):
-        return False
-    return title_similarity(" ".join(words), " ".join(job_words), cut=True) >= SEARCH_CUTOFF
+        return 0.0
+    similarity = title_similarity(" ".join(words), " ".join(job_words), cut=True)
+    return similarity if similarity >= SEARCH_CUTOFF else 0.0
 
 
-def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> list[int]:
+def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> dict[int, float]:
     keys = list(titles)
     views = [title_views(" ".join(titles[key])) for key in keys]
-    return [keys[i] for i, _ in similar_titles(" ".join(job_words), views, SEARCH_CUTOFF)]
+    return {keys[i]: score for i, score in similar_titles(" ".join(job_words), views, SEARCH_CUTOFF)}
 
 
 def _without_cities(words: tuple[str, ...], cities: CityNames) -> tuple[str, ...]:

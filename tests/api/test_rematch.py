@@ -121,6 +121,25 @@ def test_closing_a_job_rematches_only_the_postings_that_have_it_as_a_candidate(c
     assert run(sessions).touched == 3
 
 
+def test_a_job_that_cannot_rank_among_a_postings_five_title_candidates_is_not_matched_against_it(
+    client, keys, sessions
+) -> None:
+    bakers = [kombo_job(f"job-baker-{n}", str(170 + n), "Bäcker (m/w/d)", city="Berlin") for n in range(5)]
+    sync_page(sessions, bakers)
+    run(sessions)
+    posting = post(client, keys, {"external_id": "b", "source": "indeed", "title": "Bäcker",
+                                  "location": {"city": "Berlin"}}).json
+    assert {c["job_id"] for c in posting["candidates"]} == {job["id"] for job in bakers}
+    run(sessions)
+    elsewhere = kombo_job("job-baker-munich", "180", "Bäcker (m/w/d)", city="München")
+    sync_page(sessions, [elsewhere])  # 100% similar, but in another place: 92 against the candidates' 100 and more
+    assert run(sessions) == rematch.Rematched(1, 0, 0)
+    fresh = JobIndex([*ACME_JOBS, *bakers, elsewhere]).match(decisions._matcher_posting(stored(sessions)["b"]))
+    assert decisions._candidate_rows(fresh) == stored(sessions)["b"].candidates
+    sync_page(sessions, [kombo_job("job-baker-berlin", "181", "Bäckerin", city="Berlin")])  # may rank among them
+    assert run(sessions).touched == 1
+
+
 def test_a_reviewers_not_in_the_ats_is_never_overturned_but_a_new_job_returns_it_to_review(
     client, keys, sessions
 ) -> None:
