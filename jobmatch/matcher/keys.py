@@ -256,7 +256,8 @@ def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tupl
         return found
     in_pool = _without_cities(job_words, cities)
     similar: dict[int, float] = {}
-    variants = (dict(enumerate(titles)), {i: _without_cities(words, cities) for i, words in enumerate(titles)})
+    without = {i: _without_cities(words, cities) for i, words in enumerate(titles)}
+    variants = (dict(enumerate(titles)), {i: words for i, words in without.items() if words != titles[i]})
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         for variant in variants:
             for i, score in _similar(job, {i: words for i, words in variant.items() if words}).items():
@@ -265,7 +266,7 @@ def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tupl
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         worded = _wording_of(job)
         for i, words in enumerate(titles):
-            for variant in (variant for variant in dict.fromkeys((words, _without_cities(words, cities))) if variant):
+            for variant in (variant for variant in dict.fromkeys((words, without[i])) if variant):
                 cut = _cut_from(variant, job, "cut" in shared[i])
                 if cut:
                     similar[i] = max(similar.get(i, 0.0), cut)
@@ -293,7 +294,7 @@ def _shared_kinds(keys: Collection[str]) -> set[str]:
 class _Worded:
     """A job's title as the wording source compares it (jobmatch.matcher.wording), read once per changed job."""
 
-    text: str
+    words: tuple[str, ...]
     named: tuple[dict[int, float], float]  # the occupations it names, and the share of its words naming them
     stems: frozenset[str]
     pieces: dict[str, tuple[float, float]]  # its letter pieces: (squared weight, as the source's norm counts it)
@@ -307,36 +308,49 @@ def _wording_of(job_words: tuple[str, ...]) -> _Worded:
     search.add(text, job_words)
     held = Counter(piece for word in set(job_words) for piece in grams([word]))  # words holding each piece
     pieces = {piece: (rarity(piece) ** 2 * count**2, rarity(piece) ** 2 * count) for piece, count in held.items()}
-    return _Worded(text, occupations().of(job_words), frozenset(parts(job_words)[1]), pieces,
+    return _Worded(job_words, occupations().of(job_words), frozenset(parts(job_words)[1]), pieces,
                    sum(counted for _, counted in pieces.values()), search)
 
 
 def _worded(job: _Worded, words: tuple[str, ...], shared: set[str]) -> bool:
     """Whether the wording source could offer the job's title for a posting of these words in some pool: of the
     same occupation (at WORDING_FLOOR), or of parts one title holds all of the other's (`_parts_meet`), also of
-    the shortest labels of an occupation the posting names, which
-    both need the posting to share a wording key with the job; or of letters alike at ALIKE_FLOOR, told by the
-    source itself where the posting shares a word's start with the job and their shared pieces could reach it
-    (`shared`: `_shared_kinds`)."""
-    if not shared:
+    the shortest labels of an occupation the posting names, which both need the posting to share a wording key
+    with the job; or of letters alike at ALIKE_FLOOR, told by the source itself where the posting shares a word's
+    start with the job and their shared pieces could reach it (`shared`: `_shared_kinds`)."""
+    if not shared or words == job.words:
         return False
-    keyed = "wording" in shared
-    text = " ".join(words)
-    if text == job.text:
-        return False
-    named = occupations().of(words)
-    (posting_occupations, posting_covered), (job_occupations, job_covered) = named, job.named
+    posting = _posting_wording(words)
+    (posting_occupations, posting_covered), (job_occupations, job_covered) = posting.named, job.named
     if posting_covered == job_covered == 1 and posting_occupations.keys().isdisjoint(job_occupations):
         return False  # told apart: ESCO names both wholly, as different occupations
-    if keyed and same_occupation(named, job.named) >= WORDING_FLOOR:
+    if "wording" in shared and (same_occupation(posting.named, job.named) >= WORDING_FLOOR
+                                or any(_parts_meet(stems, job.stems) for stems in posting.stems)):
         return True
-    if keyed and any(_parts_meet(stems, job.stems) for stems in (
-            frozenset(parts(words)[1]),
-            *(stems for number, weight in posting_occupations.items() if weight * posting_covered >= WORDING_FLOOR
-              for stems in _label_stems(number)))):  # a label's strength is at most its weight and coverage
-        return True
-    return "start" in shared and _letters_may_be_alike(job, words, posting_occupations) and bool(
-        job.search.similar(text, words, _NO_STRENGTH, 1, ALIKE_FLOOR))
+    if "start" not in shared:
+        return False
+    reached = sum(square for piece, (square, _) in job.pieces.items() if piece in posting.pieces)
+    return reached >= ALIKE_FLOOR**2 * job.norm and bool(  # the cosine is at most their weight over the title's
+        job.search.similar(" ".join(words), words, _NO_STRENGTH, 1, ALIKE_FLOOR))
+
+
+@dataclass(frozen=True, slots=True)
+class _PostingWording:
+    named: tuple[dict[int, float], float]  # the occupations the title names, and the share of its words naming them
+    stems: tuple[frozenset[str], ...]  # of its parts, and of each label of an occupation it names that can count
+    pieces: frozenset[str]  # the letter pieces of its words and of its occupations' labels: the source's query
+
+
+@lru_cache(maxsize=1 << 14)
+def _posting_wording(words: tuple[str, ...]) -> _PostingWording:
+    """A posting's title as the wording source reads it for a query (jobmatch.matcher.wording); a label's strength
+    is at most its occupation's weight times the title's share naming it, so only labels that can reach
+    WORDING_FLOOR count."""
+    named = occupations().of(words)
+    labels = [stems for number, weight in named[0].items() if weight * named[1] >= WORDING_FLOOR
+              for stems in _label_stems(number)]
+    pieces = frozenset().union(*map(_word_pieces, words), *(_label_pieces(number) for number in named[0]))
+    return _PostingWording(named, (frozenset(parts(words)[1]), *labels), pieces)
 
 
 def _parts_meet(stems: frozenset[str], theirs: frozenset[str]) -> bool:
@@ -371,15 +385,6 @@ def _label_pieces(number: int) -> frozenset[str]:
     return frozenset(grams(word for label in _labels(number) for word in label.split()))
 
 
-def _letters_may_be_alike(job: _Worded, words: tuple[str, ...], named: Iterable[int]) -> bool:
-    """Whether the job title's pieces that the posting's query holds (its words' and its occupations' labels')
-    weigh enough for a cosine of ALIKE_FLOOR: the cosine is at most their weight over the title's."""
-    own, labels = set().union(*map(_word_pieces, words)), [_label_pieces(number) for number in named]
-    shared = sum(square for piece, (square, _) in job.pieces.items()
-                 if piece in own or any(piece in held for held in labels))
-    return shared >= ALIKE_FLOOR**2 * job.norm
-
-
 def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> float:
     """The similarity to the job's title of a posting title `marked` cut short, or ending in a word the job's
     title has a longer word for, as a title cut short (the title search compares such a title with the start of
@@ -394,8 +399,13 @@ def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) 
 
 def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> dict[int, float]:
     keys = list(titles)
-    views = [title_views(" ".join(titles[key])) for key in keys]
+    views = [_views(titles[key]) for key in keys]
     return {keys[i]: score for i, score in similar_titles(" ".join(job_words), views, SEARCH_CUTOFF)}
+
+
+@lru_cache(maxsize=1 << 14)  # a run compares the same posting titles with each changed job
+def _views(words: tuple[str, ...]) -> tuple[str, str]:
+    return title_views(" ".join(words))
 
 
 def _without_cities(words: tuple[str, ...], cities: CityNames) -> tuple[str, ...]:
