@@ -215,9 +215,9 @@ def _mark_seen(session: Session, matches: dict[int, int | None], upto: int) -> N
             )
 
 
-# A posting a run looks at -> None when a changed job concerns it outright (an identifier, a candidate), else the
-# jobs that concern it by their titles, each with the highest title similarity it can reach (concerned_titles)
-Concerned = dict[int, list[tuple[JobKeys, float]] | None]
+# A posting a run looks at -> None when a changed job may change anything in its match (an identifier, a
+# candidate, a city its title names), else the jobs that can at most enter it by their titles (concerned_titles)
+Concerned = dict[int, list[JobKeys] | None]
 
 
 def _merge(into: Concerned, more: Concerned) -> None:
@@ -255,7 +255,7 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
         job = jobs[position].keys
         found = concerned_titles(job.words, job.city, [(words, keys & job.titles) for _, words, keys in candidates],
                                  pool_cities)
-        _merge(concerned, {candidates[i][0]: [(job, similarity)] for i, similarity in found.items()})
+        _merge(concerned, {candidates[i][0]: None if reads else [job] for i, reads in found.items()})
     return concerned
 
 
@@ -291,8 +291,8 @@ def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: i
             verdicts |= decisions.verdicts_of(session, customer_id, rows)
             for row in rows:
                 jobs = concerned[row.id]
-                if jobs is not None and _out_of_reach(row.candidates, max(
-                        highest_score(similarity, row._mapping, job) for job, similarity in jobs)):
+                if jobs is not None and _out_of_reach(row.candidates,
+                                                      max(highest_score(row._mapping, job) for job in jobs)):
                     matched[row.id] = row.matched_version
                     continue
                 touched += 1

@@ -44,7 +44,6 @@ from jobmatch.matcher.scoring import (
     similar_titles,
     title_similarity,
     title_views,
-    wording_score,
 )
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import normalize_title
@@ -60,8 +59,7 @@ _EXPANDED_LABELS = 6  # the shortest German labels of an occupation the wording 
 _PARTS_FLOOR = 0.5
 _NO_STRENGTH = 2.0  # asked of the source when only its letters alike are wanted: no other strength reaches it
 _NO_CITIES = CityNames()
-WORDED_HIGHEST = wording_score(1.0)  # the most a title worded otherwise scores before evidence
-ANY_SCORE = float("inf")  # a job that can change how a posting's title is read can change anything
+_MOST_SIMILAR = 100.0  # a title's similarity at most; a title worded otherwise scores less
 _PUNCTUATION = "()[]{},;:!?\"'|*#."
 
 
@@ -223,15 +221,16 @@ def job_keys(job: Mapping[str, Any], in_pool: bool = True) -> JobKeys:
                    words, city, job_place)
 
 
-def highest_score(similarity: float, posting: Mapping[str, Any], job: JobKeys) -> float:
-    """The most a job whose title reaches this similarity to a posting's (`concerned_titles`) can score in the
-    posting's match, found by its title or as worded otherwise (at most WORDED_HIGHEST), with the evidence of
-    place, department and employment type the matcher adds; a posting without a place may name one in its title,
-    so it counts as in the job's."""
+def highest_score(posting: Mapping[str, Any], job: JobKeys) -> float:
+    """The most a job can score in a posting's match (a posting of these fields, as POST /v1/postings takes
+    them) without changing how the posting's title is read: a title at most 100% similar (one worded otherwise
+    scores less), with the evidence of place, department and employment type the matcher adds; a posting without
+    a place may name one in its title, so it counts as in the job's. (The title the matcher reads can lose words
+    the stored title words keep, a pool's city or a place cut short, so no lower similarity bounds it.)"""
     location = posting.get("location") or {}
     place = Place.of(location.get("city"), location.get("zip_code"), location.get("raw"))
     delta = evidence(side(place, None, posting.get("department"), posting.get("employment_type")), job.side)[0]
-    return max(similarity, WORDED_HIGHEST) + delta + (0.0 if place else SAME_PLACE)
+    return _MOST_SIMILAR + delta + (0.0 if place else SAME_PLACE)
 
 
 def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
@@ -243,36 +242,31 @@ def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
 
 
 def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[tuple[str, ...], Collection[str]]],
-                     cities: CityNames) -> dict[int, float]:
+                     cities: CityNames) -> dict[int, bool]:
     """Which of these postings (their title_words, and the keys they share with the job) a job could concern by
-    its title, each with the highest title similarity the job can reach in its match (for `highest_score`):
-    similar enough for the title search to consider it (SEARCH_CUTOFF), also as a title cut short compared with
-    the start of the job's, or one the wording source could offer the job's title for (`_worded`; 0), each also
-    with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city, whose
-    arrival in a pool or departure from it changes how the posting's title is read (ANY_SCORE)."""
+    its title: similar enough for the title search to consider it (SEARCH_CUTOFF), also as a title cut short
+    compared with the start of the job's, or one the wording source could offer the job's title for (`_worded`),
+    each also with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city,
+    whose arrival in a pool or departure from it changes how the posting's title is read (True: the job may then
+    change anything in its match, where otherwise it can at most enter it, below `highest_score`)."""
     titles = [words for words, _ in postings]
-    found = {i: ANY_SCORE for i, words in enumerate(titles) if city and _contains(words, city)}
+    found = {i: True for i, words in enumerate(titles) if city and _contains(words, city)}
     if not job_words:
         return found
     in_pool = _without_cities(job_words, cities)
-    similar: dict[int, float] = {}
+    similar: set[int] = set()
     without = {i: _without_cities(words, cities) for i, words in enumerate(titles)}
     variants = (dict(enumerate(titles)), {i: words for i, words in without.items() if words != titles[i]})
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         for variant in variants:
-            for i, score in _similar(job, {i: words for i, words in variant.items() if words}).items():
-                similar[i] = max(similar.get(i, 0.0), score)
+            similar.update(_similar(job, {i: words for i, words in variant.items() if words and i not in similar}))
     shared = [_shared_kinds(keys) for _, keys in postings]
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         worded = _wording_of(job)
-        for i, words in enumerate(titles):
-            for variant in (variant for variant in dict.fromkeys((words, without[i])) if variant):
-                cut = _cut_from(variant, job, "cut" in shared[i])
-                if cut:
-                    similar[i] = max(similar.get(i, 0.0), cut)
-                elif i not in similar and _worded(worded, variant, shared[i]):
-                    similar[i] = 0.0
-    return {i: score for i, score in similar.items() if i not in found} | found
+        similar.update(i for i, words in enumerate(titles) if i not in similar and any(
+            _cut_from(variant, job, "cut" in shared[i]) or _worded(worded, variant, shared[i])
+            for variant in dict.fromkeys((words, without[i])) if variant))
+    return dict.fromkeys(similar - found.keys(), False) | found
 
 
 def _shared_kinds(keys: Collection[str]) -> set[str]:
@@ -385,16 +379,15 @@ def _label_pieces(number: int) -> frozenset[str]:
     return frozenset(grams(word for label in _labels(number) for word in label.split()))
 
 
-def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> float:
-    """The similarity to the job's title of a posting title `marked` cut short, or ending in a word the job's
-    title has a longer word for, as a title cut short (the title search compares such a title with the start of
-    each title), when it reaches SEARCH_CUTOFF; else 0."""
+def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> bool:
+    """Whether a posting title `marked` cut short, or ending in a word the job's title has a longer word for, is,
+    as a title cut short, similar to the job's title (the title search compares such a title with the start of
+    each title)."""
     last = words[-1] if len(words) > 1 else ""
     if not marked and (len(last) < _SHORTEST_CUT
                        or not any(word != last and word.startswith(last) for word in job_words)):
-        return 0.0
-    similarity = title_similarity(" ".join(words), " ".join(job_words), cut=True)
-    return similarity if similarity >= SEARCH_CUTOFF else 0.0
+        return False
+    return title_similarity(" ".join(words), " ".join(job_words), cut=True) >= SEARCH_CUTOFF
 
 
 def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> dict[int, float]:
