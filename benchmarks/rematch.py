@@ -128,20 +128,27 @@ def change_one(jobs: dict[str, dict], rng: random.Random, n: int) -> tuple[str, 
 
 def missed(sessions, customer_id: int, jobs: list[dict]) -> dict[str, set[int]]:
     """Waiting postings whose match against the pool as it is now differs from what is stored: in which jobs are
-    candidates or in their order ("candidates"), or only in a candidate's score or reasons ("details")."""
+    plausible candidates or in their order ("candidates"), only in the weak suggestions after them ("weak"), or
+    only in a candidate's score or reasons ("details")."""
     index = JobIndex(jobs)
-    out: dict[str, set[int]] = {"candidates": set(), "details": set()}
+    out: dict[str, set[int]] = {"candidates": set(), "weak": set(), "details": set()}
     with sessions() as session:
         postings = session.scalars(select(Posting).where(Posting.customer_id == customer_id, posting_keys.WAITING)
                                    .options(selectinload(Posting.events))).all()
         for posting in postings:
             fresh = decisions._candidate_rows(index.match(decisions._matcher_posting(posting), limit=decisions.CANDIDATES,
                                                           exclude=decisions.rejected_jobs(posting)))
-            if [c["job_id"] for c in fresh] != [c["job_id"] for c in posting.candidates]:
+            if _plausible(fresh) != _plausible(posting.candidates):
                 out["candidates"].add(posting.id)
+            elif [c["job_id"] for c in fresh] != [c["job_id"] for c in posting.candidates]:
+                out["weak"].add(posting.id)
             elif fresh != posting.candidates:
                 out["details"].add(posting.id)
     return out
+
+
+def _plausible(candidates: list[dict]) -> list[str]:
+    return [c["job_id"] for c in candidates if not c.get("weak")]
 
 
 def rematch_every_waiting(sessions, pools: Pools, customer_id: int, reason: str) -> int:
@@ -225,7 +232,8 @@ def main() -> None:
             "unrelated_touched_share_p50": round(statistics.median(unrelated), 5),
             "unrelated_touched_share_max": round(max(unrelated), 5),
             "postings_missed": len(misses["candidates"]),
-            "postings_with_stale_scores_or_reasons": len(misses["details"] - misses["candidates"]),
+            "postings_with_other_weak_suggestions": len(misses["weak"] - misses["candidates"]),
+            "postings_with_stale_scores_or_reasons": len(misses["details"] - misses["candidates"] - misses["weak"]),
             "by_kind": {kind: {"ms_p50": median("ms", rows), "touched_p50": median("touched", rows)}
                         for kind in ("new", "renamed", "closed")
                         if (rows := [r for r in trials if r["kind"] == kind])},

@@ -2,7 +2,8 @@
 same title (`jobmatch.matcher.title_key`). A link to a job the matcher did not rank first puts that job first
 for them; a rejection puts the job last. The matcher reads them as `Alias`es and never links by them alone."""
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, FromClause, Join, Row, bindparam, select
@@ -68,3 +69,15 @@ def for_posting(session: Session | Connection, customer_id: int, matched: Matche
         return read[1]
     rows = session.execute(_FOR_TITLE, {"customer_id": customer_id, "title_key": key})
     return [Alias(job_id, posting_id, linked) for job_id, posting_id, linked in rows]
+
+
+def by_title_key(session: Session, customer_id: int, keys: Collection[str]) -> dict[str, list[Alias]]:
+    """The verdicts on the customer's earlier postings of these titles (`title_key`s), in one query."""
+    found: dict[str, list[Alias]] = defaultdict(list)
+    if keys:
+        for key, job_id, posting_id, linked in session.execute(
+            select(TitleAlias.title_key, TitleAlias.job_id, TitleAlias.posting_id, TitleAlias.linked)
+            .where(TitleAlias.customer_id == customer_id, TitleAlias.title_key.in_(sorted(keys)))
+        ):
+            found[key].append(Alias(job_id, posting_id, linked))
+    return found

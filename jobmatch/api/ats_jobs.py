@@ -193,13 +193,13 @@ def rematch_if_matching_changed(db: Session, customer_id: int, changed: int) -> 
 
 def set_exposed(db: Session, customer_id: int, ids: list[str], exposed: bool) -> int:
     """Set `exposed` on the customer's jobs among `ids`, stamping the changed ones with the customer's next jobs
-    version, so that every process's pools of exposed jobs catch up with them. The version is taken first, as a
-    sync page takes it before writing its jobs: both lock the customer's row before job rows, never the other
-    way round."""
+    version, so that every process's pools of exposed jobs catch up with them (an exposed job may become anyone's
+    candidate: its reach_version too). The version is taken first, as a sync page takes it before writing its
+    jobs: both lock the customer's row before job rows, never the other way round."""
     version = feed.next_version(db, customer_id)
     return db.execute(
         update(AtsJob)
         .where(AtsJob.id.in_(ids), AtsJob.integration_id.in_(_integrations(customer_id)), AtsJob.exposed != exposed)
-        .values(exposed=exposed, version=version)
+        .values(exposed=exposed, version=version, **({"reach_version": version} if exposed else {}))
         .execution_options(synchronize_session=False)
     ).rowcount

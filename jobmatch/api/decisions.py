@@ -6,6 +6,7 @@ jobs a reviewer rejected are never suggested again for that posting. A posting a
 returns to review. Every step keeps the posting's keys (jobmatch.api.posting_keys) current.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, object_session
 
 from jobmatch.api import aliases, outbox, posting_keys
 from jobmatch.api.pools import Pool
-from jobmatch.matcher import Candidate, Location, MatchResult
+from jobmatch.matcher import Alias, Candidate, Location, MatchResult, title_key
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.store.db import insert_unless_exists, on_its_own
 from jobmatch.store.models import AtsJob, Posting, PostingAction, PostingDecision, PostingEvent, WebhookDelivery
@@ -151,12 +152,11 @@ def rematch(posting: Posting, index: Pool, actor: Actor, reason: str) -> None:
     _apply(posting, outcome, index)
 
 
-def refresh(posting: Posting, index: Pool, reason: str) -> bool:
-    """Match again because the pool changed; recorded, and stored, only when the candidates, the decision or the
-    link change. Whether they did."""
-    outcome = _outcome(posting, _fresh_match(posting, index))
-    if (outcome.candidates == posting.candidates and outcome.decision == posting.decision
-            and outcome.linked_job_id == posting.linked_job_id):
+def refresh(posting: Posting, index: Pool, reason: str, verdicts: Sequence[Alias]) -> bool:
+    """Match again because the pool changed, with the reviewers' `verdicts` for its title (`verdicts_of`);
+    recorded, and stored, only when the candidates, the decision or the link change. Whether they did."""
+    outcome = _outcome(posting, _match(posting, index, rejected_jobs(posting), verdicts))
+    if not _changes(posting, outcome):
         return False
     _record(posting, PostingAction.REMATCHED, SYSTEM, None, _with_note(reason, outcome.note))
     _apply(posting, outcome, index)
@@ -174,13 +174,55 @@ class _Outcome:
     note: str | None  # why a reviewer's verdict was reopened
 
 
+class Stored(Protocol):
+    """What a refresh reads of a stored posting: a Posting, or a row of its columns (STORED_COLUMNS)."""
+
+    id: int
+    customer_id: int
+    title: str
+    job_code: str | None
+    remote_id: str | None
+    post_url: str | None
+    location: dict[str, Any] | None
+    department: str | None
+    employment_type: str | None
+    candidates: list[dict[str, Any]]
+    decision: str
+    linked_job_id: str | None
+
+
+STORED_COLUMNS = tuple(_POSTINGS.c[name] for name in Stored.__annotations__)
+
+
+def would_refresh(posting: Stored, index: Pool, rejected: set[str], verdicts: Sequence[Alias]) -> bool:
+    """Whether `refresh` would change the posting, read as a row: `rejected` its `rejected_jobs`, `verdicts` the
+    reviewers' for its title. Nothing is written, and no ORM object made."""
+    return _changes(posting, _outcome(posting, _match(posting, index, rejected, verdicts)))
+
+
+def verdicts_of(session: Session, customer_id: int, postings: Iterable[Stored]) -> dict[int, list[Alias]]:
+    """The reviewers' verdicts for each posting's title (aliases.for_posting), in one query for them all."""
+    keys = {posting.id: title_key(_matcher_posting(posting)) for posting in postings}
+    found = aliases.by_title_key(session, customer_id, {key for key in keys.values() if key})
+    return {posting_id: found.get(key, []) for posting_id, key in keys.items()}
+
+
+def _changes(posting: Stored, outcome: "_Outcome") -> bool:
+    return (outcome.candidates != posting.candidates or outcome.decision != posting.decision
+            or outcome.linked_job_id != posting.linked_job_id)
+
+
 def _fresh_match(posting: Posting, index: Pool) -> MatchResult:
     matched = _matcher_posting(posting)
-    return index.match(matched, limit=CANDIDATES, exclude=rejected_jobs(posting),
-                       aliases=aliases.for_posting(object_session(posting), posting.customer_id, matched))
+    return _match(posting, index, rejected_jobs(posting),
+                  aliases.for_posting(object_session(posting), posting.customer_id, matched))
 
 
-def _outcome(posting: Posting, result: MatchResult) -> _Outcome:
+def _match(posting: Stored, index: Pool, rejected: set[str], verdicts: Sequence[Alias]) -> MatchResult:
+    return index.match(_matcher_posting(posting), limit=CANDIDATES, exclude=rejected, aliases=verdicts)
+
+
+def _outcome(posting: Stored, result: MatchResult) -> _Outcome:
     candidates = _candidate_rows(result)
     if posting.decision == PostingDecision.LINKED:
         return _Outcome(candidates, posting.decision, None, posting.linked_job_id, None)
@@ -286,9 +328,16 @@ def withdraw(posting: Posting, actor: Actor) -> None:
 
 def rejected_jobs(posting: Posting) -> set[str]:
     """Jobs rejected for this posting and not linked by a reviewer since."""
+    return rejected_by(posting.events)
+
+
+def rejected_by(events: Iterable[Any]) -> set[str]:
+    """`rejected_jobs` of a posting's events in their order (PostingEvents, or rows of their columns); those
+    without a job may be left out (an undo of a decision on a job names the job too)."""
     rejected: set[str] = set()
-    undone = {event.undoes_id for event in posting.events if event.undoes_id is not None}
-    for event in posting.events:
+    events = list(events)
+    undone = {event.undoes_id for event in events if event.undoes_id is not None}
+    for event in events:
         if event.job_id is None or event.id in undone:
             continue
         if event.action == PostingAction.REJECTED:
@@ -314,7 +363,7 @@ def _candidate_rows(result: MatchResult) -> list[dict[str, Any]]:
     ]
 
 
-def _matcher_posting(posting: Posting | dict[str, Any]) -> MatcherPosting:
+def _matcher_posting(posting: Stored | dict[str, Any]) -> MatcherPosting:
     """The matcher's view of a stored posting, or of a posting's validated fields."""
     fields = posting if isinstance(posting, dict) else {name: getattr(posting, name) for name in _MATCHED_FIELDS}
     location = fields.get("location")

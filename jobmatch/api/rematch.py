@@ -7,6 +7,9 @@ waiting postings that share a key with them (jobmatch.matcher.keys, stored by jo
 indexed query), keeps those a changed job's title or identifiers can concern, and matches them again; a REMATCHED
 event is written only when the candidates, the decision or the link changed (jobmatch.api.decisions.refresh).
 Then `rematched_version` moves forward. Runs are idempotent and may overlap: a second run finds nothing to change.
+A job's change reaches beyond the postings that have it as a candidate or share an identifier with it only when
+it can make the job a candidate of another posting (AtsJob.reach_version): closing, deleting or hiding a job
+cannot.
 
 A posting matched against a pool that was behind (its `matched_version` older than a change it shares a key
 with) and committed after a run read the postings is looked at by the next run: each run also reads the postings
@@ -30,10 +33,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import Pool, Pools
-from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys
+from jobmatch.matcher import Alias
+from jobmatch.matcher.keys import JobKeys, concerned_titles, highest_score, job_keys
 from jobmatch.matcher.places import CityNames
 from jobmatch.store import feed
-from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingKey
+from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingEvent, PostingKey
 from jobmatch.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -42,8 +46,19 @@ BATCH = 100  # postings re-matched per transaction: short write locks, few commi
 MAX_CHANGES = 500  # more changed jobs than this (a first sync): every waiting posting is matched again
 KEYS_PER_QUERY = 5000  # bound parameters per lookup, well inside every backend's limit
 BEHIND_MARGIN = timedelta(minutes=5)  # how long a posting may take from its match to its commit
-_CUSTOMERS, _KEYS = Customer.__table__.c, PostingKey.__table__.c
+_CUSTOMERS, _KEYS, _EVENTS = Customer.__table__.c, PostingKey.__table__.c, PostingEvent.__table__.c
+_POSTINGS = Posting.__table__.c
 _NOT_SEEN = Posting.seen_by_rematch.is_not(True)
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A changed job's keys, the version of its change and that of its last change reaching beyond its
+    candidates (AtsJob.reach_version)."""
+
+    keys: JobKeys
+    version: int
+    reach_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +87,26 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
             .where(_CUSTOMERS.id == customer_id)
         ).one()
         since = customer.rematched_version
+        # asked for when first needed, caught up with the changes read
+        pool = cache(lambda: pools.index(session, customer_id, wait=True))
         changes = session.execute(_changes(customer_id, since).limit(MAX_CHANGES + 1)).all()
         if len(changes) > MAX_CHANGES:
             upto, examined = feed.current_version(session, customer_id), {}
-            concerned = set(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
-                                                                      posting_keys.WAITING)))
+            concerned = dict.fromkeys(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
+                                                                                posting_keys.WAITING)))
         else:
             upto = max((change.version for change in changes), default=since)
             jobs = _keyed(changes, customer.match_exposed_only)
-            cities = _pool_cities(session, pools, customer_id)
-            concerned = _sharing_keys(session, customer_id, jobs, cities)
+            cities = cache(lambda: pool().city_names())  # as the pool reads titles
+            concerned = _sharing_keys(session, customer_id, since, jobs, cities)
             behind, examined = _behind(session, customer_id, since, upto, customer.recheck_from,
                                        customer.match_exposed_only, cities)
-            concerned |= behind
-        index = pools.index(session, customer_id, wait=True) if concerned else None  # the changes read included
-    touched, changed, matched = _rematch(sessions, index, customer_id, sorted(concerned), reason)
-    _mark_seen(sessions, examined | matched, upto)
-    with sessions.begin() as session:  # only forward: a run that read less must not move it back
-        session.execute(
+            _merge(concerned, behind)
+        index = pool() if concerned else None
+    touched, changed, matched = _rematch(sessions, index, customer_id, concerned, reason)
+    with sessions.begin() as session:
+        _mark_seen(session, examined | matched, upto)
+        session.execute(  # only forward: a run that read less must not move it back
             update(Customer.__table__)
             .where(_CUSTOMERS.id == customer_id, _CUSTOMERS.rematched_version <= upto)
             .values(rematched_version=upto, recheck_from=started - BEHIND_MARGIN)
@@ -112,39 +129,54 @@ def due(session: Session) -> list[int]:
     return sorted(set(session.scalars(behind_jobs)) | set(session.scalars(behind_postings)))
 
 
+_JOBS = AtsJob.__table__.c
+_KEYED = (_JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.department,
+          _JOBS.employment_type, _JOBS.location_city, _JOBS.location_zip_code, _JOBS.location_raw, _JOBS.exposed,
+          _JOBS.version, _JOBS.reach_version)  # what a job is keyed and weighed by
+
+
 def _changes(customer_id: int, after: int) -> Any:
-    return feed.changed_after(customer_id, after, AtsJob.id, AtsJob.data, AtsJob.exposed, AtsJob.version)
+    return feed.changed_after(customer_id, after, *_KEYED)
 
 
-def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[tuple[JobKeys, int]]:
-    return [(job_keys(change.data, in_pool=change.exposed or not exposed_only), change.version) for change in changes]
+def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[Changed]:
+    return [Changed(job_keys({"id": change.id, "name": change.name, "job_code": change.job_code,
+                              "remote_id": change.remote_id, "post_url": change.post_url,
+                              "department": change.department, "employment_type": change.employment_type,
+                              "location": {"city": change.location_city, "zip_code": change.location_zip_code,
+                                           "raw": change.location_raw}},
+                             in_pool=change.exposed or not exposed_only), change.version, change.reach_version)
+            for change in changes]
 
 
-def _sharing_keys(session: Session, customer_id: int, jobs: list[tuple[JobKeys, int]],
-                  cities: Callable[[], CityNames]) -> set[int]:
-    """The waiting postings that share a key with a changed job, and that the job can concern."""
-    wanted = sorted({key for job, _ in jobs for key in (job.candidate, *job.identifiers, *job.titles)})
+def _sharing_keys(session: Session, customer_id: int, since: int, jobs: list[Changed],
+                  cities: Callable[[], CityNames]) -> "Concerned":
+    """The waiting postings that share a key with a changed job, and that the job can concern. A job's title keys
+    are looked up only when its change reaches beyond its candidates (a posting matched before that, and not yet
+    re-matched, is one `_behind` finds)."""
+    wanted = sorted({key for job in jobs for key in (job.keys.candidate, *job.keys.identifiers,
+                                                      *(job.keys.titles if job.reach_version > since else ()))})
     return _concerned(jobs, _stored_keys(session, _KEYS.key, wanted, _KEYS.customer_id == customer_id), cities)
 
 
 def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_from: Any,
-            exposed_only: bool, cities: Callable[[], CityNames]) -> tuple[set[int], dict[int, int | None]]:
+            exposed_only: bool, cities: Callable[[], CityNames]) -> tuple["Concerned", dict[int, int | None]]:
     """Waiting postings updated since the last run started (less the margin) and matched against a pool older
     than what it re-matched up to, which that run may not have seen: (those the changes after their match, up to
     `upto`, concern; all of them looked at, with their matched_version)."""
     if recheck_from is None:
-        return set(), {}
+        return {}, {}
     behind = dict(session.execute(
         select(Posting.id, Posting.matched_version).where(
             Posting.customer_id == customer_id, posting_keys.WAITING, Posting.updated_at >= recheck_from,
             or_(Posting.matched_version < since, Posting.matched_version.is_(None)), _NOT_SEEN)
     ).all())
     if not behind:
-        return set(), {}
+        return {}, {}
     oldest = min((version or 0) for version in behind.values())
     changes = session.execute(_changes(customer_id, oldest).where(AtsJob.version <= upto).limit(MAX_CHANGES + 1)).all()
     if len(changes) > MAX_CHANGES:
-        return set(behind), behind
+        return dict.fromkeys(behind), behind
     postings = _stored_keys(session, _KEYS.posting_id, sorted(behind))
     return _concerned(_keyed(changes, exposed_only), postings, cities), behind
 
@@ -165,7 +197,7 @@ def _stored_keys(session: Session, chosen: Any, values: list[Any], *where: Any
     return [(posting_id, *posting) for posting_id, posting in found.items()]
 
 
-def _mark_seen(sessions: sessionmaker[Session], matches: dict[int, int | None], upto: int) -> None:
+def _mark_seen(session: Session, matches: dict[int, int | None], upto: int) -> None:
     """Record that a run has seen these postings' matches (posting id -> its matched_version as the run read
     or left it) committed: re-matched against a pool that far, or found unconcerned by every change up to
     `upto`. Every later run's key lookup covers them, so neither the next runs nor the safety net look at them
@@ -175,72 +207,111 @@ def _mark_seen(sessions: sessionmaker[Session], matches: dict[int, int | None], 
     for posting_id, version in sorted(matches.items()):
         by_version[version].append(posting_id)
     for version, ids in by_version.items():
-        same = Posting.matched_version.is_(None) if version is None else Posting.matched_version == version
+        same = _POSTINGS.matched_version.is_(None) if version is None else _POSTINGS.matched_version == version
         for start in range(0, len(ids), KEYS_PER_QUERY):
-            with sessions.begin() as session:
-                session.execute(
-                    update(Posting.__table__).where(Posting.id.in_(ids[start : start + KEYS_PER_QUERY]), same)
-                    .values(seen_by_rematch=True, matched_version=max(version or 0, upto))
-                )
+            session.execute(
+                update(Posting.__table__).where(_POSTINGS.id.in_(ids[start : start + KEYS_PER_QUERY]), same)
+                .values(seen_by_rematch=True, matched_version=max(version or 0, upto))
+            )
 
 
-def _concerned(jobs: list[tuple[JobKeys, int]], postings: Iterable[tuple[int, int | None, str, set[str]]],
-               cities: Callable[[], CityNames]) -> set[int]:
+# A posting a run looks at -> None when a changed job may change anything in its match (an identifier, a
+# candidate, a city its title names), else the jobs that can at most enter it by their titles (concerned_titles)
+Concerned = dict[int, list[JobKeys] | None]
+
+
+def _merge(into: Concerned, more: Concerned) -> None:
+    for posting_id, jobs in more.items():
+        held = into.get(posting_id, [])
+        into[posting_id] = None if held is None or jobs is None else held + jobs
+
+
+def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, str, set[str]]],
+               cities: Callable[[], CityNames]) -> Concerned:
     """Of these postings (id, matched_version, title words, keys), those that a job changed after their
-    matched_version concerns: outright by an identifier or as a candidate, by its title when `concerned_titles`
-    says so."""
-    by_key: dict[str, list[tuple[int, bool]]] = defaultdict(list)  # key -> (job, whether it concerns outright)
-    for position, (job, _) in enumerate(jobs):
-        for key in (job.candidate, *job.identifiers):
-            by_key[key].append((position, True))
-        for key in job.titles:
-            by_key[key].append((position, False))
-    concerned: set[int] = set()
-    by_title: dict[int, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)  # job -> postings sharing a title key
-    for posting_id, matched_version, title_words, keys in postings:
+    matched_version concerns: outright by an identifier or as a candidate, by its title when the change reaching
+    beyond its candidates came after their match too and `concerned_titles` says so."""
+    by_key: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)  # key -> (job, version, outright)
+    for position, job in enumerate(jobs):
+        for key in (job.keys.candidate, *job.keys.identifiers):
+            by_key[key].append((position, job.version, True))
+        for key in job.keys.titles:
+            by_key[key].append((position, job.reach_version, False))
+    concerned: Concerned = {}
+    by_title: dict[int, list[tuple[int, tuple[str, ...], set[str]]]] = defaultdict(list)  # job -> postings
+    for posting_id, matched_version, title_words, keys in postings:  # sharing a title key: (id, words, keys)
         sharing: dict[int, bool] = {}
         for key in keys:
-            for position, outright in by_key.get(key, ()):
-                if matched_version is None or matched_version < jobs[position][1]:
+            for position, version, outright in by_key.get(key, ()):
+                if matched_version is None or matched_version < version:
                     sharing[position] = sharing.get(position, False) or outright
         if any(sharing.values()):
-            concerned.add(posting_id)
+            concerned[posting_id] = None
             continue
         for position in sharing:
-            by_title[position].append((posting_id, tuple(title_words.split())))
+            by_title[position].append((posting_id, tuple(title_words.split()), keys))
     pool_cities = cities() if by_title else CityNames()
     for position, candidates in by_title.items():
-        job = jobs[position][0]
-        found = concerned_titles(job.words, job.city, [words for _, words in candidates], pool_cities)
-        concerned.update(candidates[i][0] for i in found)
+        job = jobs[position].keys
+        found = concerned_titles(job.words, job.city, [(words, keys & job.titles) for _, words, keys in candidates],
+                                 pool_cities)
+        _merge(concerned, {candidates[i][0]: None if reads else [job] for i, reads in found.items()})
     return concerned
 
 
-def _pool_cities(session: Session, pools: Pools, customer_id: int) -> Callable[[], CityNames]:
-    """The city names of the customer's matching pool, as its index reads titles with them; the pool is asked
-    for when first needed (it is caught up with the changes read, as the re-match needs it anyway)."""
-    return cache(lambda: pools.index(session, customer_id, wait=True).city_names())
+def _out_of_reach(candidates: list[dict[str, Any]], highest: float) -> bool:
+    """Whether no job scoring at most `highest` can enter a posting's match of these stored candidates: as many as
+    a match keeps, all found by their titles (so such a job ranks below every title the match kept, and cannot be
+    the rival of an identifier's job either), each scoring more (scores are shown to a tenth)."""
+    return (len(candidates) >= decisions.CANDIDATES and all(c["method"] == "title" for c in candidates)
+            and min(c["score"] for c in candidates) - 0.05 > highest)
 
 
-def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, ids: list[int],
+def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, concerned: Concerned,
              reason: str) -> tuple[int, int, dict[int, int | None]]:
-    """Match these postings again against `index`, a batch per transaction; (matched, changed, the matched
-    postings' ids -> their matched_version after).
-    A posting linked or withdrawn meanwhile (by a reviewer, concurrently) is left alone."""
-    touched = changed = 0
+    """Match these postings again against `index`: all of them first as rows, read and matched without a lock or
+    a write, except those no job concerning them by its title can enter (`_out_of_reach`); then those whose match
+    changed, a batch per transaction, locked, matched again and stored (one linked or withdrawn meanwhile, by a
+    reviewer, is left alone). (matched, changed, the postings looked at -> their matched_version after)."""
+    ids, touched = sorted(concerned), 0
     matched: dict[int, int | None] = {}
-    for start in range(0, len(ids), BATCH):
+    stale: list[int] = []
+    verdicts: dict[int, list[Alias]] = {}
+    with sessions() as session:
+        for start in range(0, len(ids), KEYS_PER_QUERY):
+            chunk = ids[start : start + KEYS_PER_QUERY]
+            rows = session.execute(select(*decisions.STORED_COLUMNS, _POSTINGS.matched_version)
+                                   .where(_POSTINGS.id.in_(chunk), posting_keys.WAITING)).all()
+            events: dict[int, list[Row[Any]]] = defaultdict(list)
+            for event in session.execute(select(_EVENTS.posting_id, _EVENTS.id, _EVENTS.action, _EVENTS.job_id,
+                                                _EVENTS.undoes_id)
+                                         .where(_EVENTS.posting_id.in_(chunk), _EVENTS.job_id.is_not(None))
+                                         .order_by(_EVENTS.id)):
+                events[event.posting_id].append(event)
+            verdicts |= decisions.verdicts_of(session, customer_id, rows)
+            for row in rows:
+                jobs = concerned[row.id]
+                if jobs is not None and _out_of_reach(row.candidates,
+                                                      max(highest_score(row._mapping, job) for job in jobs)):
+                    matched[row.id] = row.matched_version
+                    continue
+                touched += 1
+                if decisions.would_refresh(row, index, decisions.rejected_by(events[row.id]), verdicts[row.id]):
+                    stale.append(row.id)
+                else:
+                    matched[row.id] = row.matched_version
+    changed = 0
+    for start in range(0, len(stale), BATCH):
         with sessions.begin() as session:
             postings = session.scalars(
                 select(Posting)
                 .where(Posting.customer_id == customer_id, posting_keys.WAITING,
-                       Posting.id.in_(ids[start : start + BATCH]))
+                       Posting.id.in_(stale[start : start + BATCH]))
                 .order_by(Posting.id)
                 .options(selectinload(Posting.events))
                 .with_for_update(of=Posting)
             ).all()
             for posting in postings:
-                changed += decisions.refresh(posting, index, reason)
-            touched += len(postings)
+                changed += decisions.refresh(posting, index, reason, verdicts[posting.id])
             matched.update((posting.id, posting.matched_version) for posting in postings)
     return touched, changed, matched

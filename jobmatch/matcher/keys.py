@@ -1,27 +1,65 @@
 """Keys a posting shares with every ATS job that could become one of its candidates, whatever else the pool holds.
 
 A changed job can concern a posting's match only through what the matcher compares: an identifier (job code,
-also one written in the title; remote id; post URL) or a similar title. Titles are keyed as the title search
-keys them (words, and the first and last five letters of long words), computed without the pool's city names,
-so that the keys hold every word any pool could leave in the title; words of four to nine letters are also
-keyed with one letter left out, so that a word with one typo (which the search reaches through the pool's
-nearest words) still shares a key with the word. A job's city is keyed too: a city new to a pool, or gone from
-it, changes how titles naming it are read. Keys are namespaced strings ("code:req-01007", "lager", "<lager").
+also one written in the title; remote id; post URL), a similar title, or a title worded otherwise. Titles are
+keyed as the title search keys them (words, and the first and last five letters of long words), computed without
+the pool's city names, so that the keys hold every word any pool could leave in the title; words of four to nine
+letters are also keyed with one letter left out, so that a word with one typo (which the search reaches through
+the pool's nearest words) still shares a key with the word, and words of four letters or more by their letters
+sorted, so that a word with letters swapped, however many, does too. A posting's last word of five or six
+letters is keyed by its first five, as a long word of a job is, so that a title cut short shares a key with the
+job whose word it starts ("Instandh"). A job's city is keyed too: a city new to a pool, or gone from it, changes
+how titles naming it are read.
+
+The wording source (jobmatch.matcher.wording) offers titles of the same occupation (ESCO), of the same compound
+parts, and of letters alike. A posting keys the occupations its title names ("occ:"), and the stems of its
+parts ("stem:") with the most telling of them marked ("part:"), and so do the shortest German labels of the
+occupations it names, which the source looks up when the pool has no job of one. A job is looked up by its
+occupations, by each of its stems as the most telling one of a posting, and by its own most telling stem: parts
+make a candidate only when one title's stems hold all of the other's, so a posting whose stems are all the job's
+holds the job's most telling stem, and one whose stems the job holds has its most telling stem among them.
+Letters alike share a word start or end in practice ("Reinigungskraft" / "Helfer - Reinigung"); the keys above
+reach those. Keys are namespaced strings ("code:req-01007", "lager", "<lager", "occ:17", "part:lager").
 """
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
+from jobmatch.matcher.jobs import job_side
+from jobmatch.matcher.ngrams import grams, rarity
+from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.scoring import SEARCH_CUTOFF, similar_titles, title_views
+from jobmatch.matcher.scoring import (
+    ALIKE_FLOOR,
+    SAME_PLACE,
+    SEARCH_CUTOFF,
+    WORDING_FLOOR,
+    Side,
+    evidence,
+    side,
+    similar_titles,
+    title_similarity,
+    title_views,
+)
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import normalize_title
+from jobmatch.matcher.wording import WordingSearch, parts
 
 _AFFIX = 5  # as the title search keys long words (jobmatch.matcher.search)
 _TYPO_KEYED = range(4, 10)  # lengths at which one typo can break every other key of a word
+_CUT_KEYED = range(_AFFIX, _AFFIX + 2)  # a last word this long may be cut from a longer word: keyed by its start
+_SHORTEST_CUT = 4  # a title's last word the matcher may read as cut short (jobmatch.matcher.index)
+_EXPANDED_LABELS = 6  # the shortest German labels of an occupation the wording source looks up (wording.py)
+# parts in common, each weighing the same, that make a title a wording candidate in some pool: the lowest that
+# reaches every parts candidate of the labelled set (tests/matcher/test_keys.py)
+_PARTS_FLOOR = 0.5
+_NO_STRENGTH = 2.0  # asked of the source when only its letters alike are wanted: no other strength reaches it
 _NO_CITIES = CityNames()
+_MOST_SIMILAR = 100.0  # a title's similarity at most; a title worded otherwise scores less
 _PUNCTUATION = "()[]{},;:!?\"'|*#."
 
 
@@ -29,6 +67,12 @@ def title_words(title: str | None, city: City = ()) -> tuple[str, ...]:
     """The words of a posting's title that name the job, as the matcher reads them with the posting's own `city`
     removed but no city of a pool: the words any pool can leave."""
     return normalize_title(title, _NO_CITIES, also=city).words
+
+
+def marked_cut_key(words: Iterable[str]) -> str:
+    """The key of a title cut short with an ellipsis ("Berufskraftfahrer für das Gebiet ..."), which the title
+    search compares with the start of every title: its first word, which the job's title starts with too."""
+    return "cut:" + next(iter(words), "")
 
 
 def title_keys(words: Iterable[str]) -> set[str]:
@@ -39,7 +83,44 @@ def title_keys(words: Iterable[str]) -> set[str]:
             keys.update(("<" + word[:_AFFIX], ">" + word[-_AFFIX:]))
         if len(word) in _TYPO_KEYED:
             keys.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+        if len(word) >= 4:
+            keys.add("~" + "".join(sorted(word)))
     return keys
+
+
+def cut_keys(words: tuple[str, ...]) -> set[str]:
+    """The key of a posting's last word that may be cut from a longer word of a job: its first letters, as the
+    job's word is keyed (longer last words have that key already)."""
+    last = words[-1] if len(words) > 1 else ""
+    return {"<" + last[:_AFFIX]} if len(last) in _CUT_KEYED else set()
+
+
+def posting_wording_keys(words: tuple[str, ...]) -> set[str]:
+    """The keys a posting's title shares with every title the wording source can offer for it (see the module)."""
+    table = occupations()
+    named = table.of(words)[0]
+    keys = {f"occ:{number}" for number in named}
+    labels = [label.split() for number in named for label in sorted(table.german[number], key=len)[:_EXPANDED_LABELS]]
+    for stems in (parts(words)[1], *(parts(label)[1] for label in labels)):
+        if stems:
+            keys.update("stem:" + stem for stem in stems)
+            keys.add("part:" + _most_telling(stems))
+    return keys
+
+
+def job_wording_keys(words: tuple[str, ...]) -> set[str]:
+    """The keys a job's title is looked up by among postings' `posting_wording_keys` (see the module)."""
+    keys = {f"occ:{number}" for number in occupations().of(words)[0]}
+    stems = parts(words)[1]
+    if stems:
+        keys.update("part:" + stem for stem in stems)
+        keys.add("stem:" + _most_telling(stems))
+    return keys
+
+
+def _most_telling(stems: Iterable[str]) -> str:
+    """The stem most likely to be rare: the longest, the first of those in order."""
+    return min(stems, key=lambda stem: (-len(stem), stem))
 
 
 def code_key(code: str | None) -> str | None:
@@ -78,11 +159,16 @@ def posting_keys(fields: Mapping[str, Any], candidate_ids: Iterable[str] = ()) -
     """The title words and the keys of a posting (its POSTING_FIELDS, as POST /v1/postings takes them) and of the
     jobs it has as candidates."""
     location = fields.get("location") or {}
-    words = title_words(fields["title"], Place.of(location.get("city"), location.get("zip_code"), location.get("raw")).city)
+    city = Place.of(location.get("city"), location.get("zip_code"), location.get("raw")).city
+    title = normalize_title(fields["title"], _NO_CITIES, also=city)
+    words = title.words
     return words, (
+        ({marked_cut_key(words)} if title.cut and words else set()) |
         identifier_keys(fields.get("job_code"), fields.get("remote_id"), fields.get("post_url"))
         | codes_written_in(fields["title"])
         | title_keys(words)
+        | cut_keys(words)
+        | posting_wording_keys(words)
         | {candidate_key(job_id) for job_id in candidate_ids}
     )
 
@@ -113,18 +199,38 @@ class JobKeys:
     titles: frozenset[str]
     words: tuple[str, ...]
     city: City
+    side: Side  # what the evidence of place, department and employment type reads of it
 
 
 def job_keys(job: Mapping[str, Any], in_pool: bool = True) -> JobKeys:
     """The keys of a Kombo job (non-string values, which the matcher refuses, give none). A job outside the
     matching pool (hidden from matching) concerns only the postings that have it as a candidate."""
+    location = job.get("location") if isinstance(job.get("location"), Mapping) else {}
+    department, employment_type, zip_code = (value if isinstance(value, str) else None for value in (
+        job.get("department"), job.get("employment_type"), location.get("zip_code")))
+    city_name, raw = (value if isinstance(value, str) else None
+                      for value in (location.get("city"), location.get("raw")))
+    job_place = job_side(city_name, zip_code, raw, department, employment_type)
     if not in_pool:
-        return JobKeys(candidate_key(job["id"]), frozenset(), frozenset(), (), ())
+        return JobKeys(candidate_key(job["id"]), frozenset(), frozenset(), (), (), job_place)
     job_code, remote_id, post_url = (job.get(name) for name in ("job_code", "remote_id", "post_url"))
     texts = [value if isinstance(value, str) else None for value in (job_code, remote_id, post_url)]
     words, city = job_title_words(job), job_city(job)
     return JobKeys(candidate_key(job["id"]), frozenset(identifier_keys(*texts)),
-                   frozenset(title_keys(words) | set(city)), words, city)
+                   frozenset(title_keys(words) | job_wording_keys(words) | set(city) | {marked_cut_key(words)}),
+                   words, city, job_place)
+
+
+def highest_score(posting: Mapping[str, Any], job: JobKeys) -> float:
+    """The most a job can score in a posting's match (a posting of these fields, as POST /v1/postings takes
+    them) without changing how the posting's title is read: a title at most 100% similar (one worded otherwise
+    scores less), with the evidence of place, department and employment type the matcher adds; a posting without
+    a place may name one in its title, so it counts as in the job's. (The title the matcher reads can lose words
+    the stored title words keep, a pool's city or a place cut short, so no lower similarity bounds it.)"""
+    location = posting.get("location") or {}
+    place = Place.of(location.get("city"), location.get("zip_code"), location.get("raw"))
+    delta = evidence(side(place, None, posting.get("department"), posting.get("employment_type")), job.side)[0]
+    return _MOST_SIMILAR + delta + (0.0 if place else SAME_PLACE)
 
 
 def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
@@ -135,29 +241,164 @@ def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
     return cities
 
 
-def concerned_titles(job_words: tuple[str, ...], city: City, titles: list[tuple[str, ...]],
-                     cities: CityNames) -> set[int]:
-    """Which of these posting titles (title_words) a job could concern by its title: similar enough for the
-    title search to consider it (SEARCH_CUTOFF), also with the pool's `cities` left out of both, as the pool
-    leaves them out; or naming the job's city, whose arrival in a pool or departure from it changes how the
-    posting's title is read."""
-    found = {i for i, words in enumerate(titles) if city and _contains(words, city)}
+def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[tuple[str, ...], Collection[str]]],
+                     cities: CityNames) -> dict[int, bool]:
+    """Which of these postings (their title_words, and the keys they share with the job) a job could concern by
+    its title: similar enough for the title search to consider it (SEARCH_CUTOFF), also as a title cut short
+    compared with the start of the job's, or one the wording source could offer the job's title for (`_worded`),
+    each also with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city,
+    whose arrival in a pool or departure from it changes how the posting's title is read (True: the job may then
+    change anything in its match, where otherwise it can at most enter it, below `highest_score`)."""
+    titles = [words for words, _ in postings]
+    found = {i: True for i, words in enumerate(titles) if city and _contains(words, city)}
     if not job_words:
         return found
-    found.update(_similar(job_words, dict(enumerate(titles))))
     in_pool = _without_cities(job_words, cities)
-    rest = {i: _without_cities(words, cities) for i, words in enumerate(titles) if i not in found}
-    if in_pool == job_words:
-        rest = {i: words for i, words in rest.items() if words != titles[i]}
-    if in_pool:
-        found.update(_similar(in_pool, rest))
-    return found
+    similar: set[int] = set()
+    without = {i: _without_cities(words, cities) for i, words in enumerate(titles)}
+    variants = (dict(enumerate(titles)), {i: words for i, words in without.items() if words != titles[i]})
+    for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
+        for variant in variants:
+            similar.update(_similar(job, {i: words for i, words in variant.items() if words and i not in similar}))
+    shared = [_shared_kinds(keys) for _, keys in postings]
+    for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
+        worded = _wording_of(job)
+        similar.update(i for i, words in enumerate(titles) if i not in similar and any(
+            _cut_from(variant, job, "cut" in shared[i]) or _worded(worded, variant, shared[i])
+            for variant in dict.fromkeys((words, without[i])) if variant))
+    return dict.fromkeys(similar - found.keys(), False) | found
 
 
-def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> list[int]:
+def _shared_kinds(keys: Collection[str]) -> set[str]:
+    """What keys a posting shares with a job say: "cut" (its title is cut short with an ellipsis), "wording"
+    (their titles' occupations or parts meet), "start" (a word or a word's start: letters alike start alike; a
+    word's end alone, "ingenieur" / "-eur", is shared by titles of every kind)."""
+    kinds = set()
+    for key in keys:
+        if key.startswith("cut:"):
+            kinds.add("cut")
+        elif key.startswith(("occ:", "stem:", "part:")):
+            kinds.update(("wording", "start"))
+        elif key[0] not in ">~":
+            kinds.add("start")
+    return kinds
+
+
+@dataclass(frozen=True, slots=True)
+class _Worded:
+    """A job's title as the wording source compares it (jobmatch.matcher.wording), read once per changed job."""
+
+    words: tuple[str, ...]
+    named: tuple[dict[int, float], float]  # the occupations it names, and the share of its words naming them
+    stems: frozenset[str]
+    pieces: dict[str, tuple[float, float]]  # its letter pieces: (squared weight, as the source's norm counts it)
+    norm: float  # the squared norm the source gives the title
+    search: WordingSearch  # a source of this title alone, which tells letters alike as the pool's does
+
+
+def _wording_of(job_words: tuple[str, ...]) -> _Worded:
+    search = WordingSearch()
+    text = " ".join(job_words)
+    search.add(text, job_words)
+    held = Counter(piece for word in set(job_words) for piece in grams([word]))  # words holding each piece
+    pieces = {piece: (rarity(piece) ** 2 * count**2, rarity(piece) ** 2 * count) for piece, count in held.items()}
+    return _Worded(job_words, occupations().of(job_words), frozenset(parts(job_words)[1]), pieces,
+                   sum(counted for _, counted in pieces.values()), search)
+
+
+def _worded(job: _Worded, words: tuple[str, ...], shared: set[str]) -> bool:
+    """Whether the wording source could offer the job's title for a posting of these words in some pool: of the
+    same occupation (at WORDING_FLOOR), or of parts one title holds all of the other's (`_parts_meet`), also of
+    the shortest labels of an occupation the posting names, which both need the posting to share a wording key
+    with the job; or of letters alike at ALIKE_FLOOR, told by the source itself where the posting shares a word's
+    start with the job and their shared pieces could reach it (`shared`: `_shared_kinds`)."""
+    if not shared or words == job.words:
+        return False
+    posting = _posting_wording(words)
+    (posting_occupations, posting_covered), (job_occupations, job_covered) = posting.named, job.named
+    if posting_covered == job_covered == 1 and posting_occupations.keys().isdisjoint(job_occupations):
+        return False  # told apart: ESCO names both wholly, as different occupations
+    if "wording" in shared and (same_occupation(posting.named, job.named) >= WORDING_FLOOR
+                                or any(_parts_meet(stems, job.stems) for stems in posting.stems)):
+        return True
+    if "start" not in shared:
+        return False
+    reached = sum(square for piece, (square, _) in job.pieces.items() if piece in posting.pieces)
+    return reached >= ALIKE_FLOOR**2 * job.norm and bool(  # the cosine is at most their weight over the title's
+        job.search.similar(" ".join(words), words, (_NO_STRENGTH, _NO_STRENGTH), 1, (ALIKE_FLOOR, ALIKE_FLOOR)))
+
+
+@dataclass(frozen=True, slots=True)
+class _PostingWording:
+    named: tuple[dict[int, float], float]  # the occupations the title names, and the share of its words naming them
+    stems: tuple[frozenset[str], ...]  # of its parts, and of each label of an occupation it names that can count
+    pieces: frozenset[str]  # the letter pieces of its words and of its occupations' labels: the source's query
+
+
+@lru_cache(maxsize=1 << 14)
+def _posting_wording(words: tuple[str, ...]) -> _PostingWording:
+    """A posting's title as the wording source reads it for a query (jobmatch.matcher.wording); a label's strength
+    is at most its occupation's weight times the title's share naming it, so only labels that can reach
+    WORDING_FLOOR count."""
+    named = occupations().of(words)
+    labels = [stems for number, weight in named[0].items() if weight * named[1] >= WORDING_FLOOR
+              for stems in _label_stems(number)]
+    pieces = frozenset().union(*map(_word_pieces, words), *(_label_pieces(number) for number in named[0]))
+    return _PostingWording(named, (frozenset(parts(words)[1]), *labels), pieces)
+
+
+def _parts_meet(stems: frozenset[str], theirs: frozenset[str]) -> bool:
+    """The source's parts: one set holds the other (two stems at least, unless they are equal), at _PARTS_FLOOR by
+    Dice's coefficient. The source weighs each stem by its rarity among the pool's titles and asks WORDING_FLOOR;
+    here each weighs the same, which a pool's weights move either way: the parts a title adds to another's are
+    mostly rarer than those they share ("Lager Mitarbeiter Versand" / "Mitarbeiter"), which lowers the source's
+    coefficient, and sometimes commoner ("Wir suchen dich" / "Wir suchen dich als Servicekraft": 0.6 here)."""
+    if not stems or not theirs or not (stems == theirs or (
+            min(len(stems), len(theirs)) >= 2 and (stems <= theirs or theirs <= stems))):
+        return False
+    return 2 * min(len(stems), len(theirs)) / (len(stems) + len(theirs)) >= _PARTS_FLOOR
+
+
+@lru_cache(maxsize=1 << 12)
+def _label_stems(number: int) -> tuple[frozenset[str], ...]:
+    """The stems of each of the shortest German labels of an occupation, which the source looks up by parts."""
+    return tuple(frozenset(parts(label.split())[1]) for label in _labels(number))
+
+
+def _labels(number: int) -> list[str]:
+    return sorted(occupations().german[number], key=len)[:_EXPANDED_LABELS]
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_pieces(word: str) -> frozenset[str]:
+    return frozenset(grams([word]))
+
+
+@lru_cache(maxsize=1 << 12)
+def _label_pieces(number: int) -> frozenset[str]:
+    return frozenset(grams(word for label in _labels(number) for word in label.split()))
+
+
+def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> bool:
+    """Whether a posting title `marked` cut short, or ending in a word the job's title has a longer word for, is,
+    as a title cut short, similar to the job's title (the title search compares such a title with the start of
+    each title)."""
+    last = words[-1] if len(words) > 1 else ""
+    if not marked and (len(last) < _SHORTEST_CUT
+                       or not any(word != last and word.startswith(last) for word in job_words)):
+        return False
+    return title_similarity(" ".join(words), " ".join(job_words), cut=True) >= SEARCH_CUTOFF
+
+
+def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> dict[int, float]:
     keys = list(titles)
-    views = [title_views(" ".join(titles[key])) for key in keys]
-    return [keys[i] for i, _ in similar_titles(" ".join(job_words), views, SEARCH_CUTOFF)]
+    views = [_views(titles[key]) for key in keys]
+    return {keys[i]: score for i, score in similar_titles(" ".join(job_words), views, SEARCH_CUTOFF)}
+
+
+@lru_cache(maxsize=1 << 14)  # a run compares the same posting titles with each changed job
+def _views(words: tuple[str, ...]) -> tuple[str, str]:
+    return title_views(" ".join(words))
 
 
 def _without_cities(words: tuple[str, ...], cities: CityNames) -> tuple[str, ...]:

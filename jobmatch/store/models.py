@@ -131,6 +131,11 @@ class AtsJob(Base):
     last_synced_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the customer's jobs_version when this row last changed (see jobmatch.store.feed)
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # the version at which the job last changed in a way that can make it a candidate of a posting that did not
+    # have it (added, renamed, its identifiers, place or other matched fields changed, opened, restored, exposed);
+    # a change that can only lower it (closed, deleted, vanished, hidden) leaves it: re-matching then looks only
+    # at the postings that have the job as a candidate or share an identifier with it
+    reach_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Ours: when a complete full read first no longer returned the job (Kombo purged it); None once it is back.
     vanished_at: Mapped[datetime | None]
 

@@ -108,6 +108,23 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, 
     return [(key, old.get(key), new.get(key)) for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)]
 
 
+# What matching compares of a job (jobmatch.matcher.jobs), and what decides whether it takes applications: a
+# change of the first can make the job a candidate of any posting; one of the second alone can only when the job
+# may take applications now (status open or untold, not deleted), as a closed or deleted job ranks below an open one.
+MATCHED_FIELDS = frozenset({"name", "job_code", "remote_id", "post_url", "department", "employment_type", "location",
+                            "job_postings"})
+APPLICABILITY_FIELDS = frozenset({"status", "visibility", "remote_deleted_at"})
+
+
+def reaches(fields: set[str], columns: dict[str, Any]) -> bool:
+    """Whether a change of these fields of a job, now of these columns, can make it a candidate of a posting that
+    did not have it (AtsJob.reach_version)."""
+    if not fields.isdisjoint(MATCHED_FIELDS):
+        return True
+    return (not fields.isdisjoint(APPLICABILITY_FIELDS) and columns["status"] in (None, "OPEN")
+            and columns["remote_deleted_at"] is None)
+
+
 def write_page(session: Session, integration_id: str, run_id: int, jobs: list[Any], now: datetime) -> PageCounts:
     """Upsert a page of jobs as received by Kombo id; the last of duplicate ids wins. Each job is checked on its
     own (validation.py): one that cannot be read safely is stored quarantined, one without an id is logged and
@@ -122,7 +139,7 @@ def write_page(session: Session, integration_id: str, run_id: int, jobs: list[An
         row.id: row
         for row in session.execute(
             select(JOBS.c.id, JOBS.c.integration_id, JOBS.c.data, JOBS.c.remote_deleted_at, JOBS.c.quarantine,
-                   JOBS.c.quarantined_at).where(JOBS.c.id.in_(by_id))
+                   JOBS.c.quarantined_at, JOBS.c.reach_version).where(JOBS.c.id.in_(by_id))
         )
     }
     inserts, updates, changes, unchanged = [], [], [], []
@@ -140,10 +157,13 @@ def write_page(session: Session, integration_id: str, run_id: int, jobs: list[An
         if row.data == job.data and row.quarantine == job.quarantine:  # a rule change re-decides a quarantine
             unchanged.append(job_id)
             continue
-        updates.append(_without_id(columns) | {"job_id": job_id, "quarantined_at": quarantined_at, "last_synced_at": now})
+        changed = changed_fields(row.data, job.data)
+        reach = row.quarantine != job.quarantine or reaches({field for field, _, _ in changed}, columns)
+        updates.append(_without_id(columns) | {"job_id": job_id, "quarantined_at": quarantined_at, "last_synced_at": now,
+                                               "reach_version": None if reach else row.reach_version})
         changes.extend(
             {"job_id": job_id, "sync_run_id": run_id, "field": field, "old_value": old, "new_value": new, "changed_at": now}
-            for field, old, new in changed_fields(row.data, job.data)
+            for field, old, new in changed
         )
         if row.remote_deleted_at is None and columns["remote_deleted_at"] is not None:
             deleted += 1
@@ -151,6 +171,8 @@ def write_page(session: Session, integration_id: str, run_id: int, jobs: list[An
         version = bump_jobs_version(session, integration_id)
         for row in (*inserts, *updates):
             row["version"] = version
+            if row.get("reach_version") is None:
+                row["reach_version"] = version
     # Core statements run as one executemany each; the ORM's bulk paths cost several times more per row here.
     if inserts:
         session.execute(insert(JOBS), inserts)
@@ -214,7 +236,8 @@ def restore_vanished(session: Session, integration_id: str, run_id: int, job_ids
     if not back:
         return 0
     version = bump_jobs_version(session, integration_id)  # before any job row: every writer locks in this order
-    session.execute(update(JOBS).where(JOBS.c.id.in_(back)).values(vanished_at=None, version=version))
+    session.execute(update(JOBS).where(JOBS.c.id.in_(back)).values(vanished_at=None, version=version,
+                                                                      reach_version=version))
     session.execute(
         insert(JobChange.__table__),
         [

@@ -105,6 +105,41 @@ def test_a_candidate_job_that_changes_rematches_its_postings_and_records_only_wh
     assert closed["active"] is False
 
 
+def test_closing_a_job_rematches_only_the_postings_that_have_it_as_a_candidate(client, keys, sessions) -> None:
+    postings = post_waiting(client, keys, sessions)
+    sync_page(sessions, [BAKER])
+    run(sessions)
+    response = client.post(f"/v1/postings/{postings['typo']['id']}/reject", json={"job_id": "job-baker"},
+                           headers=keys.header("reviewer"))  # its title still shares keys with the job
+    assert "job-baker" not in {c["job_id"] for c in response.json["candidates"]}
+    before = stored(sessions)["typo"]
+
+    sync_page(sessions, [BAKER | {"status": "CLOSED"}])
+    assert run(sessions) == rematch.Rematched(1, 2, 2)  # "baker" and "code", which have it
+    assert stored(sessions)["typo"].updated_at == before.updated_at
+    sync_page(sessions, [BAKER | {"status": "CLOSED", "name": "Bäcker (w/m/d)"}])  # renamed: it may reach others
+    assert run(sessions).touched == 3
+
+
+def test_a_job_that_cannot_rank_among_a_postings_five_title_candidates_is_not_matched_against_it(
+    client, keys, sessions
+) -> None:
+    bakers = [kombo_job(f"job-baker-{n}", str(170 + n), "Bäcker (m/w/d)", city="Berlin") for n in range(5)]
+    sync_page(sessions, bakers)
+    run(sessions)
+    posting = post(client, keys, {"external_id": "b", "source": "indeed", "title": "Bäcker",
+                                  "location": {"city": "Berlin"}}).json
+    assert {c["job_id"] for c in posting["candidates"]} == {job["id"] for job in bakers}
+    run(sessions)
+    elsewhere = kombo_job("job-baker-munich", "180", "Bäcker (m/w/d)", city="München")
+    sync_page(sessions, [elsewhere])  # 100% similar, but in another place: 92 against the candidates' 100 and more
+    assert run(sessions) == rematch.Rematched(1, 0, 0)
+    fresh = JobIndex([*ACME_JOBS, *bakers, elsewhere]).match(decisions._matcher_posting(stored(sessions)["b"]))
+    assert decisions._candidate_rows(fresh) == stored(sessions)["b"].candidates
+    sync_page(sessions, [kombo_job("job-baker-berlin", "181", "Bäckerin", city="Berlin")])  # may rank among them
+    assert run(sessions).touched == 1
+
+
 def test_a_reviewers_not_in_the_ats_is_never_overturned_but_a_new_job_returns_it_to_review(
     client, keys, sessions
 ) -> None:
@@ -135,7 +170,7 @@ def test_a_weak_suggestion_never_returns_a_not_in_the_ats_to_review(client, keys
     alike = kombo_job("job-cleaning", "170", "Helfer/in - Reinigung", city="Berlin")  # letters alike, weakly
     with sessions() as session:
         posting = session.get(Posting, created["id"])
-        decisions.refresh(posting, PoolAt(1, [*ACME_JOBS, alike]), "jobs changed")
+        decisions.refresh(posting, PoolAt(1, [*ACME_JOBS, alike]), "jobs changed", [])
         session.commit()
     after = stored(sessions)["clean"]
     assert after.decision == "rejected"

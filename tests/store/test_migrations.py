@@ -127,3 +127,33 @@ def test_waiting_postings_are_keyed_and_rematching_starts_at_the_current_jobs(un
     assert {"koch", "code:ko1", "job:job-a"} <= {key for _, key in keys}
     assert [tuple(row) for row in words] == [(1, "koch"), (2, None)]
     assert version == 7
+
+
+def test_jobs_reach_from_their_version_and_waiting_postings_are_keyed_again(unmigrated_url: str) -> None:
+    upgrade(unmigrated_url, "0016")
+    engine = make_engine(unmigrated_url)
+    now = {"now": "2026-12-01 09:00:00"}
+    with engine.begin() as connection:  # rows as the schema of 0016 holds them, keyed as its code keyed them
+        connection.execute(text("INSERT INTO customers (slug, name, created_at, jobs_version)"
+                                " VALUES ('acme', 'Acme', :now, 7)"), now)
+        connection.execute(text("INSERT INTO integrations (id, customer_id, tool, created_at, setup_state,"
+                                " sync_requested)"
+                                " VALUES ('personio:x', (SELECT id FROM customers), 'personio', :now, 'ready', false)"), now)
+        connection.execute(text("INSERT INTO ats_jobs (id, integration_id, name, data, first_seen_at, last_synced_at,"
+                                " version, exposed) VALUES ('job-a', 'personio:x', 'Koch', '{}', :now, :now, 5, false)"), now)
+        connection.execute(text(
+            "INSERT INTO postings (id, customer_id, source, external_id, title, decision, candidates, created_at,"
+            " updated_at) VALUES (1, (SELECT id FROM customers), 'indeed', 'mp-1', 'Kommissionierer', 'no_match',"
+            " '[]', :now, :now)"), now)
+        connection.execute(text("INSERT INTO posting_keys (posting_id, customer_id, key)"
+                                " VALUES (1, (SELECT id FROM customers), 'kommissionierer')"))
+    engine.dispose()
+
+    upgrade(unmigrated_url)
+    engine = make_engine(unmigrated_url)
+    with engine.connect() as connection:
+        reach = connection.scalar(text("SELECT reach_version FROM ats_jobs"))
+        keys = set(connection.scalars(text("SELECT key FROM posting_keys WHERE posting_id = 1")))
+    engine.dispose()
+    assert reach == 5
+    assert "kommissionierer" in keys and any(key.startswith("occ:") for key in keys)

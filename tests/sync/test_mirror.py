@@ -130,6 +130,24 @@ def test_pages_that_change_jobs_stamp_them_with_the_next_version(sessions, run_i
     assert versions(sessions) == (2, {"job1": 2, "job2": 1})
 
 
+def test_only_a_change_that_can_make_a_job_anyones_candidate_moves_its_reach_version(sessions, run_id) -> None:
+    def reach() -> int:
+        with sessions() as session:
+            return session.scalar(select(AtsJob.reach_version))
+
+    job = kombo_job("job1", "1", "Koch (m/w/d)")
+    write(sessions, run_id, [job])
+    assert reach() == 1
+    write(sessions, run_id, [job | {"status": "CLOSED"}])  # closed: it can only rank lower
+    write(sessions, run_id, [job | {"status": "CLOSED", "description": "Kochen"}])  # nothing matching reads
+    write(sessions, run_id, [job | {"status": "CLOSED", "remote_deleted_at": kombo_timestamp(datetime.now(UTC))}])
+    assert versions(sessions)[0] == 4 and reach() == 1
+    write(sessions, run_id, [job])  # open again: it can rank above another posting's candidates
+    assert reach() == 5
+    write(sessions, run_id, [job | {"name": "Beikoch"}])
+    assert reach() == 6
+
+
 def test_a_quarantine_is_decided_again_even_when_the_data_did_not_change(sessions, run_id) -> None:
     """A job quarantined under other rules (an older release) is released by the next sync that reads it."""
     job = kombo_job("job1", "1", "Koch (m/w/d)")
