@@ -186,7 +186,7 @@ def main() -> None:
         setup_s = time.perf_counter() - started
         post = post_cost(sessions, customer_id, args.post_cost_postings, rng)
         jobs = {job["id"]: job for job in pool}
-        pools, trials, misses = Pools(), [], {"candidates": set(), "details": set()}
+        pools, trials, misses = Pools(), [], {"candidates": set(), "weak": set(), "details": set()}
         with sessions() as session:
             waiting = len(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
                                                                    posting_keys.WAITING)).all())
