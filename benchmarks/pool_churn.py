@@ -7,8 +7,10 @@ the same load:
 3. burst: that process writes 50 pages of 250 changed jobs back to back, then the load runs on as long again.
 
 Each phase reports postings/s, p50/p99/max latency, requests over 1 s and errors, the workers' RSS at its end
-(and the PSS of the workers and their master: RSS counts the pages they share in each of them), and each worker's pool counters from /metrics. Before the phases every worker builds the pool (warm-up: the
-metrics say when each of the 3 has one).
+(and the PSS of the workers and their master: RSS counts the pages they share in each of them), and each worker's
+pool counters from /metrics. Before the phases every worker builds the pool (warm-up: the metrics say when each of
+the 3 has one), the load runs `--warm-seconds` unmeasured and the tables are analyzed, as autovacuum does once
+postings are stored (without it every phase is slower than the one before: see api_load.analyze).
 
     python benchmarks/pool_churn.py [--jobs 10000,100000] [--seconds 30] [--clients 4] [--workers 3] [--repeat 2]
 
@@ -32,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from api_load import Client, gunicorn, percentile, postings, seed  # benchmarks/, beside this script
+from api_load import Client, analyze, gunicorn, percentile, postings, seed  # benchmarks/, beside this script
 from databases import fresh_database
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -162,6 +164,7 @@ def run_pool(size: int, args: argparse.Namespace, folder: Path) -> dict:
             threading.Timer(args.warm_seconds, until.set).start()
             steady_load(port, zip(itertools.cycle(keys), title_postings(jobs, 50_000, "warm2", rng)), args.clients,
                         until)
+            analyze(url)  # the postings stored so far, analyzed as autovacuum would: see api_load.analyze
             runs: dict[str, list[dict]] = {"steady": [], "churn": [], "burst": []}
             for phase in ["steady", "churn"] * args.repeat + ["burst"]:  # alternating: the machine's pace drifts
                 bodies = title_postings(jobs, 200_000, phase, rng)

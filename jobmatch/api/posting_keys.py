@@ -3,6 +3,7 @@ postings a changed job can concern in one indexed query. Written, with the posti
 posting is stored or matched, and dropped once it is linked or withdrawn; the query also asks that a posting
 still waits, so a key left behind costs a row, never a wrong re-match."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert
@@ -33,12 +34,14 @@ def rows(customer_id: int, posting_id: int, posting_keys: set[str]) -> list[dict
     return [{"customer_id": customer_id, "posting_id": posting_id, "key": key} for key in sorted(posting_keys)]
 
 
-def store(session: Session, posting: Posting) -> None:
-    """Keep a stored posting's keys current: its fields' and candidates' while it waits, none once it is linked
-    or withdrawn."""
-    session.execute(delete(TABLE).where(TABLE.c.posting_id == posting.id))
-    if not is_waiting(posting):
-        return
-    posting.title_words, posting_keys = of_posting(posting)
-    if posting_keys:  # a title of noise words alone ("(m/w/d)"), without identifiers or candidates, has none
-        session.execute(insert(TABLE), rows(posting.customer_id, posting.id, posting_keys))
+def store(session: Session, postings: Sequence[Posting]) -> None:
+    """Keep stored postings' keys current: their fields' and candidates' while they wait, none once linked or
+    withdrawn. Two statements, however many postings."""
+    stored = []
+    for posting in filter(is_waiting, postings):  # first: the title words are flushed with the posting's change
+        posting.title_words, posting_keys = of_posting(posting)
+        # a title of noise words alone ("(m/w/d)"), without identifiers or candidates, has none
+        stored += rows(posting.customer_id, posting.id, posting_keys)
+    session.execute(delete(TABLE).where(TABLE.c.posting_id.in_([posting.id for posting in postings])))
+    if stored:
+        session.execute(insert(TABLE), stored)

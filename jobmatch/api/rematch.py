@@ -23,7 +23,7 @@ The safety net runs a customer's re-match when such postings wait, so none waits
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -32,7 +32,7 @@ from sqlalchemy import Row, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from jobmatch.api import decisions, posting_keys
-from jobmatch.api.pools import Pool, Pools
+from jobmatch.api.pools import VERSION_COLUMNS, Pool, Pools, PoolVersions
 from jobmatch.matcher import Alias
 from jobmatch.matcher.keys import JobKeys, concerned_titles, highest_score, job_keys
 from jobmatch.matcher.places import CityNames
@@ -83,19 +83,22 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
     started = utcnow()
     with sessions() as session:
         customer = session.execute(
-            select(_CUSTOMERS.rematched_version, _CUSTOMERS.recheck_from, _CUSTOMERS.match_exposed_only)
+            select(_CUSTOMERS.rematched_version, _CUSTOMERS.recheck_from, *VERSION_COLUMNS)
             .where(_CUSTOMERS.id == customer_id)
         ).one()
-        since = customer.rematched_version
-        # asked for when first needed, caught up with the changes read
-        pool = cache(lambda: pools.index(session, customer_id, wait=True))
+        since, versions = customer.rematched_version, PoolVersions.of(customer)
         changes = session.execute(_changes(customer_id, since).limit(MAX_CHANGES + 1)).all()
-        if len(changes) > MAX_CHANGES:
-            upto, examined = feed.current_version(session, customer_id), {}
+        every_waiting = len(changes) > MAX_CHANGES
+        upto = (feed.current_version(session, customer_id) if every_waiting
+                else max((change.version for change in changes), default=since))
+        # asked for when first needed, caught up with the changes read (committed after the versions were)
+        pool = cache(lambda: pools.index(session, customer_id, replace(versions, jobs=max(versions.jobs, upto)),
+                                         wait=True))
+        if every_waiting:
+            examined = {}
             concerned = dict.fromkeys(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
                                                                                 posting_keys.WAITING)))
         else:
-            upto = max((change.version for change in changes), default=since)
             jobs = _keyed(changes, customer.match_exposed_only)
             cities = cache(lambda: pool().city_names())  # as the pool reads titles
             concerned = _sharing_keys(session, customer_id, since, jobs, cities)
@@ -311,7 +314,6 @@ def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: i
                 .options(selectinload(Posting.events))
                 .with_for_update(of=Posting)
             ).all()
-            for posting in postings:
-                changed += decisions.refresh(posting, index, reason, verdicts[posting.id])
+            changed += decisions.refresh(postings, index, reason, verdicts)
             matched.update((posting.id, posting.matched_version) for posting in postings)
     return touched, changed, matched

@@ -1,9 +1,9 @@
 """Re-matching after job changes: exactly the waiting postings a change can concern, events only on change, a
 reviewer's "not in the ATS" kept, postings matched against a pool that was behind caught up."""
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
-from jobmatch.api import decisions, rematch
+from jobmatch.api import decisions, posting_keys, rematch
 from jobmatch.api.pools import Pools
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import JobIndex
@@ -163,6 +163,24 @@ def test_a_reviewers_not_in_the_ats_is_never_overturned_but_a_new_job_returns_it
     assert "job-tax" in {c["job_id"] for c in tax.candidates}
 
 
+def test_a_batch_of_changed_postings_writes_their_keys_in_two_statements(client, keys, sessions, engine) -> None:
+    post_waiting(client, keys, sessions)
+    sync_page(sessions, [BAKER])
+    statements: list[str] = []
+    note = lambda *args: statements.append(" ".join(args[2].split()[:3]))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert run(sessions).changed == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert statements.count("DELETE FROM posting_keys") == 1
+    assert statements.count("INSERT INTO posting_keys") == 1
+    with sessions() as session:  # and they are each posting's own keys
+        for posting in session.scalars(select(Posting).where(Posting.external_id.in_(["baker", "typo", "code"]))):
+            held = set(session.scalars(select(PostingKey.key).where(PostingKey.posting_id == posting.id)))
+            assert held == posting_keys.of_posting(posting)[1], posting.external_id
+
+
 def test_a_weak_suggestion_never_returns_a_not_in_the_ats_to_review(client, keys, sessions) -> None:
     created = post(client, keys, {"external_id": "clean", "source": "indeed", "title": "Reinigungskraft (m/w/d)"}).json
     client.post(f"/v1/postings/{created['id']}/reject", json={"reason": "not in the ATS"},
@@ -170,7 +188,7 @@ def test_a_weak_suggestion_never_returns_a_not_in_the_ats_to_review(client, keys
     alike = kombo_job("job-cleaning", "170", "Helfer/in - Reinigung", city="Berlin")  # letters alike, weakly
     with sessions() as session:
         posting = session.get(Posting, created["id"])
-        decisions.refresh(posting, PoolAt(1, [*ACME_JOBS, alike]), "jobs changed", [])
+        decisions.refresh([posting], PoolAt(1, [*ACME_JOBS, alike]), "jobs changed", {})
         session.commit()
     after = stored(sessions)["clean"]
     assert after.decision == "rejected"
