@@ -98,6 +98,8 @@ def _pool_figures(pools: Pools) -> Iterator[Metric]:
          stats.cache_bytes),
         ("jobmatch_pool_versions_behind", GaugeMetricFamily,
          "The most versions any held pool lags the newest its requests asked for.", stats.versions_behind),
+        ("jobmatch_pool_memory_slack", GaugeMetricFamily,
+         "The process's memory growth per byte its pools hold, by which the bound is kept.", stats.slack),
     ]:
         metric = kind(name, help_text, labels=["pid"])
         metric.add_metric(process, value)

@@ -18,15 +18,22 @@ The contract:
   by walking the objects its index holds (`deep_size`), in a thread: the walk takes about as long as the build
   (tracemalloc during the build would nearly double it). Until measured, a pool counts at the bytes per job of
   the last pool measured; catch-ups scale its size by its number of jobs.
+- What the pools cost the process is more than what they hold: the allocator keeps the room of evicted pools in
+  pieces too small for the next. Each measurement sets the process's growth since it made its Pools (resident
+  memory) against the bytes held, the new pool included, and the pools are bounded by the bytes held times
+  that slack (1 to MAX_SLACK): so the process stays within its memory before its first pool plus the bound.
+  Only then are pools evicted: evicting before would read the memory of the pools just dropped, which stays
+  with the process for the next ones, against fewer bytes held.
 """
 
 import gc
+import os
 import queue
 import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -57,6 +64,7 @@ APPLY_CHUNK = 20  # changed jobs a thread catching up applies per hold of the po
 APPLY_PAUSE_S = 0.002
 READ_CHUNK = 5_000  # rows fetched at a time while a build reads the pool
 DEFAULT_CACHE_MB = 256
+MAX_SLACK = 2.0  # the process's growth counted per byte its pools hold, at most: pools keep half the bound
 
 
 # What the index reads of a job: a column for each of the matcher's JOB_FIELDS, as a row without a dict per job.
@@ -144,11 +152,26 @@ class PoolStats:
     bytes_held: int
     cache_bytes: int
     versions_behind: int  # the most any held pool lags the newest version a caller asked for
+    slack: float  # the process's growth per byte its pools hold, as last measured (1: none counted)
+
+
+def resident_bytes() -> int | None:
+    """The process's resident memory (Linux's /proc/self/statm); None where the system does not tell."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 class Pools:
-    def __init__(self, cache_mb: int = DEFAULT_CACHE_MB) -> None:
-        self.cache_bytes = cache_mb * 2**20
+    def __init__(self, cache_mb: float = DEFAULT_CACHE_MB,
+                 resident: Callable[[], int | None] | None = resident_bytes) -> None:
+        """`resident`: what the process's memory is, read for the slack (None: the bytes held alone count)."""
+        self.cache_bytes = round(cache_mb * 2**20)
+        self._resident = resident
+        self._memory_before = resident() if resident else None
+        self._slack = 1.0
         self._lock = threading.Lock()  # guards the maps and counters below
         self._entries: OrderedDict[PoolKey, _Entry] = OrderedDict()  # least recently used first
         self._builds: dict[PoolKey, threading.Lock] = {}  # one first build per pool at a time
@@ -174,7 +197,8 @@ class Pools:
             entries = list(self._entries.values())
             return PoolStats(**self._counts, pools=len(entries), bytes_held=sum(e.nbytes for e in entries),
                              cache_bytes=self.cache_bytes,
-                             versions_behind=max((max(0, e.seen - e.version) for e in entries), default=0))
+                             versions_behind=max((max(0, e.seen - e.version) for e in entries), default=0),
+                             slack=self._slack)
 
     @staticmethod
     def _versions(session: Session, customer_id: int) -> PoolVersions:
@@ -277,21 +301,25 @@ class Pools:
 
     def _built(self, entry: _Entry) -> None:
         """Count a new index at the bytes per job of the last pool measured, and measure it in a thread: the
-        walk takes about as long as the build, which no request should wait for."""
+        walk takes about as long as the build, which no request should wait for. The measurement evicts: the
+        build has taken its memory already, and the slack is read against what was held when it had."""
         index = entry.index
         with self._lock:
             entry.nbytes = round(self._bytes_per_job * len(index))
             self._counts["rebuilds"] += 1
-            self._evict(keep=entry)
         self._start(self._measure, entry, index)
 
     def _measure(self, entry: _Entry, index: JobIndex) -> None:
         nbytes = deep_size(index)
+        memory = self._resident() if self._resident else None
         with self._lock:
             if len(index):
                 self._bytes_per_job = nbytes / len(index)
             if entry.index is index:
                 entry.nbytes = nbytes
+            held = sum(entry.nbytes for entry in self._entries.values())
+            if memory is not None and self._memory_before is not None and held:
+                self._slack = min(max((memory - self._memory_before) / held, 1.0), MAX_SLACK)
             self._evict(keep=entry)
 
     def _start(self, work: Any, *args: Any) -> None:
@@ -307,11 +335,11 @@ class Pools:
                 thread.join()
 
     def _evict(self, keep: _Entry) -> None:
-        """Drop least recently used pools until the held ones fit the cap; never `keep`, the one just needed,
-        even when it alone is larger. The caller holds `_lock`."""
+        """Drop least recently used pools until the held ones, times the slack, fit the cap; never `keep`, the
+        one just needed, even when it alone is larger. The caller holds `_lock`."""
         held = sum(entry.nbytes for entry in self._entries.values())
         for key, entry in list(self._entries.items()):
-            if held <= self.cache_bytes:
+            if held * self._slack <= self.cache_bytes:
                 break
             if entry is not keep:
                 del self._entries[key]
@@ -371,9 +399,10 @@ _NOT_DATA = (type, ModuleType, FunctionType, BuiltinFunctionType)  # code, not t
 
 
 def deep_size(root: object) -> int:
-    """Bytes held by `root` and every object reachable from it, each counted once; classes, modules and functions
-    are not followed. Objects shared with other pools (interned strings, cached places) count in each: an upper
-    bound."""
+    """Bytes held by `root` and every object reachable from it, each counted once and as allocated (Python's
+    small-object allocator hands out multiples of 16 bytes up to 512; malloc adds its 8-byte header and rounds
+    to 16); classes, modules and functions are not followed. Objects shared with other pools (interned strings,
+    cached places) count in each."""
     seen, stack, total = set(), [root], 0
     getsizeof, referents, add = sys.getsizeof, gc.get_referents, seen.add
     while stack:
@@ -381,7 +410,8 @@ def deep_size(root: object) -> int:
         if id(item) in seen or isinstance(item, _NOT_DATA):
             continue
         add(id(item))
-        total += getsizeof(item)
+        size = getsizeof(item)
+        total += (size + 15) & ~15 if size <= 512 else (size + 23) & ~15
         stack += referents(item)
         if type(item) is dict:  # the collector skips a dict's keys when all are strings (they hold no cycles)
             stack += item

@@ -176,7 +176,7 @@ def test_least_recently_used_pools_are_evicted_to_keep_the_bound(sessions) -> No
     index(pools, sessions, customers[0][1])
     pools.settle()
     one_pool = pools.stats().bytes_held
-    bounded = Pools(cache_mb=2.5 * one_pool / 2**20)  # room for two pools of this size, not three
+    bounded = Pools(cache_mb=2.5 * one_pool / 2**20, resident=None)  # room for two pools of this size, not three
     for _, customer_id in customers:
         index(bounded, sessions, customer_id)
         bounded.settle()
@@ -195,11 +195,63 @@ def test_a_posting_records_the_pool_version_it_was_matched_against(client, keys,
         assert session.scalar(select(StoredPosting.matched_version)) == version
 
 
-def test_a_pools_size_counts_each_object_once_and_never_the_code_it_refers_to() -> None:
+def test_a_pools_size_counts_each_object_once_as_allocated_and_never_the_code_it_refers_to() -> None:
+    def allocated(item: object) -> int:  # pymalloc: multiples of 16 up to 512 bytes; malloc: +8, to 16
+        size = sys.getsizeof(item)
+        return -(-size // 16) * 16 if size <= 512 else -(-(size + 8) // 16) * 16
+
     shared = "x" * 1000
-    assert deep_size([shared, shared]) == sys.getsizeof([shared, shared]) + sys.getsizeof(shared)
-    assert deep_size({"dump": json.dumps, "kind": dict}) == sys.getsizeof({"dump": json.dumps, "kind": dict}) + \
-        sys.getsizeof("dump") + sys.getsizeof("kind")
+    assert deep_size([shared, shared]) == allocated([shared, shared]) + allocated(shared) == 80 + 1072
+    table = {"dump": json.dumps, "kind": dict}
+    assert deep_size(table) == allocated(table) + allocated("dump") + allocated("kind")
+
+
+def test_the_pools_are_bounded_by_what_they_cost_the_process_not_only_by_what_they_hold(sessions) -> None:
+    customers = [new_customer(sessions) for _ in range(4)]
+    jobs = generate_jobs(1_200)
+    for n, (integration_id, _) in enumerate(customers):
+        add_ats_jobs(sessions, [job | {"id": f"{n}-{job['id']}"} for job in jobs[n * 300:(n + 1) * 300]],
+                     integration_id)
+    measuring = Pools(resident=None)
+    index(measuring, sessions, customers[0][1])
+    measuring.settle()
+    one_pool = measuring.stats().bytes_held
+    memory = {"bytes": 10**9}  # the process as the system reports it: growing by twice what its pools hold
+
+    def resident() -> int:
+        return memory["bytes"]
+
+    bounded = Pools(cache_mb=4.5 * one_pool / 2**20, resident=resident)  # four pools by their bytes alone
+    for _, customer_id in customers:
+        memory["bytes"] += 2 * one_pool  # what building the next pool will have cost when it is measured
+        index(bounded, sessions, customer_id)
+        bounded.settle()
+    stats = bounded.stats()
+    assert stats.slack == pools_module.MAX_SLACK  # 2.0: growth 8 pools' worth for 4 held, then for 2
+    assert (stats.pools, stats.evictions) == (2, 2)
+    assert stats.bytes_held * stats.slack <= stats.cache_bytes < 2 * stats.bytes_held * stats.slack
+
+
+def test_the_slack_is_read_against_what_was_held_when_the_memory_was_taken(sessions) -> None:
+    customers = [new_customer(sessions) for _ in range(6)]
+    jobs = generate_jobs(1_800)
+    for n, (integration_id, _) in enumerate(customers):
+        add_ats_jobs(sessions, [job | {"id": f"{n}-{job['id']}"} for job in jobs[n * 300:(n + 1) * 300]],
+                     integration_id)
+    measuring = Pools(resident=None)
+    index(measuring, sessions, customers[0][1])
+    measuring.settle()
+    one_pool = measuring.stats().bytes_held
+    memory = {"bytes": 10**9}
+    bounded = Pools(cache_mb=4.5 * one_pool / 2**20, resident=lambda: memory["bytes"])
+    for n, (_, customer_id) in enumerate(customers):
+        if n < 4:  # the first pools make the process grow by 1.2 times what they hold; the later reuse the room
+            memory["bytes"] += round(1.2 * one_pool)  # of those evicted
+        index(bounded, sessions, customer_id)
+        bounded.settle()
+    stats = bounded.stats()
+    assert 1.15 < stats.slack < 1.25
+    assert stats.pools == 3  # 3 x 1.2 fits 4.5 pools' bytes (evicting before the measurement: 1.6, 2 pools)
 
 
 def test_chunks_read_ahead_arrive_in_order_and_the_reading_thread_ends_when_the_reader_stops() -> None:
