@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 from heapq import nlargest
-from itertools import repeat
+from itertools import chain, repeat
 from math import log, sqrt
 from sys import intern
 
@@ -43,9 +43,10 @@ def _pieces_of(word: str) -> list[str]:
 @cache
 def _rarities() -> tuple[dict[str, float], float]:
     """Each piece's rarity among the normalized German labels of the occupations, and that of a piece no label
-    has."""
+    has. (Each label's distinct pieces are counted by C loops: `grams` adds a piece at a time, which took 0.3 s
+    of every process's first build.)"""
     labels = {label for found in occupations().german for label in found}
-    counts = Counter(gram for label in labels for gram in grams(label.split()))
+    counts = Counter(chain.from_iterable(set(chain.from_iterable(map(_pieces_of, label.split()))) for label in labels))
     return {gram: log(1 + len(labels) / count) for gram, count in counts.items()}, log(1 + len(labels))
 
 
