@@ -6,7 +6,7 @@ import unicodedata
 # Soft hyphens, zero-width spaces/joiners, word joiner, BOM, Mongolian vowel separator: invisible in a title,
 # but they split words for a computer ("Produktions\xadmitarbeiter").
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"), None)
-_GERMAN_FOLDING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+_ANY_INVISIBLE = re.compile(f"[{''.join(map(chr, _INVISIBLE))}]")
 _NON_WORD = re.compile(r"[^\w+#]+|_+")  # letters of every script stay: a Cyrillic title is not empty
 _ALNUM = re.compile(r"[^\W_]")
 _COMBINING = re.compile(r"[\u0300-\u036f]")
@@ -21,14 +21,17 @@ def clean(text: str) -> str:
     """Compatibility-normalized (NFKC) text without invisible characters; case is kept."""
     if text.isascii():  # already NFKC, and every invisible character is outside ASCII
         return text
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text)
+    # (str.translate looks up every character of a non-ASCII text in its table, 3 us a title: only when needed)
+    return text.translate(_INVISIBLE) if _ANY_INVISIBLE.search(text) else text
 
 
 def fold(text: str) -> str:
     """Lower case, German umlauts as ae/oe/ue (ß -> ss by case folding), other accents dropped."""
     if text.isascii():  # nothing to fold but case
         return text.lower()
-    folded = clean(text).casefold().translate(_GERMAN_FOLDING)
+    # (three replaces: translate would look up every character in its table, as clean's would)
+    folded = clean(text).casefold().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
     return folded if folded.isascii() else _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
 
 

@@ -97,7 +97,7 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
     (the posting's own city, which the pool may not know). One pass reaches the fixed point: normalizing the text
     again changes nothing (a property test checks it), so no title is normalized twice."""
     text = clean(title or "")
-    cut = bool(_ELLIPSIS.search(text))
+    cut = ".." in text and bool(_ELLIPSIS.search(text))  # the search tries every position: 4 us a title
     if cut:
         text = _ELLIPSIS.sub("", text)
     if ("sucht" in text or "SUCHT" in text) and not text.islower() and _HIRER_ALONE.search(text):
