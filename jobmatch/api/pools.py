@@ -34,7 +34,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from types import BuiltinFunctionType, FunctionType, ModuleType
@@ -357,16 +357,19 @@ def _build(session: Session, customer_id: int, exposed_only: bool, public_only: 
     if exposed_only:
         jobs = jobs.where(_JOBS.exposed)
     chunks = session.connection().execute(jobs.execution_options(yield_per=READ_CHUNK)).partitions()
-    return JobIndex.of_rows(chain.from_iterable(_read_ahead(chunks)), public_only=public_only)  # no call per row
+    with _read_ahead(chunks) as fetched:  # (fetching while the index loads its tables, in a process's first build)
+        return JobIndex.of_rows(chain.from_iterable(fetched), public_only=public_only)  # no call per row
 
 
 _DONE = object()
 
 
-def _read_ahead(chunks: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+@contextmanager
+def _read_ahead(chunks: Iterator[Sequence[Any]]) -> Iterator[Iterator[Sequence[Any]]]:
     """The chunks, each fetched by a thread while the caller works on the one before: the driver waits for the
-    database without holding the GIL, so the database's work and the build's overlap. The thread ends when the
-    caller stops, early or not, and what it raised is raised to the caller."""
+    database without holding the GIL, so the database's work and the build's overlap. Fetching starts on entering,
+    before the caller asks for a chunk; the thread ends on leaving, whether every chunk was taken or not, and what
+    it raised is raised to the caller."""
     ahead: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -380,13 +383,16 @@ def _read_ahead(chunks: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
         except BaseException as error:  # noqa: BLE001 - handed to the caller, which raises it
             ahead.put(error)
 
-    thread = threading.Thread(target=fetch, daemon=True, name="jobmatch-pools-read-ahead")
-    thread.start()
-    try:
+    def taken() -> Iterator[Sequence[Any]]:
         while (item := ahead.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
             yield item
+
+    thread = threading.Thread(target=fetch, daemon=True, name="jobmatch-pools-read-ahead")
+    thread.start()
+    try:
+        yield taken()
     finally:
         stop.set()
         while thread.is_alive():  # a chunk waiting to be taken holds the thread up

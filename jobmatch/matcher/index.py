@@ -12,6 +12,7 @@ from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_c
 from jobmatch.matcher.jobs import JobRecord, job_records, row_records
 from jobmatch.matcher.matching import Pins, Pool, rank
 from jobmatch.matcher.model import Alias, MatchResult, Posting
+from jobmatch.matcher.ngrams import load_tables
 from jobmatch.matcher.places import City, CityNames, Place
 from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, side
 from jobmatch.matcher.search import TitleSearch
@@ -53,6 +54,7 @@ class JobIndex:
 
     def _build(self, jobs: Iterable[Any], read: Callable[..., list[JobRecord]]) -> None:
         with _without_cycle_collection():
+            load_tables()  # once per process (0.2 s), first: a caller streaming jobs fetches meanwhile
             jobs = iter(jobs)
             while chunk := list(islice(jobs, BUILD_CHUNK)):  # the jobs read may be dropped once they are records
                 records = read(chunk, public_only=self._public_only)

@@ -255,16 +255,29 @@ def test_the_slack_is_read_against_what_was_held_when_the_memory_was_taken(sessi
 
 
 def test_chunks_read_ahead_arrive_in_order_and_the_reading_thread_ends_when_the_reader_stops() -> None:
-    assert list(pools_module._read_ahead(iter([[1], [2, 3], [4]]))) == [[1], [2, 3], [4]]
+    with pools_module._read_ahead(iter([[1], [2, 3], [4]])) as reader:
+        assert list(reader) == [[1], [2, 3], [4]]
 
     def endless():
         yield from itertools.count()
 
     before = threading.active_count()
-    reader = pools_module._read_ahead([n] for n in endless())
-    assert [next(reader), next(reader)] == [[0], [1]]
-    reader.close()  # the caller stops early: the thread waiting to hand over the next chunk ends
+    with pools_module._read_ahead([n] for n in endless()) as reader:
+        assert [next(reader), next(reader)] == [[0], [1]]
+    # the caller stopped early: the thread waiting to hand over the next chunk ended
     assert threading.active_count() == before
+
+
+def test_reading_ahead_starts_before_the_reader_asks_for_a_chunk() -> None:
+    fetched = threading.Event()
+
+    def chunks():
+        fetched.set()
+        yield [1]
+
+    with pools_module._read_ahead(chunks()) as reader:
+        assert fetched.wait(timeout=10)  # while the build loads its tables, say
+        assert list(reader) == [[1]]
 
 
 def test_what_reading_ahead_raised_is_raised_to_the_reader() -> None:
@@ -272,7 +285,7 @@ def test_what_reading_ahead_raised_is_raised_to_the_reader() -> None:
         yield [1]
         raise ConnectionError("server closed the connection")
 
-    reader = pools_module._read_ahead(failing())
-    assert next(reader) == [1]
-    with pytest.raises(ConnectionError, match="server closed"):
-        next(reader)
+    with pools_module._read_ahead(failing()) as reader:
+        assert next(reader) == [1]
+        with pytest.raises(ConnectionError, match="server closed"):
+            next(reader)
