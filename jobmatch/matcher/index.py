@@ -5,7 +5,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import compress, islice
-from operator import attrgetter
+from operator import attrgetter, is_not
 from typing import Any, Generic, TypeVar
 
 from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
@@ -257,10 +257,13 @@ class JobsByKey(Generic[K]):
             ids.update(zip(keys, job_ids))
             if len(ids) == len(keys):
                 return
-            shared = {key for key, job_id in zip(keys, job_ids) if ids[key] is not job_id}  # the last one holds it
+            # the last job of a key holds it: a key another job holds too is gone through below (a key repeated
+            # for one job, its own URL also its posting's, is held as it is)
+            shared = set(compress(keys, map(is_not, map(ids.__getitem__, keys), job_ids)))
             for key in shared:
                 del ids[key]
-            keys, job_ids = zip(*[(key, job_id) for key, job_id in zip(keys, job_ids) if key in shared])
+            again = list(map(shared.__contains__, keys))
+            keys, job_ids = list(compress(keys, again)), list(compress(job_ids, again))
         for key, job_id in zip(keys, job_ids):
             held = ids.setdefault(key, job_id)
             if held is job_id:

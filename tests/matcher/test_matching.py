@@ -112,6 +112,15 @@ def test_the_identifiers_of_a_jobs_postings_pin_the_job(posting):
     assert (result.decision, result.best.job_id) == ("auto_linked", "x")
 
 
+def test_a_job_whose_posting_repeats_its_own_url_and_id_is_pinned_by_them():
+    own = job_with_postings(("post-1", "post-1", "https://jobs.acme.de/stellen/x"))
+    index = JobIndex([own, job("y", "Staplerfahrer (m/w/d)", url="https://jobs.acme.de/stellen/y")])
+    for posting in (Posting("Staplerfahrer", post_url="https://jobs.acme.de/stellen/x"),
+                    Posting("Staplerfahrer", remote_id="post-1")):
+        result = index.match(posting)
+        assert (result.decision, result.best.job_id) == ("auto_linked", "x")
+
+
 def test_the_identifiers_of_a_jobs_postings_follow_its_changes():
     index = JobIndex([job_with_postings(("post-1", "778", "https://karriere.acme.de/job/778"))])
     index.upsert(job_with_postings(("post-2", "779", "https://karriere.acme.de/job/779")))
