@@ -7,8 +7,7 @@ import unicodedata
 # but they split words for a computer ("Produktions\xadmitarbeiter").
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"), None)
 _ANY_INVISIBLE = re.compile(f"[{''.join(map(chr, _INVISIBLE))}]")
-_NON_WORD = re.compile(r"[^\w+#]+|_+")  # letters of every script stay: a Cyrillic title is not empty
-_ALNUM = re.compile(r"[^\W_]")
+_NON_WORD = re.compile(r"[^\w+#]+")  # letters of every script stay: a Cyrillic title is not empty
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 
 STOPWORDS = frozenset(
@@ -37,4 +36,5 @@ def fold(text: str) -> str:
 
 def words(folded: str) -> list[str]:
     """The words of folded text: runs of letters and digits ('+' and '#' kept for C++ and C#)."""
-    return [word for word in _NON_WORD.split(folded) if _ALNUM.search(word)]
+    # (a run of '+' and '#' alone is no word; splitting on one class, "_" made a space first, is twice as fast)
+    return [word for word in _NON_WORD.split(folded.replace("_", " ")) if word.strip("+#")]
