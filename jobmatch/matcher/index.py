@@ -121,7 +121,8 @@ class JobIndex:
             alike = (WEAK_ALIKE, ALIKE_FLOOR) if best_title < STRONG_TITLE and not pins else None
             return self._wording.similar(title.text, title.words, (WEAK_WORDING, WORDING_FLOOR), _WORDED_TITLES, alike)
 
-        return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)
+        return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases,
+                    written=posting.title)
 
     def _cut_short(self, title: Title) -> Title:
         """A title cut mid-word without an ellipsis ("Industriemechaniker Instandhaltu": its last word starts a

@@ -6,9 +6,12 @@ automatically. Everything else is a suggestion for a reviewer: a title alone is 
 otherwise, nor what a reviewer decided for another posting.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from heapq import nsmallest
+
+from rapidfuzz import fuzz, process, utils
 
 from jobmatch.matcher.jobs import JobRecord
 from jobmatch.matcher.model import Alias, Candidate, Decision, MatchResult, Method
@@ -30,6 +33,9 @@ from jobmatch.matcher.titles import Title, says_no_more_than
 from jobmatch.matcher.wording import Found
 
 Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it matched)
+# a job found, as ranked: (weak, -score with evidence, -work-time words agreed, inactive, -title score,
+# -likeness as written, job id, reason)
+Ranked = tuple[bool, float, int, bool, float, float, str, str]
 
 _TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
 # Tiers, best first: an identifier agreed by everything else; a job a reviewer linked for a posting of this title;
@@ -44,10 +50,11 @@ class _Scored:
     similarity: float
     candidate: Candidate
     work_time_agreed: int = 0
+    written_alike: float = 0.0  # of jobs otherwise equal, the one whose title as written is most alike comes first
 
-    def key(self) -> tuple[int, float, int, bool, float, str]:
+    def key(self) -> tuple[int, float, int, bool, float, float, str]:
         return (self.tier, -self.raw, -self.work_time_agreed, not self.candidate.active, -self.similarity,
-                self.candidate.job_id)
+                -self.written_alike, self.candidate.job_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +76,22 @@ def rank(
     limit: int,
     exclude: set[str],
     aliases: Sequence[Alias] = (),
+    written: str = "",
 ) -> MatchResult:
+    """`written`: the posting's title as written, which tells apart jobs that are otherwise equal."""
     pinned = set().union(*(ids for _, _, ids in pins))
     verdicts = {alias.job_id: alias for alias in aliases if alias.job_id in pool.jobs and alias.job_id not in exclude}
     skip = exclude | pinned | set(verdicts)
     similar = pool.search.similar(title.text, title.words, SEARCH_CUTOFF, title.cut)[:_TITLES_EXPANDED]
     scored = _found_jobs(posting, title, pool, "title", [(text, score, f"title {score:.0f}% similar", False)
-                                                           for text, score in similar], REVIEW_FLOOR, limit, skip)
+                                                           for text, score in similar], REVIEW_FLOOR, limit, skip,
+                         written)
     rival = max(scored, key=lambda s: s.similarity, default=None)
     skip |= {s.candidate.job_id for s in scored}
     scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason, weak) for text,
                                                              strength, reason, weak in worded(similar[0][1] if similar
                                                                                               else 0.0)],
-                          0.0, limit, skip)
+                          0.0, limit, skip, written)
     scored += [_pinned_candidate(posting, title, pins, pool, job_id, len(pinned), rival, verdicts.get(job_id))
                for job_id in pinned]
     scored += [_verdict_candidate(posting, title, pool, alias) for job_id, alias in verdicts.items()
@@ -98,17 +108,17 @@ def rank(
 
 def _found_jobs(
     posting: Side, title: Title, pool: Pool, method: Method, found: Iterable[tuple[str, float, str, bool]],
-    floor: float, limit: int, skip: set[str],
+    floor: float, limit: int, skip: set[str], written: str = "",
 ) -> list[_Scored]:
     """The best `limit` jobs of the titles found (normalized title, score, reason, whether a weak suggestion; best
     first) scoring at least `floor`. Ranking runs on
     plain tuples and candidates are built for the winners only: a common title is carried by hundreds of jobs.
     Once `limit` jobs beat anything the next title could reach with every bonus, the rest cannot enter. Jobs of
     equal score are told apart by the work-time words both titles say ("Verkäufer Teilzeit" first for a posting
-    in Teilzeit)."""
+    in Teilzeit), then by how alike their titles as written are to the posting's (`_tell_ties_apart`)."""
     jobs, titles, search = pool.jobs, pool.titles, pool.search
     places: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
-    ranked: list[tuple[bool, float, int, bool, float, str, str]] = []
+    ranked: list[Ranked] = []
     work_time = title.work_time
     for text, score, reason, weak in found:
         if len(ranked) >= limit:
@@ -125,9 +135,10 @@ def _found_jobs(
             raw = score + delta[0] + (0.0 if job.active else INACTIVE)
             if raw >= floor:
                 agreed = work_time_agreement(work_time, titles[job_id].work_time) if work_time else 0
-                ranked.append((weak, -raw, -agreed, not job.active, -score, job_id, reason))
+                ranked.append((weak, -raw, -agreed, not job.active, -score, 0.0, job_id, reason))
     out = []
-    for weak, minus_raw, minus_agreed, _, minus_score, job_id, reason in nsmallest(limit, ranked):
+    for weak, minus_raw, minus_agreed, _, minus_score, minus_alike, job_id, reason in _tell_ties_apart(
+            ranked, limit, written, jobs):
         job, raw, agreed = jobs[job_id], -minus_raw, -minus_agreed
         reasons = [reason, *places[id(job.side)][1]]
         if agreed > 0:
@@ -136,8 +147,30 @@ def _found_jobs(
             reasons.append(job.state_reason)
         candidate = Candidate(job.id, display(raw), method, tuple(reasons), job.active, weak)
         out.append(_Scored(_WEAK if weak else _REST, raw, -minus_score if method == "title" else 0.0, candidate,
-                           agreed))
+                           agreed, -minus_alike))
     return out
+
+
+def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str, jobs: Mapping[str, JobRecord]) -> list[Ranked]:
+    """The best `limit` of `ranked`; jobs equal in everything the ranking weighs are told apart by how alike their
+    titles as written are to the posting's (Indel ratio over the texts in lower case, punctuation dropped): what
+    normalization drops as noise still says which of twins is meant ("SERVICETECHNIKER (GN)" is the pool's
+    "Servicetechniker (gn)" of many "Servicetechniker (m/w/d)"; "Pflegefachkraft Meiningen & Sonneberg" the one
+    naming both towns). Scored only where a tie reaches the best `limit`: a common title has hundreds of jobs."""
+    best = nsmallest(limit + 1, ranked)
+    if not written or len(best) < 2:
+        return best[:limit]
+    ties = Counter(entry[:5] for entry in best)
+    tied = {key for key, count in ties.items() if count > 1}
+    if not tied:
+        return best[:limit]
+    scores = {key[1] for key in tied}
+    entries = [entry for entry in ranked if entry[1] in scores and entry[:5] in tied]
+    names = list({jobs[entry[6]].name for entry in entries})
+    alike = {names[i]: score for _, score, i in process.extract(written, names, scorer=fuzz.ratio,
+                                                                 processor=utils.default_process, limit=None)}
+    told = [(*entry[:5], -alike[jobs[entry[6]].name], *entry[6:]) for entry in entries]
+    return nsmallest(limit, [entry for entry in ranked if entry[:5] not in tied] + told)
 
 
 def work_time_agreement(posting: frozenset[str], job: frozenset[str]) -> int:

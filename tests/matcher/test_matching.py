@@ -384,3 +384,25 @@ def test_a_code_is_found_however_it_is_spaced_and_with_no_label(kinds, posting):
 def test_a_town_that_is_also_a_word_is_removed_only_as_a_place(kinds, title, found):
     result = kinds.match(Posting(title))
     assert (bool(result.candidates) and result.best.score >= 99) == found
+
+
+TWINS = JobIndex([
+    job("t-1", "Servicetechniker (m/w/d)", city="Hof"), job("t-2", "Servicetechniker (m/w/d)", city="Kulmbach"),
+    job("t-9", "Servicetechniker (gn)", city="Coburg"),
+    job("p-1", "Pflegefachkraft (m/w/d)", city="Hof"), job("p-2", "Pflegefachkraft", city="Kulmbach"),
+    job("p-9", "Pflegefachkraft (m/w/d) Meiningen und Sonneberg", city="Meiningen"),
+    job("v-1", "Verkäufer (m/w/d)", city="Hof"), job("v-9", "Verkäufer (m/w/d) - Teilzeit", city="Kulmbach"),
+    job("koch", "Koch (m/w/d)", city="Sonneberg"),
+])
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("SERVICETECHNIKER (GN)", "t-9"),  # the marker the posting writes is the one job's
+    ("Servicetechniker (m/w/d)", "t-1"),
+    ("Pflegefachkraft Meiningen & Sonneberg (m/w/div.)", "p-9"),  # towns the pool reads as noise in both titles
+    ("Verkäufer Teilzeit", "v-9"),  # work-time words first, as before
+])
+def test_jobs_equal_but_for_what_normalization_drops_are_told_apart_by_the_title_as_written(title, expected):
+    result = TWINS.match(Posting(title), limit=1)
+    assert result.decision == "needs_review" and result.best.job_id == expected
+
