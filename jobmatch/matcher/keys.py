@@ -40,6 +40,7 @@ from jobmatch.matcher.scoring import (
     WORDING_FLOOR,
     Side,
     evidence,
+    cut_after_word,
     side,
     similar_titles,
     title_similarity,
@@ -380,14 +381,15 @@ def _label_pieces(number: int) -> frozenset[str]:
 
 
 def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> bool:
-    """Whether a posting title `marked` cut short, or ending in a word the job's title has a longer word for, is,
-    as a title cut short, similar to the job's title (the title search compares such a title with the start of
-    each title)."""
+    """Whether a posting title `marked` cut short, ending in a word the job's title has a longer word for, or
+    whose words may be the job's with its last words left off (`cut_after_word`), is, as a title cut short,
+    similar to the job's title (the title search compares such a title with the start of each title)."""
     last = words[-1] if len(words) > 1 else ""
-    if not marked and (len(last) < _SHORTEST_CUT
-                       or not any(word != last and word.startswith(last) for word in job_words)):
+    text, job_text = " ".join(words), " ".join(job_words)
+    if not marked and not cut_after_word(text, job_text) and (
+            len(last) < _SHORTEST_CUT or not any(word != last and word.startswith(last) for word in job_words)):
         return False
-    return title_similarity(" ".join(words), " ".join(job_words), cut=True) >= SEARCH_CUTOFF
+    return title_similarity(text, job_text, cut=True) >= SEARCH_CUTOFF
 
 
 def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> dict[int, float]:

@@ -406,3 +406,17 @@ def test_jobs_equal_but_for_what_normalization_drops_are_told_apart_by_the_title
     result = TWINS.match(Posting(title), limit=1)
     assert result.decision == "needs_review" and result.best.job_id == expected
 
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Kundenberater mit Schwerpunkt", "k-ebern"),  # the last words left off, "On-/Offline-Marketing"
+    ("Verkäufer Metzgerei (m/w/d)", "m-ebern"),
+])
+def test_a_title_with_its_last_words_left_off_finds_the_job_in_its_city(title, expected):
+    pool = JobIndex([
+        job("k-ebern", "Kundenberater (m/w/d) mit Schwerpunkt On-/Offline-Marketing", city="Ebern"),
+        job("k-hof", "Kundenberater Kundenservice - Schwerpunkt Kasse (m/w/d)", city="Hof"),
+        job("m-ebern", "Verkäufer Metzgerei und Feinkost an der Frischetheke", city="Ebern"),
+        job("m-hof", "Verkäufer (m/w/d)", city="Hof"),
+    ])
+    result = pool.match(Posting(title, location=Location(city="Ebern")))
+    assert result.decision == "needs_review" and result.best.job_id == expected and result.best.method == "title"
