@@ -13,6 +13,7 @@ from jobmatch.matcher.jobs import JobRecord, job_records, row_records
 from jobmatch.matcher.matching import Pins, Pool, rank
 from jobmatch.matcher.model import Alias, MatchResult, Posting
 from jobmatch.matcher.places import City, CityNames, Place
+from jobmatch.matcher.readings import without_misspelt_cities
 from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
@@ -108,7 +109,7 @@ class JobIndex:
         place = Place.of(location.city, location.zip_code, location.raw) if location else Place((), "")
         pins, written = self._pins(posting, set(exclude))
         title = normalize_title(_without(posting.title, written), self._cities, also=place.city)
-        title = self._cut_short(title)
+        title = without_misspelt_cities(self._cut_short(title), self._cities, self._search.titles_with_word)
         if not place and len(title.cities) == 1:  # "Pflegehelfer in Sonneberg" without a location says where
             (city,) = title.cities
             place = Place(city, "")

@@ -408,7 +408,7 @@ def _without_cities(words: tuple[str, ...], cities: CityNames) -> tuple[str, ...
     while i < len(words):
         names = cities.starting_with(words[i])
         city = max((c for c in names if words[i : i + len(c)] == c), key=len, default=None) if names else None
-        if city is None:
+        if city is None and (not i or not cities.misspelt(words[i])):  # as the matcher reads them (readings.py)
             kept.append(words[i])
         i += len(city) if city else 1
     return tuple(kept)
