@@ -22,7 +22,6 @@ Letters alike share a word start or end in practice ("Reinigungskraft" / "Helfer
 reach those. Keys are namespaced strings ("code:req-01007", "lager", "<lager", "occ:17", "part:lager").
 """
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -301,8 +300,8 @@ def _wording_of(job_words: tuple[str, ...]) -> _Worded:
     search = WordingSearch()
     text = " ".join(job_words)
     search.add(text, job_words)
-    held = Counter(piece for word in set(job_words) for piece in grams([word]))  # words holding each piece
-    pieces = {piece: (rarity(piece) ** 2 * count**2, rarity(piece) ** 2 * count) for piece, count in held.items()}
+    held = {piece for word in set(job_words) for piece in grams([word])}  # a title is the set of its pieces
+    pieces = {piece: (rarity(piece) ** 2, rarity(piece) ** 2) for piece in held}
     return _Worded(job_words, occupations().of(job_words), frozenset(parts(job_words)[1]), pieces,
                    sum(counted for _, counted in pieces.values()), search)
 
