@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from heapq import nsmallest
+from itertools import compress
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process, utils
 
@@ -34,8 +36,9 @@ from jobmatch.matcher.wording import Found
 
 Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it matched)
 # a job found, as ranked: (weak, -score with evidence, -work-time words agreed, inactive, -title score,
-# -likeness as written, job id, reason)
-Ranked = tuple[bool, float, int, bool, float, float, str, str]
+# -likeness as written, job id, reason, its title as written)
+Ranked = tuple[bool, float, int, bool, float, float, str, str, str]
+_TIE, _JOB_ID, _NAME = itemgetter(0, 1, 2, 3, 4), itemgetter(6), itemgetter(8)
 
 _TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
 # Tiers, best first: an identifier agreed by everything else; a job a reviewer linked for a posting of this title;
@@ -135,10 +138,10 @@ def _found_jobs(
             raw = score + delta[0] + (0.0 if job.active else INACTIVE)
             if raw >= floor:
                 agreed = work_time_agreement(work_time, titles[job_id].work_time) if work_time else 0
-                ranked.append((weak, -raw, -agreed, not job.active, -score, 0.0, job_id, reason))
+                ranked.append((weak, -raw, -agreed, not job.active, -score, 0.0, job_id, reason, job.name))
     out = []
-    for weak, minus_raw, minus_agreed, _, minus_score, minus_alike, job_id, reason in _tell_ties_apart(
-            ranked, limit, written, jobs):
+    for weak, minus_raw, minus_agreed, _, minus_score, minus_alike, job_id, reason, _ in _tell_ties_apart(
+            ranked, limit, written):
         job, raw, agreed = jobs[job_id], -minus_raw, -minus_agreed
         reasons = [reason, *places[id(job.side)][1]]
         if agreed > 0:
@@ -151,7 +154,7 @@ def _found_jobs(
     return out
 
 
-def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str, jobs: Mapping[str, JobRecord]) -> list[Ranked]:
+def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str) -> list[Ranked]:
     """The best `limit` of `ranked`; jobs equal in everything the ranking weighs are told apart by how alike their
     titles as written are to the posting's (Indel ratio over the texts in lower case, punctuation dropped): what
     normalization drops as noise still says which of twins is meant ("SERVICETECHNIKER (GN)" is the pool's
@@ -164,13 +167,20 @@ def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str, jobs: Mappi
     tied = {key for key, count in ties.items() if count > 1}
     if not tied:
         return best[:limit]
-    scores = {key[1] for key in tied}
-    entries = [entry for entry in ranked if entry[1] in scores and entry[:5] in tied]
-    names = list({jobs[entry[6]].name for entry in entries})
-    alike = {names[i]: score for _, score, i in process.extract(written, names, scorer=fuzz.ratio,
-                                                                 processor=utils.default_process, limit=None)}
-    told = [(*entry[:5], -alike[jobs[entry[6]].name], *entry[6:]) for entry in entries]
-    return nsmallest(limit, [entry for entry in ranked if entry[:5] not in tied] + told)
+    entries = list(compress(ranked, map(tied.__contains__, map(_TIE, ranked))))  # C loops: a tie can be a
+    names = list(map(_NAME, entries))  # thousand jobs of one title, most of them of a few names
+    distinct = list(set(names))
+    alike = {distinct[i]: -score for _, score, i in process.extract(written, distinct, scorer=fuzz.ratio,
+                                                                     processor=utils.default_process, limit=None)}
+    likeness = list(map(alike.__getitem__, names))
+    near: Iterable[int] = range(len(entries))
+    if len(tied) == 1:  # of one tie, no job less alike than the limit-th can enter
+        enough = sorted(likeness)[min(limit, len(likeness)) - 1]
+        near = compress(near, map(enough.__ge__, likeness))
+    winners = nsmallest(limit, ((_TIE(entries[i]), likeness[i], entries[i][6], i) for i in near))
+    told = [(*entries[i][:5], minus_alike, *entries[i][6:]) for _, minus_alike, _, i in winners]
+    # a job outside `best` that is not tied ranks below all of `best` as it did
+    return nsmallest(limit, [entry for entry in best if entry[:5] not in tied] + told)
 
 
 def work_time_agreement(posting: frozenset[str], job: frozenset[str]) -> int:

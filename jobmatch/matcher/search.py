@@ -15,7 +15,7 @@ from operator import itemgetter
 from rapidfuzz import fuzz, process
 
 from jobmatch.matcher.groups import Group, Groups
-from jobmatch.matcher.scoring import CUT, TitleViews, cut_after_word, similar_titles, title_views
+from jobmatch.matcher.scoring import CUT, TitleViews, similar_titles, title_views
 
 SHORTLIST = 100  # titles scored per query; the right one ranks far higher among the key-sharing titles
 _AFFIX = 5
@@ -139,8 +139,9 @@ class TitleSearch:
         if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
             shortlist.append(text)
         found = similar_titles(text, [self._views[title] for title in shortlist], cutoff)
-        starts = [i for i, title in enumerate(shortlist) if len(title) > len(text)
-                  and (cut or cut_after_word(text, title))]  # what the title can have been cut from
+        n = len(text)  # the titles it can have been cut from: any longer one, or (scoring.cut_after_word) one
+        starts = ([i for i, title in enumerate(shortlist) if len(title) > n] if cut else  # going on with a word
+                  [i for i, title in enumerate(shortlist) if len(title) > n and title[n] == " "] if " " in text else [])
         if starts:
             best = dict(found)
             for j, score in similar_titles(text, [title_views(shortlist[i][: len(text)]) for i in starts], cutoff):
