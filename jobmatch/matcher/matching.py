@@ -9,11 +9,10 @@ otherwise, nor what a reviewer decided for another posting.
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from heapq import nsmallest
 from itertools import compress
 from operator import itemgetter
-
-from rapidfuzz import fuzz, process, utils
 
 from jobmatch.matcher.jobs import JobRecord
 from jobmatch.matcher.model import Alias, Candidate, Decision, MatchResult, Method
@@ -31,6 +30,7 @@ from jobmatch.matcher.scoring import (
     wording_score,
 )
 from jobmatch.matcher.search import TitleSearch
+from jobmatch.matcher.text import fold, words
 from jobmatch.matcher.titles import Title, says_no_more_than
 from jobmatch.matcher.wording import Found
 
@@ -118,7 +118,7 @@ def _found_jobs(
     plain tuples and candidates are built for the winners only: a common title is carried by hundreds of jobs.
     Once `limit` jobs beat anything the next title could reach with every bonus, the rest cannot enter. Jobs of
     equal score are told apart by the work-time words both titles say ("Verkäufer Teilzeit" first for a posting
-    in Teilzeit), then by how alike their titles as written are to the posting's (`_tell_ties_apart`)."""
+    in Teilzeit), then by the words their titles as written share with the posting's (`_tell_ties_apart`)."""
     jobs, titles, search = pool.jobs, pool.titles, pool.search
     places: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
     ranked: list[Ranked] = []
@@ -155,8 +155,8 @@ def _found_jobs(
 
 
 def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str) -> list[Ranked]:
-    """The best `limit` of `ranked`; jobs equal in everything the ranking weighs are told apart by how alike their
-    titles as written are to the posting's (Indel ratio over the texts in lower case, punctuation dropped): what
+    """The best `limit` of `ranked`; jobs equal in everything the ranking weighs are told apart by how many of the
+    words their titles are written with the posting's title says too, of all either says (`written_alike`): what
     normalization drops as noise still says which of twins is meant ("SERVICETECHNIKER (GN)" is the pool's
     "Servicetechniker (gn)" of many "Servicetechniker (m/w/d)"; "Pflegefachkraft Meiningen & Sonneberg" the one
     naming both towns). Scored only where a tie reaches the best `limit`: a common title has hundreds of jobs."""
@@ -169,9 +169,8 @@ def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str) -> list[Ran
         return best[:limit]
     entries = list(compress(ranked, map(tied.__contains__, map(_TIE, ranked))))  # C loops: a tie can be a
     names = list(map(_NAME, entries))  # thousand jobs of one title, most of them of a few names
-    distinct = list(set(names))
-    alike = {distinct[i]: -score for _, score, i in process.extract(written, distinct, scorer=fuzz.ratio,
-                                                                     processor=utils.default_process, limit=None)}
+    posting = written_words(written)
+    alike = {name: -written_alike(posting, written_words(name)) for name in set(names)}
     likeness = list(map(alike.__getitem__, names))
     near: Iterable[int] = range(len(entries))
     if len(tied) == 1:  # of one tie, no job less alike than the limit-th can enter
@@ -181,6 +180,20 @@ def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str) -> list[Ran
     told = [(*entries[i][:5], minus_alike, *entries[i][6:]) for _, minus_alike, _, i in winners]
     # a job outside `best` that is not tied ranks below all of `best` as it did
     return nsmallest(limit, [entry for entry in best if entry[:5] not in tied] + told)
+
+
+@lru_cache(maxsize=1 << 16)  # the pool's names come back query after query
+def written_words(title: str) -> frozenset[str]:
+    """The words a title is written with, markers, towns and work-time words too, folded."""
+    return frozenset(words(fold(title)))
+
+
+def written_alike(a: frozenset[str], b: frozenset[str]) -> float:
+    """The share of the words either title is written with that both are (Jaccard): word order does not matter
+    ("Beikoch sofort (m/w/div)" is "Beikoch (m/w/d) sofort" more than "Beikoch (m/w/d)"), and a title saying
+    more than the posting counts against it as much as one saying less."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
 
 
 def work_time_agreement(posting: frozenset[str], job: frozenset[str]) -> int:
