@@ -101,9 +101,9 @@ def same_occupation(a: tuple[dict[int, float], float], b: tuple[dict[int, float]
 def label_weights(carriers: Iterable[int], preferred: Iterable[int] = ()) -> tuple[tuple[int, float], ...]:
     """What a label says of each occupation carrying it: shares adding up to 1, an occupation whose preferred name
     it is counting PREFERRED times one that has it among its other names. A label ESCO files under two
-    occupations is most often the name of one and a synonym or a generic name under the other ("Feldmesser" is
-    a Vermessungstechniker's other name, and a Feldmesser's own): equal shares made a title of the one
-    occupation name the other at a cosine of 1/sqrt(2), above WORDING_FLOOR."""
+    occupations is most often the name of one and a synonym or a generic name under the other ("Perückenmacher"
+    is the Perückenmacher's name and a Friseur's other one): equal shares made a title of the one occupation name
+    the other at a cosine of 1/sqrt(2), above WORDING_FLOOR."""
     preferred = set(preferred)
     counts = {number: PREFERRED if number in preferred else 1.0 for number in carriers}
     total = sum(counts.values())
