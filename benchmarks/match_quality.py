@@ -13,6 +13,7 @@ Thresholds are chosen on the tuning part (`--sweep`); docs/matching.md reports t
 
     .venv/bin/python benchmarks/match_quality.py                 # matcher and baselines, both parts
     .venv/bin/python benchmarks/match_quality.py --sweep [NAME]  # thresholds measured on the tuning part
+    .venv/bin/python benchmarks/match_quality.py --misses        # the tuning part's misses, to find rules on
 """
 
 import argparse
@@ -151,13 +152,46 @@ def _set(name: str, value: float) -> None:
             setattr(module, name, value)
 
 
+# categories and the rank within which the expected job must be (0: the decision alone counts)
+_WITHIN = {"title_with_city": 1, "board_with_city": 1, "closed_duplicate": 1, "title_without_city": 5,
+           "board_without_city": 5}
+
+
+def misses(jobs: list[dict[str, Any]], cases: list[LabelledCase]) -> list[dict[str, Any]]:
+    """The tuning part's cases the matcher gets wrong, with what it ranked instead: what rules are found on. The
+    reporting part is never printed case by case."""
+    index, names = JobIndex(jobs), {job["id"]: job["name"] for job in jobs}
+    out = []
+    for case in cases:
+        if case.part != TUNING:
+            continue
+        posting = Posting.from_dict(case.posting)
+        result = index.match(posting)
+        ids = [c.job_id for c in result.candidates]
+        within = _WITHIN.get(case.category, 0)
+        found = not within or case.expected_job_id in ids[:within]
+        if found and result.decision == case.expected_decision:
+            continue
+        out.append({"category": case.category, "title": posting.title,
+                    "city": posting.location.city if posting.location else None,
+                    "expected": names.get(case.expected_job_id or ""), "expected_decision": case.expected_decision,
+                    "decision": result.decision,
+                    "candidates": [f"{names[c.job_id]} | {c.score} {c.method}{' weak' if c.weak else ''}: "
+                                   + "; ".join(c.reasons) for c in result.candidates]})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-category", type=int, default=300)
     parser.add_argument("--sweep", nargs="*", metavar="NAME", help="sweep these thresholds (all when none named)")
+    parser.add_argument("--misses", action="store_true", help="print the tuning part's misses")
     args = parser.parse_args()
     labelled = labelled_set(args.seed, args.per_category)
+    if args.misses:
+        print(json.dumps(misses(labelled.jobs, labelled.cases), indent=2, ensure_ascii=False))
+        return
     if args.sweep is not None:
         print(json.dumps(sweep(labelled.jobs, labelled.cases, args.sweep), indent=2))
         return

@@ -4,7 +4,8 @@ Source: ../shared/data/esco-occupations/esco_occupations_de_en_groups.jsonl (ESC
 CC BY 4.0, via Avature/melo-benchmark). Every German label, German KldB title and English label of an
 occupation is normalized as the matcher normalizes titles; the table maps each normalized label to the
 occupations that carry it (a generic label, "Lagerarbeiter", sits under several: the matcher weighs it by
-their number). The words compounds are made of are the German label words and the halves compound-split
+their number), and the labels that are an occupation's preferred German or English name to those occupations
+(the first of ESCO's lists: the matcher weighs a label more for them). The words compounds are made of are the German label words and the halves compound-split
 finds in them ("gabelstaplerfahrer" -> gabelstapler, fahrer), so that the matcher splits compounds at run
 time by looking words up, without the splitter. The output depends only on the source file and the normalizer: running this again gives the
 same bytes (a test checks that the shipped table is what this script builds).

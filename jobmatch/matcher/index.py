@@ -14,6 +14,7 @@ from jobmatch.matcher.matching import Pins, Pool, rank
 from jobmatch.matcher.model import Alias, MatchResult, Posting
 from jobmatch.matcher.ngrams import load_tables
 from jobmatch.matcher.places import City, CityNames, Place
+from jobmatch.matcher.readings import without_misspelt_cities
 from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
@@ -110,7 +111,7 @@ class JobIndex:
         place = Place.of(location.city, location.zip_code, location.raw) if location else Place((), "")
         pins, written = self._pins(posting, set(exclude))
         title = normalize_title(_without(posting.title, written), self._cities, also=place.city)
-        title = self._cut_short(title)
+        title = without_misspelt_cities(self._cut_short(title), self._cities, self._search.titles_with_word)
         if not place and len(title.cities) == 1:  # "Pflegehelfer in Sonneberg" without a location says where
             (city,) = title.cities
             place = Place(city, "")
@@ -123,7 +124,8 @@ class JobIndex:
             alike = (WEAK_ALIKE, ALIKE_FLOOR) if best_title < STRONG_TITLE and not pins else None
             return self._wording.similar(title.text, title.words, (WEAK_WORDING, WORDING_FLOOR), _WORDED_TITLES, alike)
 
-        return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases)
+        return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases,
+                    written=posting.title)
 
     def _cut_short(self, title: Title) -> Title:
         """A title cut mid-word without an ellipsis ("Industriemechaniker Instandhaltu": its last word starts a

@@ -22,7 +22,6 @@ Letters alike share a word start or end in practice ("Reinigungskraft" / "Helfer
 reach those. Keys are namespaced strings ("code:req-01007", "lager", "<lager", "occ:17", "part:lager").
 """
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +39,7 @@ from jobmatch.matcher.scoring import (
     WORDING_FLOOR,
     Side,
     evidence,
+    cut_after_word,
     side,
     similar_titles,
     title_similarity,
@@ -300,8 +300,8 @@ def _wording_of(job_words: tuple[str, ...]) -> _Worded:
     search = WordingSearch()
     text = " ".join(job_words)
     search.add(text, job_words)
-    held = Counter(piece for word in set(job_words) for piece in grams([word]))  # words holding each piece
-    pieces = {piece: (rarity(piece) ** 2 * count**2, rarity(piece) ** 2 * count) for piece, count in held.items()}
+    held = {piece for word in set(job_words) for piece in grams([word])}  # a title is the set of its pieces
+    pieces = {piece: (rarity(piece) ** 2, rarity(piece) ** 2) for piece in held}
     return _Worded(job_words, occupations().of(job_words), frozenset(parts(job_words)[1]), pieces,
                    sum(counted for _, counted in pieces.values()), search)
 
@@ -380,14 +380,15 @@ def _label_pieces(number: int) -> frozenset[str]:
 
 
 def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> bool:
-    """Whether a posting title `marked` cut short, or ending in a word the job's title has a longer word for, is,
-    as a title cut short, similar to the job's title (the title search compares such a title with the start of
-    each title)."""
+    """Whether a posting title `marked` cut short, ending in a word the job's title has a longer word for, or
+    whose words may be the job's with its last words left off (`cut_after_word`), is, as a title cut short,
+    similar to the job's title (the title search compares such a title with the start of each title)."""
     last = words[-1] if len(words) > 1 else ""
-    if not marked and (len(last) < _SHORTEST_CUT
-                       or not any(word != last and word.startswith(last) for word in job_words)):
+    text, job_text = " ".join(words), " ".join(job_words)
+    if not marked and not cut_after_word(text, job_text) and (
+            len(last) < _SHORTEST_CUT or not any(word != last and word.startswith(last) for word in job_words)):
         return False
-    return title_similarity(" ".join(words), " ".join(job_words), cut=True) >= SEARCH_CUTOFF
+    return title_similarity(text, job_text, cut=True) >= SEARCH_CUTOFF
 
 
 def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> dict[int, float]:
@@ -406,7 +407,7 @@ def _without_cities(words: tuple[str, ...], cities: CityNames) -> tuple[str, ...
     while i < len(words):
         names = cities.starting_with(words[i])
         city = max((c for c in names if words[i : i + len(c)] == c), key=len, default=None) if names else None
-        if city is None:
+        if city is None and (not i or not cities.misspelt(words[i])):  # as the matcher reads them (readings.py)
             kept.append(words[i])
         i += len(city) if city else 1
     return tuple(kept)

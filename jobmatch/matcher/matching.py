@@ -6,9 +6,13 @@ automatically. Everything else is a suggestion for a reviewer: a title alone is 
 otherwise, nor what a reviewer decided for another posting.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from heapq import nsmallest
+from itertools import compress
+from operator import itemgetter
 
 from jobmatch.matcher.jobs import JobRecord
 from jobmatch.matcher.model import Alias, Candidate, Decision, MatchResult, Method
@@ -26,10 +30,15 @@ from jobmatch.matcher.scoring import (
     wording_score,
 )
 from jobmatch.matcher.search import TitleSearch
+from jobmatch.matcher.text import fold, words
 from jobmatch.matcher.titles import Title, says_no_more_than
 from jobmatch.matcher.wording import Found
 
 Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it matched)
+# a job found, as ranked: (weak, -score with evidence, -work-time words agreed, inactive, -title score,
+# -likeness as written, job id, reason, its title as written)
+Ranked = tuple[bool, float, int, bool, float, float, str, str, str]
+_TIE, _JOB_ID, _NAME = itemgetter(0, 1, 2, 3, 4), itemgetter(6), itemgetter(8)
 
 _TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
 # Tiers, best first: an identifier agreed by everything else; a job a reviewer linked for a posting of this title;
@@ -44,10 +53,11 @@ class _Scored:
     similarity: float
     candidate: Candidate
     work_time_agreed: int = 0
+    written_alike: float = 0.0  # of jobs otherwise equal, the one whose title as written is most alike comes first
 
-    def key(self) -> tuple[int, float, int, bool, float, str]:
+    def key(self) -> tuple[int, float, int, bool, float, float, str]:
         return (self.tier, -self.raw, -self.work_time_agreed, not self.candidate.active, -self.similarity,
-                self.candidate.job_id)
+                -self.written_alike, self.candidate.job_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +79,22 @@ def rank(
     limit: int,
     exclude: set[str],
     aliases: Sequence[Alias] = (),
+    written: str = "",
 ) -> MatchResult:
+    """`written`: the posting's title as written, which tells apart jobs that are otherwise equal."""
     pinned = set().union(*(ids for _, _, ids in pins))
     verdicts = {alias.job_id: alias for alias in aliases if alias.job_id in pool.jobs and alias.job_id not in exclude}
     skip = exclude | pinned | set(verdicts)
     similar = pool.search.similar(title.text, title.words, SEARCH_CUTOFF, title.cut)[:_TITLES_EXPANDED]
     scored = _found_jobs(posting, title, pool, "title", [(text, score, f"title {score:.0f}% similar", False)
-                                                           for text, score in similar], REVIEW_FLOOR, limit, skip)
+                                                           for text, score in similar], REVIEW_FLOOR, limit, skip,
+                         written)
     rival = max(scored, key=lambda s: s.similarity, default=None)
     skip |= {s.candidate.job_id for s in scored}
     scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason, weak) for text,
                                                              strength, reason, weak in worded(similar[0][1] if similar
                                                                                               else 0.0)],
-                          0.0, limit, skip)
+                          0.0, limit, skip, written)
     scored += [_pinned_candidate(posting, title, pins, pool, job_id, len(pinned), rival, verdicts.get(job_id))
                for job_id in pinned]
     scored += [_verdict_candidate(posting, title, pool, alias) for job_id, alias in verdicts.items()
@@ -98,17 +111,17 @@ def rank(
 
 def _found_jobs(
     posting: Side, title: Title, pool: Pool, method: Method, found: Iterable[tuple[str, float, str, bool]],
-    floor: float, limit: int, skip: set[str],
+    floor: float, limit: int, skip: set[str], written: str = "",
 ) -> list[_Scored]:
     """The best `limit` jobs of the titles found (normalized title, score, reason, whether a weak suggestion; best
     first) scoring at least `floor`. Ranking runs on
     plain tuples and candidates are built for the winners only: a common title is carried by hundreds of jobs.
     Once `limit` jobs beat anything the next title could reach with every bonus, the rest cannot enter. Jobs of
     equal score are told apart by the work-time words both titles say ("Verkäufer Teilzeit" first for a posting
-    in Teilzeit)."""
+    in Teilzeit), then by the words their titles as written share with the posting's (`_tell_ties_apart`)."""
     jobs, titles, search = pool.jobs, pool.titles, pool.search
     places: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
-    ranked: list[tuple[bool, float, int, bool, float, str, str]] = []
+    ranked: list[Ranked] = []
     work_time = title.work_time
     for text, score, reason, weak in found:
         if len(ranked) >= limit:
@@ -125,9 +138,10 @@ def _found_jobs(
             raw = score + delta[0] + (0.0 if job.active else INACTIVE)
             if raw >= floor:
                 agreed = work_time_agreement(work_time, titles[job_id].work_time) if work_time else 0
-                ranked.append((weak, -raw, -agreed, not job.active, -score, job_id, reason))
+                ranked.append((weak, -raw, -agreed, not job.active, -score, 0.0, job_id, reason, job.name))
     out = []
-    for weak, minus_raw, minus_agreed, _, minus_score, job_id, reason in nsmallest(limit, ranked):
+    for weak, minus_raw, minus_agreed, _, minus_score, minus_alike, job_id, reason, _ in _tell_ties_apart(
+            ranked, limit, written):
         job, raw, agreed = jobs[job_id], -minus_raw, -minus_agreed
         reasons = [reason, *places[id(job.side)][1]]
         if agreed > 0:
@@ -136,8 +150,50 @@ def _found_jobs(
             reasons.append(job.state_reason)
         candidate = Candidate(job.id, display(raw), method, tuple(reasons), job.active, weak)
         out.append(_Scored(_WEAK if weak else _REST, raw, -minus_score if method == "title" else 0.0, candidate,
-                           agreed))
+                           agreed, -minus_alike))
     return out
+
+
+def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str) -> list[Ranked]:
+    """The best `limit` of `ranked`; jobs equal in everything the ranking weighs are told apart by how many of the
+    words their titles are written with the posting's title says too, of all either says (`written_alike`): what
+    normalization drops as noise still says which of twins is meant ("SERVICETECHNIKER (GN)" is the pool's
+    "Servicetechniker (gn)" of many "Servicetechniker (m/w/d)"; "Pflegefachkraft Meiningen & Sonneberg" the one
+    naming both towns). Scored only where a tie reaches the best `limit`: a common title has hundreds of jobs."""
+    best = nsmallest(limit + 1, ranked)
+    if not written or len(best) < 2:
+        return best[:limit]
+    ties = Counter(entry[:5] for entry in best)
+    tied = {key for key, count in ties.items() if count > 1}
+    if not tied:
+        return best[:limit]
+    entries = list(compress(ranked, map(tied.__contains__, map(_TIE, ranked))))  # C loops: a tie can be a
+    names = list(map(_NAME, entries))  # thousand jobs of one title, most of them of a few names
+    posting = written_words(written)
+    alike = {name: -written_alike(posting, written_words(name)) for name in set(names)}
+    likeness = list(map(alike.__getitem__, names))
+    near: Iterable[int] = range(len(entries))
+    if len(tied) == 1:  # of one tie, no job less alike than the limit-th can enter
+        enough = sorted(likeness)[min(limit, len(likeness)) - 1]
+        near = compress(near, map(enough.__ge__, likeness))
+    winners = nsmallest(limit, ((_TIE(entries[i]), likeness[i], entries[i][6], i) for i in near))
+    told = [(*entries[i][:5], minus_alike, *entries[i][6:]) for _, minus_alike, _, i in winners]
+    # a job outside `best` that is not tied ranks below all of `best` as it did
+    return nsmallest(limit, [entry for entry in best if entry[:5] not in tied] + told)
+
+
+@lru_cache(maxsize=1 << 16)  # the pool's names come back query after query
+def written_words(title: str) -> frozenset[str]:
+    """The words a title is written with, markers, towns and work-time words too, folded."""
+    return frozenset(words(fold(title)))
+
+
+def written_alike(a: frozenset[str], b: frozenset[str]) -> float:
+    """The share of the words either title is written with that both are (Jaccard): word order does not matter
+    ("Beikoch sofort (m/w/div)" is "Beikoch (m/w/d) sofort" more than "Beikoch (m/w/d)"), and a title saying
+    more than the posting counts against it as much as one saying less."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
 
 
 def work_time_agreement(posting: frozenset[str], job: frozenset[str]) -> int:

@@ -80,6 +80,23 @@ def _word_pieces(word: str) -> tuple[tuple[str, ...], float]:
     return pieces, sum(map(squares.get, pieces, repeat(unseen)))
 
 
+def _repeats_of(words: Iterable[str]) -> tuple[tuple[tuple[str, int], ...], float]:
+    """The pieces several words of a title hold, each with how many times more than once, and their squared
+    weights counted so: a title is the set of its words' pieces, so what its words' weights, added up, count twice
+    is taken off its dot product with a query and its squared norm ("kuechenmitarbeiter kuechenkraft" holds
+    ^kue, kuec, uech, ... twice)."""
+    seen: set[str] = set()
+    more: Counter = Counter()
+    for word in words:
+        pieces = _word_pieces(word)[0]
+        more.update(seen.intersection(pieces))
+        seen.update(pieces)
+    if not more:
+        return ()
+    squares, unseen = _squared_rarities()
+    return tuple(sorted(more.items())), sum(extra * squares.get(gram, unseen) for gram, extra in more.items())
+
+
 def _norm(weights: Iterable[float]) -> float:
     return sqrt(sum(weight * weight for weight in weights))
 
@@ -88,22 +105,28 @@ class GramSearch:
     """Distinct normalized titles of a pool under their words, and the pool's words under their pieces. The
     pieces are indexed per word, not per title: a pool has about as many words as titles (5,900 and 6,300 at
     100,000 jobs), each a third as long, and a new title brings new words rarely. A title's pieces are those of
-    its words, so its weights are theirs added up."""
+    its words, so its weights are theirs added up, less what a piece held by several of its words would count
+    more than once (`_repeats`)."""
 
     def __init__(self) -> None:
         self._titles_by_word = Groups[str]()
         self._words_by_gram = Groups[str]()
         self._squares: dict[str, float] = {}  # a word's squared norm
+        self._repeats: dict[str, tuple[tuple[tuple[str, int], ...], float]] = {}  # see `_repeats_of`
 
     def add(self, text: str) -> None:
-        for word in set(text.split()):
+        words = set(text.split())
+        for word in words:
             if word not in self._titles_by_word:
                 pieces, self._squares[word] = _word_pieces(word)
                 for gram in pieces:
                     self._words_by_gram.add(gram, word)
             self._titles_by_word.add(word, text)
+        if len(words) > 1 and (repeats := _repeats_of(words)):
+            self._repeats[text] = repeats
 
     def discard(self, text: str) -> None:
+        self._repeats.pop(text, None)
         for word in set(text.split()):
             if word not in self._titles_by_word:
                 continue
@@ -123,11 +146,17 @@ class GramSearch:
         known, unseen = _rarities()
         dots = _shared(((query[gram] * known.get(gram, unseen), words) for gram in query
                         if (words := self._words_by_gram.get(gram))), len(self._squares), SHORTLIST)
-        squares = self._squares
+        squares, repeats = self._squares, self._repeats
         titles = _shared(((dot, self._titles_by_word[word]) for word, dot in dots.items()),
                          len(self._titles_by_word), SHORTLIST)
-        scored = [(title, dot / (query_norm * sqrt(sum(squares[word] for word in set(title.split())))))
-                  for title, dot in titles.items()]
+        scored = []
+        for title, dot in titles.items():
+            square = sum(squares[word] for word in set(title.split()))
+            if title in repeats:  # each piece once: "mechaniker" is not more alike to "mechaniker mechatroniker
+                pieces, more = repeats[title]  # industriemechaniker" than to itself
+                dot -= sum(extra * query[gram] * known.get(gram, unseen) for gram, extra in pieces if gram in query)
+                square -= more
+            scored.append((title, dot / (query_norm * sqrt(square))))
         return sorted(scored, key=lambda found: (-found[1], found[0]))[:limit]
 
 

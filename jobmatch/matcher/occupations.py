@@ -2,7 +2,8 @@
 ("Kommissionierer", "warehouse worker") finds a job of the same occupation ("Lagerarbeiter").
 
 The table is built by scripts/build_occupations.py from ESCO and shipped in the package. A label carried by
-several occupations ("Lagerarbeiter" sits under three) says less about each: it weighs 1/n for each of its n.
+several occupations ("Lagerarbeiter" sits under three) says less about each: their shares add up to 1, the
+occupation whose preferred name it is weighing more (`label_weights`).
 """
 
 import gzip
@@ -22,17 +23,20 @@ from jobmatch.matcher.titles import normalize_title
 TABLE = Path(__file__).with_name("data") / "occupations.json.gz"
 _LABEL_FIELDS = ("labels_de", "kldb_titles_de_exact", "labels_en")
 _SHORTEST_PART = 4
+PREFERRED = 1.5  # what a label weighs for an occupation whose preferred name it is (chosen on the tuning parts)
 
 
 def build_table(records: Iterable[Mapping[str, Any]],
                 split: Callable[[str], tuple[str, str] | None] = lambda word: None) -> dict[str, Any]:
     """{"names": German name of each occupation, "german": its normalized German labels, "labels": every
-    normalized label -> occupation numbers, "parts": the words compounds are made of}, in the source's order;
-    the same source gives the same table. `split` gives a German word's modifier and head, if it is a compound:
-    the parts are the label words and these halves of them."""
+    normalized label -> occupation numbers, "preferred": each label that is the preferred German or English name
+    of occupations -> their numbers, "parts": the words compounds are made of}, in the source's order; the same
+    source gives the same table. `split` gives a German word's modifier and head, if it is a compound: the parts
+    are the label words and these halves of them."""
     names: list[str] = []
     german_labels: list[list[str]] = []
     labels: dict[str, set[int]] = defaultdict(set)
+    preferred: dict[str, set[int]] = defaultdict(set)
     no_cities = CityNames()
     for number, record in enumerate(records):
         german = record["labels_de"] or [record["label_en"]]
@@ -43,11 +47,15 @@ def build_table(records: Iterable[Mapping[str, Any]],
         for found in keys.values():
             for key in found:
                 labels[key].add(number)
+        for name in (german[0], record.get("label_en")):  # ESCO's preferred labels lead each list
+            if name and (key := normalize_title(name, no_cities).text) in labels:
+                preferred[key].add(number)
     words = {word for found in german_labels for key in found for word in key.split()}
     halves = {fold(half) for word in words if len(word) >= 2 * _SHORTEST_PART and (pair := split(word))
               for half in pair if len(half) >= _SHORTEST_PART}
     return {"names": names, "german": german_labels, "parts": sorted(words | halves),
-            "labels": {key: sorted(found) for key, found in sorted(labels.items())}}
+            "labels": {key: sorted(found) for key, found in sorted(labels.items())},
+            "preferred": {key: sorted(found) for key, found in sorted(preferred.items())}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +65,20 @@ class Occupations:
     labels: Mapping[str, tuple[int, ...]]  # normalized label (German or English) -> the occupations carrying it
     longest: int  # words of the longest label
     parts: frozenset[str]  # the words compounds are split into
+    weights: Mapping[str, tuple[tuple[int, float], ...]]  # each label's occupations and its weight for each
 
     def of(self, words: tuple[str, ...]) -> tuple[dict[int, float], float]:
         """The occupations a title names, and the share of its words that name them: its whole text if that is
         a label, else each longest run of its words that is one ("lagerarbeiter versand" -> Lagerarbeiter, 1/2).
-        A label carried by n occupations gives each of them 1/n."""
+        A label carried by several occupations gives each its share (`label_weights`)."""
         found: dict[int, float] = {}
         covered = i = 0
         while i < len(words):
             for size in range(min(self.longest, len(words) - i), 0, -1):
-                carriers = self.labels.get(" ".join(words[i : i + size]))
+                carriers = self.weights.get(" ".join(words[i : i + size]))
                 if carriers:
-                    for number in carriers:
-                        found[number] = max(found.get(number, 0.0), 1 / len(carriers))
+                    for number, weight in carriers:
+                        found[number] = max(found.get(number, 0.0), weight)
                     covered += size
                     i += size
                     break
@@ -89,10 +98,24 @@ def same_occupation(a: tuple[dict[int, float], float], b: tuple[dict[int, float]
     return shared / norm * min(covered_a, covered_b)
 
 
+def label_weights(carriers: Iterable[int], preferred: Iterable[int] = ()) -> tuple[tuple[int, float], ...]:
+    """What a label says of each occupation carrying it: shares adding up to 1, an occupation whose preferred name
+    it is counting PREFERRED times one that has it among its other names. A label ESCO files under two
+    occupations is most often the name of one and a synonym or a generic name under the other ("Perückenmacher"
+    is the Perückenmacher's name and a Friseur's other one): equal shares made a title of the one occupation name
+    the other at a cosine of 1/sqrt(2), above WORDING_FLOOR."""
+    preferred = set(preferred)
+    counts = {number: PREFERRED if number in preferred else 1.0 for number in carriers}
+    total = sum(counts.values())
+    return tuple((number, count / total) for number, count in counts.items())
+
+
 @cache
 def occupations() -> Occupations:
     with gzip.open(TABLE, "rt", encoding="utf-8") as text:
         table = json.load(text)
     labels = {key: tuple(numbers) for key, numbers in table["labels"].items()}
+    preferred = table["preferred"]
+    weights = {key: label_weights(numbers, preferred.get(key, ())) for key, numbers in labels.items()}
     return Occupations(tuple(table["names"]), tuple(map(tuple, table["german"])), labels,
-                       max(len(key.split()) for key in labels), frozenset(table["parts"]))
+                       max(len(key.split()) for key in labels), frozenset(table["parts"]), weights)

@@ -7,11 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from jobmatch.matcher.text import STOPWORDS, fold, words
 
 City = tuple[str, ...]  # the folded words of a city name, e.g. ("neustadt", "aisch")
 
 _ZIP = re.compile(r"\b(\d{5})\b")
+_SHORTEST_MISSPELT = 5  # a shorter name with a typo is too often another word
+_MISSPELT_KEPT = 10_000  # words whose reading as a misspelt city is remembered
 _QUALIFIER = re.compile(r"\(.*?\)|,.*$")  # "Nürnberg, Mittelfranken", "Neustadt (Aisch)" -> the town alone
 
 
@@ -82,6 +87,8 @@ class CityNames:
         self._counts: Counter[City] = Counter()
         self._by_first_word: dict[str, set[City]] = {}
         self._sorted: list[str] | None = None  # the first words, sorted; made again after a change
+        self._single: list[str] | None = None  # the names of one word, five letters or more; made again after
+        self._misspelt: dict[str, City | None] = {}  # a change, as is what words were found to be
 
     def add(self, city: City) -> bool:
         """Count one more job in `city`; True when the name is new."""
@@ -91,7 +98,8 @@ class CityNames:
         if self._counts[city] > 1:
             return False
         self._by_first_word.setdefault(city[0], set()).add(city)
-        self._sorted = None
+        self._sorted = self._single = None
+        self._misspelt = {}
         return True
 
     def copy(self) -> "CityNames":
@@ -109,7 +117,8 @@ class CityNames:
         for city in new:
             self._by_first_word.setdefault(city[0], set()).add(city)
         if new:
-            self._sorted = None
+            self._sorted = self._single = None
+            self._misspelt = {}
 
     def discard(self, city: City) -> bool:
         """Count one job less in `city`; True when the name is gone."""
@@ -121,6 +130,7 @@ class CityNames:
         del self._counts[city]
         names = self._by_first_word[city[0]]
         names.discard(city)
+        self._single, self._misspelt = None, {}
         if not names:
             del self._by_first_word[city[0]]
             self._sorted = None
@@ -137,3 +147,21 @@ class CityNames:
 
     def starting_with(self, word: str) -> set[City]:
         return self._by_first_word.get(word, set())
+
+    def misspelt(self, word: str) -> City | None:
+        """The city of one word that `word` is with a typo ("glashtueten" for Glashütten): one edit below eight
+        letters, two from eight, a swap of neighbouring letters counting as one, as a posting's own city is
+        recognised in its title; the nearest, then the first in order. Names of five letters or more only."""
+        if len(word) < _SHORTEST_MISSPELT:
+            return None
+        if word in self._misspelt:
+            return self._misspelt[word]
+        if self._single is None:
+            self._single = sorted(city[0] for cities in self._by_first_word.values() for city in cities
+                                  if len(city) == 1 and len(city[0]) >= _SHORTEST_MISSPELT)
+        found = process.extract(word, self._single, scorer=OSA.distance, score_cutoff=2, limit=None)
+        near = sorted((distance, name) for name, distance, _ in found if distance <= (1 if len(name) < 8 else 2))
+        if len(self._misspelt) >= _MISSPELT_KEPT:  # postings' words, over a process's life
+            self._misspelt = {}
+        city = self._misspelt[word] = (near[0][1],) if near else None
+        return city

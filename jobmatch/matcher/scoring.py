@@ -35,12 +35,23 @@ def _one_word(views: TitleViews) -> bool:
 
 def title_similarity(a: str, b: str, cut: bool = False) -> float:
     """How alike two normalized titles are, 0-100; a title `a` that was `cut` short is also compared with the
-    start of `b` that it can have been cut from."""
+    start of `b` that it can have been cut from, and so is one of two words or more with a start of `b` that
+    ends at a word (`cut_after_word`)."""
     views_a, views_b = title_views(a), title_views(b)
     one_word = _one_word(views_a) and _one_word(views_b)
     whole = max(scorer(views_a[view], views_b[view]) * factor
                 for view, scorer, factor, between_words in _VIEWS if between_words or not one_word)
-    return max(whole, title_similarity(a, b[: len(a)]) - CUT) if cut and len(b) > len(a) else whole
+    if len(b) > len(a) and (cut or cut_after_word(a, b)):
+        return max(whole, title_similarity(a, b[: len(a)]) - CUT)
+    return whole
+
+
+def cut_after_word(a: str, b: str) -> bool:
+    """Whether `a`, of two words or more, may be `b` with its last words left off ("Kundenberater Schwerpunkt"
+    for "Kundenberater Schwerpunkt On-/Offline-Marketing"): `b` goes on with a word where `a` ends. Boards and
+    back offices shorten a long title so; a title of one word is a word typed, and longer titles starting with
+    it are other jobs ("Koch" is not "Koch Schwerpunkt Patisserie" more than it is any other cook)."""
+    return len(b) > len(a) and b[len(a)] == " " and " " in a
 
 
 def similar_titles(text: str, candidates: list[TitleViews], cutoff: float) -> list[tuple[int, float]]:

@@ -139,9 +139,12 @@ class TitleSearch:
         if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
             shortlist.append(text)
         found = similar_titles(text, [self._views[title] for title in shortlist], cutoff)
-        if cut:
+        n = len(text)  # the titles it can have been cut from: any longer one, or (scoring.cut_after_word) one
+        starts = ([i for i, title in enumerate(shortlist) if len(title) > n] if cut else  # going on with a word
+                  [i for i, title in enumerate(shortlist) if len(title) > n and title[n] == " "] if " " in text else [])
+        if starts:
             best = dict(found)
-            for i, score in similar_titles(text, [title_views(title[: len(text)]) for title in shortlist], cutoff):
-                best[i] = max(best.get(i, 0.0), score - CUT)
+            for j, score in similar_titles(text, [title_views(shortlist[i][: len(text)]) for i in starts], cutoff):
+                best[starts[j]] = max(best.get(starts[j], 0.0), score - CUT)
             found = sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))
         return [(shortlist[i], score) for i, score in found]

@@ -18,8 +18,8 @@ from jobmatch.matcher.text import STOPWORDS, clean, fold, words
 
 _GENDER = r"(?:alle?\s+g[a-z]{5,11}|mensch|genderneutral|divers[e]?|div|gn|mwd|[mwfdxhiag])"  # (a/g): all genders
 _GENDER_MARKERS = (
-    # (m/w/d) (w/m/d) (m/f/d) (gn) (all genders) (m|w|d) (f/m/x) (d/w/m) (m/w/x) (m/w/div) [m/w/d]
-    re.compile(rf"[(\[]\s*{_GENDER}(?:\s*[/|,.*\\-]\s*{_GENDER})*\s*[/|]?\s*[)\]]"),
+    # (m/w/d) (w/m/d) (m/f/d) (gn) (all genders) (m|w|d) (f/m/x) (d/w/m) (m/w/x) (m/w/div) (m/w/div.) [m/w/d]
+    re.compile(rf"[(\[]\s*{_GENDER}(?:\s*[/|,.*\\-]\s*{_GENDER})*\s*[/|.]?\s*[)\]]"),
     # m/w/d without brackets
     re.compile(r"(?<![\w/])[mwfd]\s*[/|]\s*[mwfdx](?:\s*[/|]\s*[mwfdx])?(?![\w/])"),
 )
@@ -39,7 +39,8 @@ _FEMININE_WORD = re.compile(r"^(.{3,}(?:er|ent|ant|eur|or))in(?:nen)?$")  # Refe
 _ABBREVIATIONS = {"sr": "senior", "snr": "senior", "jr": "junior", "jnr": "junior", "ma": "mitarbeiter",
                   "mitarb": "mitarbeiter", "kfm": "kaufmaennische", "kaufm": "kaufmaennische", "kffr": "kauffrau",
                   "techn": "technische", "ing": "ingenieur", "verw": "verwaltung", "sb": "sachbearbeiter",
-                  "stellv": "stellvertretende", "ltg": "leitung", "mgr": "manager", "paed": "paedagogische"}
+                  "stellv": "stellvertretende", "ltg": "leitung", "mgr": "manager", "paed": "paedagogische",
+                  "ass": "assistenz"}
 # An employer written into the title: "Firma GmbH sucht Koch", "Firma GmbH: Koch", "Koch bei Firma GmbH"
 _HIRING = re.compile(r"^.*?\bsucht\b(?![-+])(?=.*[^\W\d_])", re.DOTALL)  # not "Sucht- und Drogenberater"
 # ... and nothing after it but urgency: the employer alone, the job cut off by a board ("Hotel sucht dringend").

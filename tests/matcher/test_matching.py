@@ -10,6 +10,7 @@ from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.fixtures.labelled import damage_title
 from jobmatch.matcher import JobIndex, Location, Posting
 from jobmatch.matcher.index import JobsByKey
+from jobmatch.matcher.matching import written_alike, written_words
 
 
 def job(id_, name, *, code=None, city="Bamberg", zip_code="96047", status="OPEN", url=None, deleted=False, **kw):
@@ -393,3 +394,50 @@ def test_a_code_is_found_however_it_is_spaced_and_with_no_label(kinds, posting):
 def test_a_town_that_is_also_a_word_is_removed_only_as_a_place(kinds, title, found):
     result = kinds.match(Posting(title))
     assert (bool(result.candidates) and result.best.score >= 99) == found
+
+
+TWINS = JobIndex([
+    job("t-1", "Servicetechniker (m/w/d)", city="Hof"), job("t-2", "Servicetechniker (m/w/d)", city="Kulmbach"),
+    job("t-9", "Servicetechniker (gn)", city="Coburg"),
+    job("p-1", "Pflegefachkraft (m/w/d)", city="Hof"), job("p-2", "Pflegefachkraft", city="Kulmbach"),
+    job("p-9", "Pflegefachkraft (m/w/d) Meiningen und Sonneberg", city="Meiningen"),
+    job("v-1", "Verkäufer (m/w/d)", city="Hof"), job("v-9", "Verkäufer (m/w/d) - Teilzeit", city="Kulmbach"),
+    job("koch", "Koch (m/w/d)", city="Sonneberg"),
+    job("b-1", "Beikoch (m/w/d)", city="Hof"), job("b-9", "Beikoch (m/w/d) sofort", city="Kulmbach"),
+])
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("SERVICETECHNIKER (GN)", "t-9"),  # the marker the posting writes is the one job's
+    ("Servicetechniker (m/w/d)", "t-1"),
+    ("Pflegefachkraft Meiningen & Sonneberg (m/w/div.)", "p-9"),  # towns the pool reads as noise in both titles
+    ("Verkäufer Teilzeit", "v-9"),  # work-time words first, as before
+    ("Beikoch sofort (m/w/div)", "b-9"),  # the words as written, in any order
+])
+def test_jobs_equal_but_for_what_normalization_drops_are_told_apart_by_the_title_as_written(title, expected):
+    result = TWINS.match(Posting(title), limit=1)
+    assert result.decision == "needs_review" and result.best.job_id == expected
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Kundenberater mit Schwerpunkt", "k-ebern"),  # the last words left off, "On-/Offline-Marketing"
+    ("Verkäufer Metzgerei (m/w/d)", "m-ebern"),
+])
+def test_a_title_with_its_last_words_left_off_finds_the_job_in_its_city(title, expected):
+    pool = JobIndex([
+        job("k-ebern", "Kundenberater (m/w/d) mit Schwerpunkt On-/Offline-Marketing", city="Ebern"),
+        job("k-hof", "Kundenberater Kundenservice - Schwerpunkt Kasse (m/w/d)", city="Hof"),
+        job("m-ebern", "Verkäufer Metzgerei und Feinkost an der Frischetheke", city="Ebern"),
+        job("m-hof", "Verkäufer (m/w/d)", city="Hof"),
+    ])
+    result = pool.match(Posting(title, location=Location(city="Ebern")))
+    assert result.decision == "needs_review" and result.best.job_id == expected and result.best.method == "title"
+
+
+@pytest.mark.parametrize(("a", "b", "share"), [
+    ("SERVICETECHNIKER (GN)", "Servicetechniker (gn)", 1.0), ("Servicetechniker (gn)", "Servicetechniker (m/w/d)", 0.2),
+    ("Beikoch sofort (m/w/div)", "Beikoch (m/w/d) sofort", 4 / 6), ("Beikoch sofort (m/w/div)", "Beikoch (m/w/d)", 3 / 6),
+    ("Kassi\u00aderer", "Kassierer", 1.0),  # written as a reader reads it: folded, invisible characters dropped
+])
+def test_titles_as_written_are_alike_by_the_words_both_say(a, b, share):
+    assert written_alike(written_words(a), written_words(b)) == pytest.approx(share)

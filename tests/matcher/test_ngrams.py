@@ -59,3 +59,26 @@ def test_a_word_shared_by_two_titles_stays_while_one_of_them_does(search):
 def test_nothing_alike_finds_nothing(search):
     assert search.similar(weighted(grams(["zyx"])), 5) == []
     assert GramSearch().similar(weighted(grams(["koch"])), 5) == []
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(weight * b.get(gram, 0.0) for gram, weight in a.items())
+    return dot / (sum(w * w for w in a.values()) ** 0.5 * sum(w * w for w in b.values()) ** 0.5)
+
+
+@pytest.mark.parametrize(("query", "title"), [
+    # a title is the set of its words' pieces: a piece several of its words hold counts once
+    ("mechaniker", "mechaniker mechatroniker industriemechaniker"),
+    ("assistenz", "assistenz teamassistenz"),
+    ("medizinische assistenz", "assistenz teamassistenz"),
+    ("elektroniker", "elektromonteur elektroinstallateur elektroniker"),
+    ("reinigungskraft", "helfer reinigung"),  # nothing shared between its words: as before
+])
+def test_the_cosine_is_that_of_the_sets_of_pieces(query, title):
+    search = GramSearch()
+    for text in (title, query):
+        search.add(text)
+    found = dict(search.similar(weighted(grams(query.split())), limit=2))
+    as_sets = {gram: rarity(gram) for gram in grams(title.split())}
+    assert found[title] == pytest.approx(_cosine(weighted(grams(query.split())), as_sets))
+    assert found[title] < found[query] == pytest.approx(1.0)  # never above the title that is the query's own

@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobmatch.matcher.places import Place
-from jobmatch.matcher.scoring import similar_titles, title_similarity, title_views
+from jobmatch.matcher.scoring import CUT, cut_after_word, similar_titles, title_similarity, title_views
 
 
 @pytest.mark.parametrize(("a", "b", "low", "high"), [
@@ -32,10 +32,26 @@ WORDS = st.lists(st.sampled_from(["lager", "mitarbeiter", "lagermitarbeiter", "k
 @settings(max_examples=200, deadline=None)
 @given(WORDS, st.lists(WORDS, min_size=1, max_size=8, unique=True), st.sampled_from([0.0, 50.0, 80.0]))
 def test_many_titles_at_once_score_as_one_by_one(query: str, titles: list[str], cutoff: float) -> None:
+    """(The start of a longer title that a title may have been cut from is the search's to compare.)"""
+    titles = [t for t in titles if not cut_after_word(query, t)]
     found = dict(similar_titles(query, [title_views(t) for t in titles], cutoff))
     expected = {i: title_similarity(query, t) for i, t in enumerate(titles) if title_similarity(query, t) >= cutoff}
     assert found.keys() == expected.keys()
     assert all(found[i] == pytest.approx(expected[i]) for i in found)
+
+
+@pytest.mark.parametrize(("a", "b", "cut"), [
+    ("kundenberater schwerpunkt", "kundenberater schwerpunkt on+ offline marketing", True),  # last words left off
+    ("verkaeufer metzgerei", "verkaeufer metzgerei filialleitung", True),
+    ("koch", "koch schwerpunkt patisserie", False),  # one word: a word typed, not a title cut
+    ("verkaeufer metz", "verkaeufer metzgerei", False),  # cut inside a word: the ellipsis or the pool says so
+    ("kundenberater schwerpunkt", "kundenberater schwerpunkt", False),  # nothing left off
+    ("lager helfer", "lagerhelfer gabelstapler", False),
+])
+def test_a_title_may_be_a_longer_one_with_its_last_words_left_off(a: str, b: str, cut: bool) -> None:
+    assert cut_after_word(a, b) is cut
+    if cut:  # scored as the start it can have been cut from, one point below an equal title
+        assert title_similarity(a, b) == 100 - CUT
 
 
 @pytest.mark.parametrize(("a", "b", "same"), [

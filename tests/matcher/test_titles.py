@@ -19,7 +19,7 @@ def cities(*names: str) -> CityNames:
     ("Lagerist (m/w/d)", "lagerist"), ("Lagerist (w/m/d)", "lagerist"), ("Engineer (m/f/d)", "engineer"),
     ("Lagerist (gn)", "lagerist"), ("Engineer (all genders)", "engineer"), ("Lagerist (m|w|d)", "lagerist"),
     ("Engineer (f/m/x)", "engineer"), ("Lagerist (d/w/m)", "lagerist"), ("Lagerist (m/w/x)", "lagerist"),
-    ("Lagerist [m/w/d]", "lagerist"), ("Lagerist m/w/d", "lagerist"), ("Operativer Einkäufer | M/W/D", "operativer einkaeufer"),
+    ("Lagerist [m/w/d]", "lagerist"), ("Lagerist m/w/d", "lagerist"), ("Lagerist (m/w/div.)", "lagerist"), ("Operativer Einkäufer | M/W/D", "operativer einkaeufer"),
     # feminine and inclusive forms
     ("Sachbearbeiter*in", "sachbearbeiter"), ("Sachbearbeiter/in", "sachbearbeiter"),
     ("Mitarbeiter/-innen", "mitarbeiter"), ("Mitarbeiter:in", "mitarbeiter"), ("MitarbeiterInnen", "mitarbeiter"),
@@ -179,6 +179,7 @@ def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -
     # abbreviations boards write
     ("MA Finanzbuchhaltung", "mitarbeiter finanzbuchhaltung"), ("Kfm. Kraft", "kaufmaennische kraft"),
     ("SB Steuerverwaltung", "sachbearbeiter steuerverwaltung"), ("Verkäufer in VZ oder TZ", "verkaeufer"),
+    ("Ass. Teamassistenz", "assistenz teamassistenz"),
 ])
 def test_employers_and_abbreviations_as_boards_write_them(title: str, expected: str) -> None:
     assert normalize_title(title, cities("Nürnberg")).text == expected

@@ -6,7 +6,8 @@ import pytest
 
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import Alias, JobIndex, Location, Posting, title_key
-from jobmatch.matcher.occupations import TABLE, occupations
+from jobmatch.matcher.occupations import TABLE, label_weights, occupations, same_occupation
+from jobmatch.matcher.scoring import WORDING_FLOOR
 from jobmatch.matcher.wording import split_compound
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,27 @@ def test_compounds_are_split_into_known_words(word, parts):
 def test_the_occupation_table_knows_other_names_and_english(label, name):
     table = occupations()
     assert name in {table.names[number] for number in table.labels[label]}
+
+
+@pytest.mark.parametrize(("carriers", "preferred", "weights"), [
+    ((1,), (), {1: 1.0}), ((1, 2), (), {1: 0.5, 2: 0.5}), ((1, 2), (1, 2), {1: 0.5, 2: 0.5}),
+    ((1, 2), (1,), {1: 0.6, 2: 0.4}),  # the preferred name of 1, another name of 2
+    ((1, 2, 3), (2,), {1: 2 / 7, 2: 3 / 7, 3: 2 / 7}),
+])
+def test_a_label_weighs_most_for_the_occupation_whose_preferred_name_it_is(carriers, preferred, weights):
+    assert dict(label_weights(carriers, preferred)) == pytest.approx(weights)
+
+
+@pytest.mark.parametrize(("posting", "job", "low", "high"), [
+    # "Perückenmacher" is the Perückenmacher's name and another name of the Friseur and the Haarstylist
+    ("friseuse", "perueckenmacher", 0.4, WORDING_FLOOR),  # a weak suggestion at most
+    ("fachlagerist", "lagerarbeiter", WORDING_FLOOR, 0.8),  # another name of the Lagerarbeiter, against its own
+    ("lagerarbeiter", "lagerarbeiter", 1.0, 1.0),
+])
+def test_how_surely_two_titles_name_one_occupation(posting, job, low, high):
+    table = occupations()
+    strength = same_occupation(table.of(tuple(posting.split())), table.of(tuple(job.split())))
+    assert low <= strength <= high
 
 
 def job(id_, name, city="Bamberg"):

@@ -1,0 +1,53 @@
+import pytest
+
+from jobmatch.fixtures.kombo_jobs import kombo_job
+from jobmatch.matcher import JobIndex, Posting
+from jobmatch.matcher.places import CityNames, city_key
+from jobmatch.matcher.readings import without_misspelt_cities
+from jobmatch.matcher.titles import normalize_title
+
+POOL = [kombo_job(f"j-{n}", f"r-{n}", name, city=city, zip_code="") for n, (name, city) in enumerate([
+    ("Bürokraft (m/w/d)", "Glashütten"), ("Bürokraft (m/w/d)", "Bamberg"), ("Koch (m/w/d)", "Erlangen"),
+    ("Koch (m/w/d)", "Bamberg"), ("Maler (m/w/d)", "Hof"), ("Maler Bambergerin Stil", "Hof"),
+    ("Bürokraft Vertrieb", "Coburg"), ("Verkäufer (m/w/d)", "Vertriebstadt"),
+])]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return JobIndex(POOL)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    # a word the pool's titles do not know that is a pool city misspelt names the place, and serves as it
+    ("Bürokraft in Vollzeit in Glashtüten (w/m/d)", "j-0"),  # a swap of neighbouring letters
+    ("Koch Erlnagen", "j-2"), ("Koch in Bambreg", "j-3"),
+    ("Koch Erlagnen (m/w/d)", "j-2"),
+])
+def test_a_pool_city_misspelt_in_the_title_is_the_place(index, title, expected):
+    result = index.match(Posting(title))
+    assert result.decision == "needs_review" and result.best.job_id == expected
+    assert any(reason.startswith("same place") for reason in result.best.reasons)
+    assert result.best.reasons[0] == "title 100% similar"
+
+
+def _cities(*names: str) -> CityNames:
+    known = CityNames()
+    for name in names:
+        known.add(city_key(name))
+    return known
+
+
+@pytest.mark.parametrize(("title", "expected", "found"), [
+    ("buerokraft glashtueten", "buerokraft", {("glashuetten",)}),
+    ("koch erlnagen", "koch", {("erlangen",)}), ("koch bambreg mitte", "koch mitte", {("bamberg",)}),
+    # what stays
+    ("maler laufer", "maler laufer", set()),  # a word the pool's titles have is theirs (Laufen is a city)
+    ("maler bamberger", "maler bamberger", set()),  # two letters more than a city of seven: another word
+    ("glashtueten buerokraft", "glashtueten buerokraft", set()),  # the first word names the job
+    ("maler hoff", "maler hoff", set()),  # a city of fewer than five letters is never read misspelt
+])
+def test_a_word_is_a_misspelt_city_only_where_the_pool_knows_no_such_word(title, expected, found):
+    cities = _cities("Glashütten", "Erlangen", "Bamberg", "Laufen", "Hof")
+    read = without_misspelt_cities(normalize_title(title, CityNames()), cities, {"laufer", "maler"}.__contains__)
+    assert (read.text, set(read.cities)) == (expected, found)
