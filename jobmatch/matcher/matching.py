@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from heapq import nsmallest
+from heapq import heappush, heapreplace, nsmallest
 from itertools import compress
 from operator import itemgetter
 
@@ -122,12 +122,11 @@ def _found_jobs(
     jobs, titles, search = pool.jobs, pool.titles, pool.search
     places: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
     ranked: list[Ranked] = []
+    top: list[float] = []  # the `limit` best scores of plausible jobs so far, the lowest first (a heap)
     work_time = title.work_time
     for text, score, reason, weak in found:
-        if len(ranked) >= limit:
-            worst = nsmallest(limit, ranked)[-1]
-            if not worst[0] and -worst[1] > score + MOST_EVIDENCE:
-                break
+        if len(top) >= limit and top[0] > score + MOST_EVIDENCE:
+            break
         for job_id in search.jobs(text):
             if job_id in skip:
                 continue
@@ -139,6 +138,12 @@ def _found_jobs(
             if raw >= floor:
                 agreed = work_time_agreement(work_time, titles[job_id].work_time) if work_time else 0
                 ranked.append((weak, -raw, -agreed, not job.active, -score, 0.0, job_id, reason, job.name))
+                if weak:
+                    continue
+                if len(top) < limit:
+                    heappush(top, raw)
+                elif raw > top[0]:
+                    heapreplace(top, raw)
     out = []
     for weak, minus_raw, minus_agreed, _, minus_score, minus_alike, job_id, reason, _ in _tell_ties_apart(
             ranked, limit, written):
