@@ -47,6 +47,19 @@ def built_pool(sessions, size: int):
     return integration_id, customer_id, jobs, pools, index(pools, sessions, customer_id)
 
 
+def pools_of_300_jobs(sessions, count: int) -> tuple[list[int], int]:
+    """`count` new customers of 300 jobs each (no two alike), and the bytes the first one's pool holds."""
+    customers = [new_customer(sessions) for _ in range(count)]
+    jobs = generate_jobs(300 * count)
+    for n, (integration_id, _) in enumerate(customers):
+        add_ats_jobs(sessions, [job | {"id": f"{n}-{job['id']}"} for job in jobs[n * 300:(n + 1) * 300]],
+                     integration_id)
+    measuring = Pools(resident=None)
+    index(measuring, sessions, customers[0][1])
+    measuring.settle()
+    return [customer_id for _, customer_id in customers], measuring.stats().bytes_held
+
+
 def at_once(count: int, request):
     """What `request` returns in each of `count` threads let go together."""
     start, answers = threading.Barrier(count), []
@@ -167,24 +180,16 @@ def test_a_caller_that_waits_gets_the_large_catch_up_applied_before_it_matches(s
 
 
 def test_least_recently_used_pools_are_evicted_to_keep_the_bound(sessions) -> None:
-    customers = [new_customer(sessions) for _ in range(6)]
-    jobs = generate_jobs(1_800)
-    for n, (integration_id, _) in enumerate(customers):
-        add_ats_jobs(sessions, [job | {"id": f"{n}-{job['id']}"} for job in jobs[n * 300:(n + 1) * 300]],
-                     integration_id)
-    pools = Pools()
-    index(pools, sessions, customers[0][1])
-    pools.settle()
-    one_pool = pools.stats().bytes_held
+    customers, one_pool = pools_of_300_jobs(sessions, 6)
     bounded = Pools(cache_mb=2.5 * one_pool / 2**20, resident=None)  # room for two pools of this size, not three
-    for _, customer_id in customers:
+    for customer_id in customers:
         index(bounded, sessions, customer_id)
         bounded.settle()
         assert bounded.stats().bytes_held <= bounded.cache_bytes
-    index(bounded, sessions, customers[4][1])  # the least recently used is now customers[5]'s... and [4] is held
+    index(bounded, sessions, customers[4])  # the least recently used is now customers[5]'s... and [4] is held
     stats = bounded.stats()
     assert (stats.pools, stats.evictions, stats.rebuilds, stats.hits) == (2, 4, 6, 1)
-    index(bounded, sessions, customers[0][1])  # evicted: built again
+    index(bounded, sessions, customers[0])  # evicted: built again
     assert bounded.stats().rebuilds == 7
 
 
@@ -207,22 +212,10 @@ def test_a_pools_size_counts_each_object_once_as_allocated_and_never_the_code_it
 
 
 def test_the_pools_are_bounded_by_what_they_cost_the_process_not_only_by_what_they_hold(sessions) -> None:
-    customers = [new_customer(sessions) for _ in range(4)]
-    jobs = generate_jobs(1_200)
-    for n, (integration_id, _) in enumerate(customers):
-        add_ats_jobs(sessions, [job | {"id": f"{n}-{job['id']}"} for job in jobs[n * 300:(n + 1) * 300]],
-                     integration_id)
-    measuring = Pools(resident=None)
-    index(measuring, sessions, customers[0][1])
-    measuring.settle()
-    one_pool = measuring.stats().bytes_held
+    customers, one_pool = pools_of_300_jobs(sessions, 4)
     memory = {"bytes": 10**9}  # the process as the system reports it: growing by twice what its pools hold
-
-    def resident() -> int:
-        return memory["bytes"]
-
-    bounded = Pools(cache_mb=4.5 * one_pool / 2**20, resident=resident)  # four pools by their bytes alone
-    for _, customer_id in customers:
+    bounded = Pools(cache_mb=4.5 * one_pool / 2**20, resident=lambda: memory["bytes"])  # four pools by bytes alone
+    for customer_id in customers:
         memory["bytes"] += 2 * one_pool  # what building the next pool will have cost when it is measured
         index(bounded, sessions, customer_id)
         bounded.settle()
@@ -233,18 +226,10 @@ def test_the_pools_are_bounded_by_what_they_cost_the_process_not_only_by_what_th
 
 
 def test_the_slack_is_read_against_what_was_held_when_the_memory_was_taken(sessions) -> None:
-    customers = [new_customer(sessions) for _ in range(6)]
-    jobs = generate_jobs(1_800)
-    for n, (integration_id, _) in enumerate(customers):
-        add_ats_jobs(sessions, [job | {"id": f"{n}-{job['id']}"} for job in jobs[n * 300:(n + 1) * 300]],
-                     integration_id)
-    measuring = Pools(resident=None)
-    index(measuring, sessions, customers[0][1])
-    measuring.settle()
-    one_pool = measuring.stats().bytes_held
+    customers, one_pool = pools_of_300_jobs(sessions, 6)
     memory = {"bytes": 10**9}
     bounded = Pools(cache_mb=4.5 * one_pool / 2**20, resident=lambda: memory["bytes"])
-    for n, (_, customer_id) in enumerate(customers):
+    for n, customer_id in enumerate(customers):
         if n < 4:  # the first pools make the process grow by 1.2 times what they hold; the later reuse the room
             memory["bytes"] += round(1.2 * one_pool)  # of those evicted
         index(bounded, sessions, customer_id)
