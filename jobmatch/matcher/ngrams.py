@@ -18,6 +18,7 @@ from math import log, sqrt
 from sys import intern
 
 from jobmatch.matcher.groups import Groups
+from jobmatch.matcher.advert_titles import advert_titles
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
 from jobmatch.matcher.titles import PART_MARK
@@ -58,8 +59,9 @@ def _squared_rarities() -> tuple[dict[str, float], float]:
 
 def load_tables() -> None:
     """Read the shipped tables now instead of at the first match (the occupations and the pieces' rarities
-    made from them): a server's master reads them once for all the workers it forks."""
+    made from them, the employers' titles): a server's master reads them once for all the workers it forks."""
     _squared_rarities()
+    advert_titles()
 
 
 def rarity(gram: str) -> float:

@@ -9,6 +9,8 @@ Whole titles alike are what `search.TitleSearch` finds; this finds what shares t
   (PyStemmer: inflection and most plural forms).
 - both at once: a posting's occupation that no pool title is named as brings its other German labels, whose
   parts are looked up in turn ("Kommissionierer" -> "Lagerarbeiter" -> "Lagermitarbeiter").
+- what employers' titles of an occupation say (advert_titles.py): "Produktionshelfer" / "Helfer/in -
+  Metallbearbeitung", learned from real adverts; asked for with letters alike.
 - letters alike inside the words (ngrams.py): "Reinigungskraft" / "Helfer/in - Reinigung", "Lagerlogistiker" /
   "Fachkraft - Lagerlogistik"; the posting's pieces are joined by those of the German labels of the occupations
   it names ("Lagerist" brings "Fachlagerist"). It costs most, so the caller asks for it only when the title
@@ -25,6 +27,7 @@ from math import log
 
 import Stemmer
 
+from jobmatch.matcher import advert_titles
 from jobmatch.matcher.groups import Groups
 from jobmatch.matcher.ngrams import GramSearch, grams, weighted
 from jobmatch.matcher.occupations import occupations, same_occupation
@@ -39,6 +42,7 @@ _LINKS = ("", "s", "n", "en", "es", "e")  # what joins the parts of a German com
 _EXPANDED_LABELS = 6  # of an occupation's German labels, the shortest, looked up by their parts
 _ALIKE_WORD = 0.3  # a title word is named in the reason when this share of its pieces' weight is shared
 _STEMMER = Stemmer.Stemmer("german")
+ADVERTS_FLOOR = 0.3  # the least strength of a weak suggestion by what employers' titles say (docs/matching.md)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -88,6 +92,8 @@ class WordingSearch:
         self._parts: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._by_occupation = Groups[int]()
         self._by_stem = Groups[str]()
+        self._said: dict[str, advert_titles.Said] = {}
+        self._by_advert_occupation = Groups[int]()
         self._grams = GramSearch()
 
     def add(self, text: str, title_words: tuple[str, ...]) -> None:
@@ -100,6 +106,10 @@ class WordingSearch:
         self._parts[text] = (written, frozenset(stems))
         for stem in set(stems):
             self._by_stem.add(stem, text)
+        said = self._said[text] = advert_titles.as_surely(
+            advert_titles.advert_titles().said(text, advert_titles.features(title_words, stems)), ADVERTS_FLOOR)
+        for number in said:
+            self._by_advert_occupation.add(number, text)
         self._grams.add(text)
 
     def discard(self, text: str) -> None:
@@ -109,13 +119,16 @@ class WordingSearch:
             self._by_occupation.discard(number, text)
         for stem in self._parts.pop(text)[1]:
             self._by_stem.discard(stem, text)
+        for number in self._said.pop(text):
+            self._by_advert_occupation.discard(number, text)
         self._grams.discard(text)
 
     def similar(self, text: str, title_words: tuple[str, ...], floors: Floors, limit: int,
                 alike_floors: Floors | None = None) -> list[Found]:
         """Titles of the same occupation or of the same parts, of strength at least `floors`' first (weak below its
         second), strongest first; with `alike_floors`, also titles whose letters are alike inside the words, at
-        a cosine of at least its first (weak below its second)."""
+        a cosine of at least its first (weak below its second), and weak suggestions of the occupations employers'
+        titles like the posting's were filed under."""
         if not text or not self._parts:
             return []
         best: dict[str, Found] = {}
@@ -125,9 +138,15 @@ class WordingSearch:
         posting_occupations, covered = posting
 
         def offer(found: str, strength: float, reason: str, at_least: Floors = floors) -> None:
-            if found != text and strength >= at_least[0] and strength > best.get(found, (found, 0.0))[1] \
-                    and not _told_apart(posting, self._occupations[found]):
-                best[found] = (found, strength, reason, strength < at_least[1])
+            """Keep the strongest offer of a title, a plausible one before any weak one."""
+            weak = strength < at_least[1]
+            held = best.get(found)
+            if found == text or strength < at_least[0]:
+                return
+            if held is not None and (not held[3], held[1]) >= (not weak, strength):
+                return
+            if not _told_apart(posting, self._occupations[found]):
+                best[found] = (found, strength, reason, weak)
 
         for number in sorted(posting_occupations, key=posting_occupations.get, reverse=True):
             for found in self._by_occupation.get(number, ()):
@@ -144,10 +163,30 @@ class WordingSearch:
                 for found, strength in self._same_parts(label_stems):
                     offer(found, weight * covered * strength, f"same occupation: {table.names[number]} (ESCO)")
         if alike_floors is not None:
+            for found, strength, reason in self._advertised(text, title_words, stems):
+                offer(found, strength, reason, (ADVERTS_FLOOR, 2.0))
             for found, strength, reason in self._alike(title_words, posting_occupations, covered, alike_floors[0],
                                                        limit):
                 offer(found, strength, reason, alike_floors)
         return sorted(best.values(), key=lambda found: (-found[1], found[0]))[:limit]
+
+    def _advertised(self, text: str, title_words: tuple[str, ...], stems: tuple[str, ...]
+                    ) -> list[tuple[str, float, str]]:
+        """Titles that say of the occupations what the posting's title says (advert_titles.py), with the occupation
+        both say most of."""
+        table = advert_titles.advert_titles()
+        posting = table.said(text, advert_titles.features(title_words, stems))
+        found: dict[str, tuple[float, str]] = {}
+        for number in posting:
+            for title in self._by_advert_occupation.get(number, ()):
+                if title not in found:
+                    theirs = self._said[title]
+                    strength = advert_titles.alike(posting, theirs)
+                    if strength >= ADVERTS_FLOOR:
+                        shared = max((n for n in posting if n in theirs), key=lambda n: posting[n] * theirs[n])
+                        found[title] = (strength, table.names[shared])
+        return [(title, strength, f"employers' titles: {name} (Bundesagentur adverts)")
+                for title, (strength, name) in found.items()]
 
     def _alike(self, title_words: tuple[str, ...], posting_occupations: dict[int, float], covered: float,
                floor: float, limit: int) -> list[tuple[str, float, str]]:

@@ -1,0 +1,114 @@
+"""How employers title the adverts of each occupation: what the words of real titles say of the occupation the
+employment agency filed them under ("Produktionshelfer" -> "Helfer/in - Metallbearbeitung", "Staplerfahrer" ->
+"Lager- und Transportarbeiter/in"), where the title shares neither letters nor an ESCO label with its name.
+
+The table is built by scripts/build_advert_titles.py from the Bundesagentur's adverts of the tuning part's
+employers (jobmatch.fixtures.adverts) and shipped in the package. A title's features are its normalized words and
+the stems of their compound parts; each feature says of each occupation the share of the adverts holding it that
+were filed under that occupation. A title says of an occupation the sum over its features of the square roots of
+those shares (chosen on the tuning part, docs/matching.md): one rare word that always meant one occupation
+counts fully, a word seen under many counts a little for each. Two titles compare by the cosine of what they say;
+a title that is an occupation's name says that occupation alone, and a pool's title says what it says as surely
+as its strongest occupation stands out (`as_surely`): "Lagermitarbeiter" is nearly always filed under one,
+"Helfer/in - Keramik" spreads over every helper's, and comparing two such guesses buried the names.
+"""
+
+import gzip
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from heapq import nlargest
+from math import sqrt
+from pathlib import Path
+from typing import Any
+
+from jobmatch.matcher.places import CityNames
+from jobmatch.matcher.titles import normalize_title
+
+TABLE = Path(__file__).with_name("data") / "advert_titles.json.gz"
+OCCUPATIONS_SAID = 10  # of what a title says, the strongest occupations kept
+_PER_FEATURE = 10  # of the occupations a feature was seen under, the most frequent kept in the table
+
+Said = dict[int, float]  # occupation number -> weight, at most OCCUPATIONS_SAID of them, of norm 1
+
+
+def features(title_words: Iterable[str], stems: Iterable[str]) -> set[str]:
+    """A title's words ("w:" before each) and the stems of their compound parts."""
+    return {f"w:{word}" for word in title_words} | set(stems)
+
+
+def build_table(adverts: Iterable[tuple[str, str]], featured: Callable[[str], set[str]],
+                normalized: Callable[[str], str]) -> dict[str, Any]:
+    """{"names": each occupation's name as the agency writes it, "keys": its normalized name, "features": each
+    feature -> [[occupation number, share], ...] (the most frequent first)} from (title, occupation name) pairs.
+    An occupation's own name counts as one more advert of it. The same pairs give the same table."""
+    pairs = list(adverts)
+    names = sorted({occupation for _, occupation in pairs})
+    number = {name: n for n, name in enumerate(names)}
+    seen: dict[str, Counter[int]] = defaultdict(Counter)
+    for title, occupation in [*pairs, *((name, name) for name in names)]:
+        for feature in featured(title):
+            seen[feature][number[occupation]] += 1
+    table = {}
+    for feature in sorted(seen):
+        counts = seen[feature]
+        total = sum(counts.values())
+        table[feature] = [[n, round(count / total, 4)]
+                          for n, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:_PER_FEATURE]]
+    return {"names": names, "keys": [normalized(name) for name in names], "features": table}
+
+
+@dataclass(frozen=True, slots=True)
+class AdvertTitles:
+    names: tuple[str, ...]
+    by_key: dict[str, int]  # an occupation's normalized name -> its number
+    features: dict[str, tuple[tuple[int, float], ...]]  # feature -> (occupation, square root of its share)
+
+    def said(self, text: str, featured: set[str]) -> Said:
+        """What a title (its normalized text and its features) says of the occupations; nothing if no feature was
+        seen."""
+        number = self.by_key.get(text)
+        if number is not None:
+            return {number: 1.0}
+        sums: dict[int, float] = defaultdict(float)
+        for feature in sorted(featured):  # one order of addition: the same sums in every process
+            for occupation, weight in self.features.get(feature, ()):
+                sums[occupation] += weight
+        if not sums:
+            return {}
+        strongest = nlargest(OCCUPATIONS_SAID, sums.items(), key=lambda kv: (kv[1], -kv[0]))
+        norm = sqrt(sum(weight * weight for _, weight in strongest))
+        return {occupation: weight / norm for occupation, weight in strongest}
+
+
+def as_surely(said: Said, floor: float) -> Said:
+    """What a pool's title says, each weight times the square of the strongest (chosen on the tuning part);
+    nothing if that leaves the title below `floor` against any posting (a cosine is at most 1)."""
+    sure = max(said.values(), default=0.0) ** 2
+    return {occupation: weight * sure for occupation, weight in said.items()} if sure >= floor else {}
+
+
+def alike(a: Said, b: Said) -> float:
+    """The cosine of what two titles say, 0-1."""
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(weight * b[occupation] for occupation, weight in a.items() if occupation in b)
+
+
+def from_table(table: Mapping[str, Any]) -> AdvertTitles:
+    """The table `build_table` makes, ready to say what titles say."""
+    features = {feature: tuple((n, sqrt(share)) for n, share in found) for feature, found in table["features"].items()}
+    return AdvertTitles(tuple(table["names"]), {key: n for n, key in enumerate(table["keys"]) if key}, features)
+
+
+@cache
+def advert_titles() -> AdvertTitles:
+    with gzip.open(TABLE, "rt", encoding="utf-8") as text:
+        return from_table(json.load(text))
+
+
+def normalized(name: str) -> str:
+    """A name normalized as the matcher normalizes titles, without a pool's cities."""
+    return normalize_title(name, CityNames()).text
