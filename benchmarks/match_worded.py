@@ -21,7 +21,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from jobmatch.fixtures.labelled import TUNING
-from jobmatch.fixtures.worded import WordedCase, WordedSet, esco_set, occupation_set
+from jobmatch.fixtures.worded import WordedCase, WordedSet, esco_advert_set, esco_set, occupation_set
 from jobmatch.matcher import JobIndex, Posting, scoring
 from jobmatch.matcher import index as index_module
 
@@ -143,7 +143,8 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--per-category", type=int, default=1000, help="cases of each category and part")
     args = parser.parse_args()
-    sets = {name: sample(make(), args.per_category) for name, make in (("esco", esco_set), ("occupations", occupation_set))}
+    sets = {name: sample(make(), args.per_category)
+            for name, make in (("esco", esco_set), ("occupations", occupation_set), ("esco_adverts", esco_advert_set))}
     run = sweep if args.sweep else report
     print(json.dumps({name: run(worded) for name, worded in sets.items()}, indent=2))
 

@@ -83,6 +83,17 @@ class AdvertTitles:
         return {occupation: weight / norm for occupation, weight in strongest}
 
 
+def named_by_esco(esco: Mapping[int, float], classes_of: Mapping[int, tuple[tuple[int, float], ...]]) -> Said:
+    """What a title ESCO names wholly says: the agency's names among the labels of its ESCO occupations
+    (`esco`: occupation -> weight), each as much as the label is that occupation's."""
+    sums: dict[int, float] = defaultdict(float)
+    for occupation, weight in esco.items():
+        for number, share in classes_of.get(occupation, ()):
+            sums[number] += weight * share
+    norm = sqrt(sum(weight * weight for weight in sums.values()))
+    return {number: weight / norm for number, weight in sums.items()} if norm else {}
+
+
 def as_surely(said: Said, floor: float) -> Said:
     """What a pool's title says, each weight times the square of the strongest (chosen on the tuning part);
     nothing if that leaves the title below `floor` against any posting (a cosine is at most 1)."""

@@ -22,7 +22,7 @@ It never links a posting by itself: its candidates are suggestions with their re
 
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from math import log
 
 import Stemmer
@@ -106,8 +106,7 @@ class WordingSearch:
         self._parts[text] = (written, frozenset(stems))
         for stem in set(stems):
             self._by_stem.add(stem, text)
-        said = self._said[text] = advert_titles.as_surely(
-            advert_titles.advert_titles().said(text, advert_titles.features(title_words, stems)), ADVERTS_FLOOR)
+        said = self._said[text] = _said_of_pool_title(text, title_words, stems, found)
         for number in said:
             self._by_advert_occupation.add(number, text)
         self._grams.add(text)
@@ -168,7 +167,7 @@ class WordingSearch:
             for found, strength, reason in self._alike(title_words, posting_occupations, covered, alike_floors[0],
                                                        limit):
                 offer(found, strength, reason, alike_floors)
-        return sorted(best.values(), key=lambda found: (-found[1], found[0]))[:limit]
+        return sorted(best.values(), key=lambda found: (found[3], -found[1], found[0]))[:limit]  # plausible first
 
     def _advertised(self, text: str, title_words: tuple[str, ...], stems: tuple[str, ...]
                     ) -> list[tuple[str, float, str]]:
@@ -236,6 +235,27 @@ class WordingSearch:
             theirs = sum(_rarity(total, len(self._by_stem[stem])) for stem in their_stems)
             out.append((title, 2 * weight / (mine + theirs)))
         return out
+
+
+def _said_of_pool_title(text: str, title_words: tuple[str, ...], stems: tuple[str, ...],
+                        esco: tuple[dict[int, float], float]) -> advert_titles.Said:
+    """What a pool's title says of the agency's occupations: as ESCO names it, if wholly and as occupations that
+    carry an agency name, else what employers' titles with its words say, as surely as that is."""
+    table = advert_titles.advert_titles()
+    if text not in table.by_key and esco[1] == 1 and (said := advert_titles.named_by_esco(esco[0], _classes_of_esco())):
+        return said
+    return advert_titles.as_surely(table.said(text, advert_titles.features(title_words, stems)), ADVERTS_FLOOR)
+
+
+@cache
+def _classes_of_esco() -> dict[int, tuple[tuple[int, float], ...]]:
+    """ESCO occupation -> the agency's names that are its labels, and how much each is that occupation's."""
+    weights = occupations().weights
+    found: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for key, number in advert_titles.advert_titles().by_key.items():
+        for occupation, share in weights.get(key, ()):
+            found[occupation].append((number, share))
+    return {occupation: tuple(classes) for occupation, classes in found.items()}
 
 
 def _told_apart(posting: tuple[dict[int, float], float], found: tuple[dict[int, float], float]) -> bool:

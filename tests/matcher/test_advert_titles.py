@@ -9,6 +9,7 @@ import pytest
 
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import JobIndex, Posting
+from jobmatch.matcher import advert_titles
 from jobmatch.matcher.advert_titles import TABLE, alike, as_surely, build_table, from_table
 from jobmatch.matcher.wording import WordingSearch, parts
 
@@ -67,3 +68,29 @@ def test_the_shipped_advert_table_is_what_the_script_builds(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts/build_advert_titles.py"), "--out", str(out)], check=True,
                    capture_output=True)
     assert out.read_bytes() == TABLE.read_bytes()
+
+
+def test_a_stronger_weak_suggestion_never_pushes_a_plausible_title_out():
+    search = WordingSearch()
+    for text in ("erzieher", "erzieher unseren kinderhort"):
+        search.add(text, tuple(text.split()))
+    words = ("evang", "luth", "kindergarten", "erzieher", "unseren", "kinderhort")
+    both = search.similar(" ".join(words), words, (0.4, 0.7), 5, (0.2, 0.7))
+    assert [(found, weak) for found, _, _, weak in both] == [("erzieher unseren kinderhort", False), ("erzieher", True)]
+    assert both[1][1] > both[0][1]  # the weak one is stronger, and still comes after
+    assert search.similar(" ".join(words), words, (0.4, 0.7), 1, (0.2, 0.7))[0][0] == "erzieher unseren kinderhort"
+
+
+def test_a_pool_title_esco_names_wholly_says_the_agency_names_of_its_occupation(monkeypatch):
+    """"Lagerarbeiter" is no agency name, but ESCO's occupations of that label carry "Fachkraft - Lagerlogistik",
+    "Fachlagerist/in" and "Kommissionierer/in"; guessed from its word alone it would reach no posting."""
+    words = ("fachlagerist", "versand")
+
+    def advertised() -> list:
+        search = WordingSearch()
+        search.add("lagerarbeiter", ("lagerarbeiter",))
+        return search._advertised(" ".join(words), words, parts(words)[1])
+
+    assert [found for found, _, _ in advertised()] == ["lagerarbeiter"]
+    monkeypatch.setattr(advert_titles, "named_by_esco", lambda *args: {})
+    assert advertised() == []
