@@ -19,8 +19,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from heapq import nlargest
 from math import sqrt
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ class AdvertTitles:
                 sums[occupation] += weight
         if not sums:
             return {}
-        strongest = nlargest(OCCUPATIONS_SAID, sums.items(), key=lambda kv: (kv[1], -kv[0]))
+        strongest = sorted(sorted(sums.items()), key=itemgetter(1), reverse=True)[:OCCUPATIONS_SAID]  # ties: by number
         norm = sqrt(sum(weight * weight for _, weight in strongest))
         return {occupation: weight / norm for occupation, weight in strongest}
 
