@@ -19,13 +19,13 @@ from jobmatch.matcher.model import Alias, Candidate, Decision, MatchResult, Meth
 from jobmatch.matcher.scoring import (
     CLEARLY_BETTER,
     INACTIVE,
-    MOST_EVIDENCE,
     REVIEW_FLOOR,
     SEARCH_CUTOFF,
     TITLE_CONSISTENT,
     Side,
     display,
     evidence,
+    most_evidence,
     title_similarity,
     wording_score,
 )
@@ -86,15 +86,19 @@ def rank(
     verdicts = {alias.job_id: alias for alias in aliases if alias.job_id in pool.jobs and alias.job_id not in exclude}
     skip = exclude | pinned | set(verdicts)
     similar = pool.search.similar(title.text, title.words, SEARCH_CUTOFF, title.cut)[:_TITLES_EXPANDED]
+    most = most_evidence(posting)
     scored = _found_jobs(posting, title, pool, "title", [(text, score, f"title {score:.0f}% similar", False)
                                                            for text, score in similar], REVIEW_FLOOR, limit, skip,
-                         written)
+                         most, written)
     rival = max(scored, key=lambda s: s.similarity, default=None)
-    skip |= {s.candidate.job_id for s in scored}
-    scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason, weak) for text,
-                                                             strength, reason, weak in worded(similar[0][1] if similar
-                                                                                              else 0.0)],
-                          0.0, limit, skip, written)
+    # a title worded otherwise scores at most wording_score(1) with evidence: below `limit` jobs found by their
+    # title, it cannot enter, and the wording search is spared
+    if len(scored) < limit or min(s.raw for s in scored) <= wording_score(1.0) + most:
+        skip |= {s.candidate.job_id for s in scored}
+        scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason, weak)
+                                                                 for text, strength, reason, weak in
+                                                                 worded(similar[0][1] if similar else 0.0)],
+                              0.0, limit, skip, most, written)
     scored += [_pinned_candidate(posting, title, pins, pool, job_id, len(pinned), rival, verdicts.get(job_id))
                for job_id in pinned]
     scored += [_verdict_candidate(posting, title, pool, alias) for job_id, alias in verdicts.items()
@@ -111,12 +115,13 @@ def rank(
 
 def _found_jobs(
     posting: Side, title: Title, pool: Pool, method: Method, found: Iterable[tuple[str, float, str, bool]],
-    floor: float, limit: int, skip: set[str], written: str = "",
+    floor: float, limit: int, skip: set[str], most: float, written: str = "",
 ) -> list[_Scored]:
     """The best `limit` jobs of the titles found (normalized title, score, reason, whether a weak suggestion; best
     first) scoring at least `floor`. Ranking runs on
     plain tuples and candidates are built for the winners only: a common title is carried by hundreds of jobs.
-    Once `limit` jobs beat anything the next title could reach with every bonus, the rest cannot enter. Jobs of
+    Once `limit` jobs beat anything the next title could reach with the `most` evidence can add, the rest
+    cannot enter. Jobs of
     equal score are told apart by the work-time words both titles say ("Verkäufer Teilzeit" first for a posting
     in Teilzeit), then by the words their titles as written share with the posting's (`_tell_ties_apart`)."""
     jobs, titles, search = pool.jobs, pool.titles, pool.search
@@ -125,7 +130,7 @@ def _found_jobs(
     top: list[float] = []  # the `limit` best scores of plausible jobs so far, the lowest first (a heap)
     work_time = title.work_time
     for text, score, reason, weak in found:
-        if len(top) >= limit and top[0] > score + MOST_EVIDENCE:
+        if len(top) >= limit and top[0] > score + most:
             break
         for job_id in search.jobs(text):
             if job_id in skip:

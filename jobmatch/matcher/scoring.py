@@ -98,7 +98,6 @@ SAME_PLACE = 4.0
 OTHER_PLACE = -8.0
 SAME_DEPARTMENT = 2.0
 SAME_EMPLOYMENT_TYPE = 2.0
-MOST_EVIDENCE = SAME_PLACE + SAME_DEPARTMENT + SAME_EMPLOYMENT_TYPE  # the most a title can be lifted by
 INACTIVE = -6.0  # an open job ranks above a closed, archived or deleted one of the same title and place
 
 
@@ -116,6 +115,13 @@ def side(place: Place, place_label: str | None, department: str | None, employme
     """(Texts interned: a pool's sides share a few departments and types, each folded anew per side.)"""
     return Side(place, intern((place_label or "").strip()), intern((department or "").strip().casefold()),
                 intern((employment_type or "").strip().upper()))
+
+
+def most_evidence(posting: Side) -> float:
+    """The most `evidence` can lift a job's score for this posting: only what the posting says can agree (a
+    posting of a title alone lifts no job, so the first titles found can settle the ranking)."""
+    return ((SAME_PLACE if posting.place else 0.0) + (SAME_DEPARTMENT if posting.department else 0.0)
+            + (SAME_EMPLOYMENT_TYPE if posting.employment_type else 0.0))
 
 
 def evidence(posting: Side, job: Side) -> tuple[float, list[str]]:
