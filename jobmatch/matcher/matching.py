@@ -25,6 +25,7 @@ from jobmatch.matcher.scoring import (
     Side,
     display,
     evidence,
+    lift,
     most_evidence,
     title_similarity,
     wording_score,
@@ -125,7 +126,7 @@ def _found_jobs(
     equal score are told apart by the work-time words both titles say ("Verkäufer Teilzeit" first for a posting
     in Teilzeit), then by the words their titles as written share with the posting's (`_tell_ties_apart`)."""
     jobs, titles, search = pool.jobs, pool.titles, pool.search
-    places: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
+    lifts: dict[int, float] = {}  # evidence per job side (shared objects): many jobs, one place
     ranked: list[Ranked] = []
     top: list[float] = []  # the `limit` best scores of plausible jobs so far, the lowest first (a heap)
     work_time = title.work_time
@@ -133,13 +134,16 @@ def _found_jobs(
         if len(top) >= limit and top[0] > score + most:
             break
         for job_id in search.jobs(text):
-            if job_id in skip:
+            if skip and job_id in skip:
                 continue
             job = jobs[job_id]
-            delta = places.get(id(job.side))
-            if delta is None:
-                delta = places[id(job.side)] = evidence(posting, job.side)
-            raw = score + delta[0] + (0.0 if job.active else INACTIVE)
+            if most:
+                delta = lifts.get(id(job.side))
+                if delta is None:
+                    delta = lifts[id(job.side)] = lift(posting, job.side)
+            else:  # a posting that says nothing but its title lifts no job
+                delta = 0.0
+            raw = score + delta + (0.0 if job.active else INACTIVE)
             if raw >= floor:
                 agreed = work_time_agreement(work_time, titles[job_id].work_time) if work_time else 0
                 ranked.append((weak, -raw, -agreed, not job.active, -score, 0.0, job_id, reason, job.name))
@@ -153,7 +157,7 @@ def _found_jobs(
     for weak, minus_raw, minus_agreed, _, minus_score, minus_alike, job_id, reason, _ in _tell_ties_apart(
             ranked, limit, written):
         job, raw, agreed = jobs[job_id], -minus_raw, -minus_agreed
-        reasons = [reason, *places[id(job.side)][1]]
+        reasons = [reason, *evidence(posting, job.side)[1]]
         if agreed > 0:
             reasons.append(f"both say {', '.join(sorted(work_time & titles[job_id].work_time))}")
         if job.state_reason:

@@ -143,6 +143,15 @@ def evidence(posting: Side, job: Side) -> tuple[float, list[str]]:
     return delta, reasons
 
 
+def lift(posting: Side, job: Side) -> float:
+    """`evidence`'s score adjustment alone, without its reasons: what ranking reads of every job found."""
+    same_place = posting.place.same_as(job.place)
+    return ((SAME_PLACE if same_place else OTHER_PLACE if same_place is False else 0.0)
+            + (SAME_DEPARTMENT if posting.department and posting.department == job.department else 0.0)
+            + (SAME_EMPLOYMENT_TYPE if posting.employment_type and posting.employment_type == job.employment_type
+               else 0.0))
+
+
 def display(score: float) -> float:
     """A score as shown: clipped to 0-100, one decimal."""
     return round(min(100.0, max(0.0, score)), 1)

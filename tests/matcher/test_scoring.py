@@ -7,6 +7,7 @@ from jobmatch.matcher.scoring import (
     CUT,
     cut_after_word,
     evidence,
+    lift,
     most_evidence,
     side,
     similar_titles,
@@ -88,3 +89,8 @@ def test_no_job_is_lifted_by_more_evidence_than_the_posting_can_give(posting, jo
 @given(SIDES)
 def test_a_job_saying_what_the_posting_says_is_lifted_by_all_it_can_give(posting):
     assert evidence(posting, posting)[0] == most_evidence(posting)
+
+
+@given(SIDES, SIDES)
+def test_the_lift_alone_is_that_of_the_evidence(posting, job):
+    assert lift(posting, job) == evidence(posting, job)[0]
