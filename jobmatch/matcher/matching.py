@@ -41,6 +41,7 @@ Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it 
 Ranked = tuple[bool, float, int, bool, float, float, str, str, str]
 _TIE, _JOB_ID, _NAME = itemgetter(0, 1, 2, 3, 4), itemgetter(6), itemgetter(8)
 
+_WORDED_MOST = wording_score(1.0) + 1e-9  # strengths are cosines and shares: at most 1, but for rounding
 _TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
 # Tiers, best first: an identifier agreed by everything else; a job a reviewer linked for a posting of this title;
 # the rest; weak suggestions; a job a reviewer rejected for one
@@ -92,9 +93,9 @@ def rank(
                                                            for text, score in similar], REVIEW_FLOOR, limit, skip,
                          most, written)
     rival = max(scored, key=lambda s: s.similarity, default=None)
-    # a title worded otherwise scores at most wording_score(1) with evidence: below `limit` jobs found by their
-    # title, it cannot enter, and the wording search is spared
-    if len(scored) < limit or min(s.raw for s in scored) <= wording_score(1.0) + most:
+    # a title worded otherwise scores at most _WORDED_MOST with evidence: below `limit` jobs found by their title,
+    # it cannot enter, and the wording search is spared
+    if len(scored) < limit or min(s.raw for s in scored) <= _WORDED_MOST + most:
         skip |= {s.candidate.job_id for s in scored}
         scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason, weak)
                                                                  for text, strength, reason, weak in
