@@ -19,13 +19,14 @@ from jobmatch.matcher.model import Alias, Candidate, Decision, MatchResult, Meth
 from jobmatch.matcher.scoring import (
     CLEARLY_BETTER,
     INACTIVE,
-    MOST_EVIDENCE,
     REVIEW_FLOOR,
     SEARCH_CUTOFF,
     TITLE_CONSISTENT,
     Side,
     display,
     evidence,
+    lift,
+    most_evidence,
     title_similarity,
     wording_score,
 )
@@ -40,6 +41,7 @@ Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it 
 Ranked = tuple[bool, float, int, bool, float, float, str, str, str]
 _TIE, _JOB_ID, _NAME = itemgetter(0, 1, 2, 3, 4), itemgetter(6), itemgetter(8)
 
+_WORDED_MOST = wording_score(1.0) + 1e-9  # strengths are cosines and shares: at most 1, but for rounding
 _TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
 # Tiers, best first: an identifier agreed by everything else; a job a reviewer linked for a posting of this title;
 # the rest; weak suggestions; a job a reviewer rejected for one
@@ -86,15 +88,19 @@ def rank(
     verdicts = {alias.job_id: alias for alias in aliases if alias.job_id in pool.jobs and alias.job_id not in exclude}
     skip = exclude | pinned | set(verdicts)
     similar = pool.search.similar(title.text, title.words, SEARCH_CUTOFF, title.cut)[:_TITLES_EXPANDED]
+    most = most_evidence(posting)
     scored = _found_jobs(posting, title, pool, "title", [(text, score, f"title {score:.0f}% similar", False)
                                                            for text, score in similar], REVIEW_FLOOR, limit, skip,
-                         written)
+                         most, written)
     rival = max(scored, key=lambda s: s.similarity, default=None)
-    skip |= {s.candidate.job_id for s in scored}
-    scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason, weak) for text,
-                                                             strength, reason, weak in worded(similar[0][1] if similar
-                                                                                              else 0.0)],
-                          0.0, limit, skip, written)
+    # a title worded otherwise scores at most _WORDED_MOST with evidence: below `limit` jobs found by their title,
+    # it cannot enter, and the wording search is spared
+    if len(scored) < limit or min(s.raw for s in scored) <= _WORDED_MOST + most:
+        skip |= {s.candidate.job_id for s in scored}
+        scored += _found_jobs(posting, title, pool, "wording", [(text, wording_score(strength), reason, weak)
+                                                                 for text, strength, reason, weak in
+                                                                 worded(similar[0][1] if similar else 0.0)],
+                              0.0, limit, skip, most, written)
     scored += [_pinned_candidate(posting, title, pins, pool, job_id, len(pinned), rival, verdicts.get(job_id))
                for job_id in pinned]
     scored += [_verdict_candidate(posting, title, pool, alias) for job_id, alias in verdicts.items()
@@ -111,30 +117,34 @@ def rank(
 
 def _found_jobs(
     posting: Side, title: Title, pool: Pool, method: Method, found: Iterable[tuple[str, float, str, bool]],
-    floor: float, limit: int, skip: set[str], written: str = "",
+    floor: float, limit: int, skip: set[str], most: float, written: str = "",
 ) -> list[_Scored]:
     """The best `limit` jobs of the titles found (normalized title, score, reason, whether a weak suggestion; best
     first) scoring at least `floor`. Ranking runs on
     plain tuples and candidates are built for the winners only: a common title is carried by hundreds of jobs.
-    Once `limit` jobs beat anything the next title could reach with every bonus, the rest cannot enter. Jobs of
+    Once `limit` jobs beat anything the next title could reach with the `most` evidence can add, the rest
+    cannot enter. Jobs of
     equal score are told apart by the work-time words both titles say ("Verkäufer Teilzeit" first for a posting
     in Teilzeit), then by the words their titles as written share with the posting's (`_tell_ties_apart`)."""
     jobs, titles, search = pool.jobs, pool.titles, pool.search
-    places: dict[int, tuple[float, list[str]]] = {}  # evidence per job side (shared objects): many jobs, one place
+    lifts: dict[int, float] = {}  # evidence per job side (shared objects): many jobs, one place
     ranked: list[Ranked] = []
     top: list[float] = []  # the `limit` best scores of plausible jobs so far, the lowest first (a heap)
     work_time = title.work_time
     for text, score, reason, weak in found:
-        if len(top) >= limit and top[0] > score + MOST_EVIDENCE:
+        if len(top) >= limit and top[0] > score + most:
             break
         for job_id in search.jobs(text):
-            if job_id in skip:
+            if skip and job_id in skip:
                 continue
             job = jobs[job_id]
-            delta = places.get(id(job.side))
-            if delta is None:
-                delta = places[id(job.side)] = evidence(posting, job.side)
-            raw = score + delta[0] + (0.0 if job.active else INACTIVE)
+            if most:
+                delta = lifts.get(id(job.side))
+                if delta is None:
+                    delta = lifts[id(job.side)] = lift(posting, job.side)
+            else:  # a posting that says nothing but its title lifts no job
+                delta = 0.0
+            raw = score + delta + (0.0 if job.active else INACTIVE)
             if raw >= floor:
                 agreed = work_time_agreement(work_time, titles[job_id].work_time) if work_time else 0
                 ranked.append((weak, -raw, -agreed, not job.active, -score, 0.0, job_id, reason, job.name))
@@ -148,7 +158,7 @@ def _found_jobs(
     for weak, minus_raw, minus_agreed, _, minus_score, minus_alike, job_id, reason, _ in _tell_ties_apart(
             ranked, limit, written):
         job, raw, agreed = jobs[job_id], -minus_raw, -minus_agreed
-        reasons = [reason, *places[id(job.side)][1]]
+        reasons = [reason, *evidence(posting, job.side)[1]]
         if agreed > 0:
             reasons.append(f"both say {', '.join(sorted(work_time & titles[job_id].work_time))}")
         if job.state_reason:

@@ -98,7 +98,6 @@ SAME_PLACE = 4.0
 OTHER_PLACE = -8.0
 SAME_DEPARTMENT = 2.0
 SAME_EMPLOYMENT_TYPE = 2.0
-MOST_EVIDENCE = SAME_PLACE + SAME_DEPARTMENT + SAME_EMPLOYMENT_TYPE  # the most a title can be lifted by
 INACTIVE = -6.0  # an open job ranks above a closed, archived or deleted one of the same title and place
 
 
@@ -118,6 +117,13 @@ def side(place: Place, place_label: str | None, department: str | None, employme
                 intern((employment_type or "").strip().upper()))
 
 
+def most_evidence(posting: Side) -> float:
+    """The most `evidence` can lift a job's score for this posting: only what the posting says can agree (a
+    posting of a title alone lifts no job, so the first titles found can settle the ranking)."""
+    return ((SAME_PLACE if posting.place else 0.0) + (SAME_DEPARTMENT if posting.department else 0.0)
+            + (SAME_EMPLOYMENT_TYPE if posting.employment_type else 0.0))
+
+
 def evidence(posting: Side, job: Side) -> tuple[float, list[str]]:
     """Score adjustment and reasons from place, department and employment type."""
     delta, reasons = 0.0, []
@@ -135,6 +141,15 @@ def evidence(posting: Side, job: Side) -> tuple[float, list[str]]:
         delta += SAME_EMPLOYMENT_TYPE
         reasons.append(f"same employment type: {job.employment_type}")
     return delta, reasons
+
+
+def lift(posting: Side, job: Side) -> float:
+    """`evidence`'s score adjustment alone, without its reasons: what ranking reads of every job found."""
+    same_place = posting.place.same_as(job.place)
+    return ((SAME_PLACE if same_place else OTHER_PLACE if same_place is False else 0.0)
+            + (SAME_DEPARTMENT if posting.department and posting.department == job.department else 0.0)
+            + (SAME_EMPLOYMENT_TYPE if posting.employment_type and posting.employment_type == job.employment_type
+               else 0.0))
 
 
 def display(score: float) -> float:

@@ -6,7 +6,7 @@ collects the titles that share keys with it, weighted by how rare the keys are (
 are scored with rapidfuzz.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from math import log
@@ -41,6 +41,29 @@ def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, float]]:
 _WEIGHT_THEN_TITLE = itemgetter(1, 0)
 
 
+class Vocabulary:
+    """Words, by length: a word is compared only with those whose length lets `fuzz.ratio` reach the cutoff (it
+    is at most 200 times the shorter length over both lengths), a third to a half of a pool's words, and they
+    rank as `process.extract` over all of them ranks them: by score, then in the order the words were given."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        given = list(words)
+        self._order = sorted(range(len(given)), key=lambda i: len(given[i]))  # stable: given order within a length
+        self._words = [given[i] for i in self._order]
+        self._lengths = [len(word) for word in self._words]
+
+    def nearest(self, word: str, cutoff: float, limit: int) -> list[str]:
+        """The `limit` words most similar to `word` (fuzz.ratio) of those scoring at least `cutoff` (above 0, at
+        most 100)."""
+        shortest = int(len(word) * cutoff / (200 - cutoff))  # rounded down, and the longest up: never too few
+        longest = int(len(word) * (200 - cutoff) / cutoff) + 1
+        start, end = bisect_left(self._lengths, shortest), bisect_right(self._lengths, longest)
+        found = process.extract(word, self._words[start:end], scorer=fuzz.ratio, limit=None, score_cutoff=cutoff)
+        order = self._order
+        found.sort(key=lambda hit: (-hit[1], order[start + hit[2]]))
+        return [near for near, _, _ in found[:limit]]
+
+
 def _size(hit: tuple[set[str], float]) -> int:
     return len(hit[0])
 
@@ -64,7 +87,7 @@ class TitleSearch:
         self._jobs = Groups[str]()
         self._views: dict[str, TitleViews] = {}  # computed once per title, not once per query
         self._titles_by_key = Groups[str]()
-        self._vocabulary: list[str] | None = None  # the words among the keys, rebuilt after changes
+        self._vocabulary: Vocabulary | None = None  # the words among the keys, rebuilt after changes
         self._sorted_words: list[str] | None = None  # the same, sorted, to find the words a cut word starts
 
     def add(self, text: str, words: tuple[str, ...], job_ids: Iterable[str]) -> None:
@@ -105,9 +128,8 @@ class TitleSearch:
             yield key, weight
             if weight == 1.0 and key not in self._titles_by_key and len(key) > 3:
                 if self._vocabulary is None:
-                    self._vocabulary = [k for k in self._titles_by_key if k[0] not in "<>"]
-                for near, _, _ in process.extract(key, self._vocabulary, scorer=fuzz.ratio, limit=3,
-                                                  score_cutoff=_NEAR_WORD):
+                    self._vocabulary = Vocabulary(k for k in self._titles_by_key if k[0] not in "<>")
+                for near in self._vocabulary.nearest(key, _NEAR_WORD, 3):
                     yield near, _NEAR_WEIGHT
 
     def completes(self, word: str) -> bool:

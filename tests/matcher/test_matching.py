@@ -274,12 +274,16 @@ def test_a_shared_zip_code_does_not_make_two_towns_one_place():
     assert "same place: Schwabach" not in result.candidates[1].reasons
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.sampled_from(POOL_500), st.integers(0, 1000), st.booleans())
-def test_the_best_few_are_the_head_of_a_longer_ranking(job_, seed, with_city):
-    """Ranking stops early once no further title can enter the best `limit`; it must not change the order."""
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(POOL_500), st.integers(0, 1000), st.booleans(), st.sampled_from(POOL_500), st.booleans(),
+       st.booleans())
+def test_the_best_few_are_the_head_of_a_longer_ranking(job_, seed, with_city, other, department, employment_type):
+    """Ranking stops early once no further title (nor a title worded otherwise) can enter the best `limit`, by
+    the evidence the posting can add; it must not change the order."""
     city = job_["location"]["city"] if with_city else None
-    posting = Posting(damage_title(job_["name"], city, random.Random(seed)), location=Location(city=city))
+    posting = Posting(damage_title(job_["name"], city, random.Random(seed)), location=Location(city=city),
+                      department=(other if seed % 2 else job_)["department"] if department else None,
+                      employment_type=(other if seed % 3 else job_)["employment_type"] if employment_type else None)
     assert POOL_500_INDEX.match(posting, limit=3).candidates == POOL_500_INDEX.match(posting, limit=40).candidates[:3]
 
 

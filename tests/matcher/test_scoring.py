@@ -3,7 +3,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobmatch.matcher.places import Place
-from jobmatch.matcher.scoring import CUT, cut_after_word, similar_titles, title_similarity, title_views
+from jobmatch.matcher.scoring import (
+    CUT,
+    cut_after_word,
+    evidence,
+    lift,
+    most_evidence,
+    side,
+    similar_titles,
+    title_similarity,
+    title_views,
+)
 
 
 @pytest.mark.parametrize(("a", "b", "low", "high"), [
@@ -64,3 +74,23 @@ def test_a_title_may_be_a_longer_one_with_its_last_words_left_off(a: str, b: str
 ])
 def test_places_compare_by_city_before_zip_code(a: Place, b: Place, same: bool | None) -> None:
     assert a.same_as(b) is same and b.same_as(a) is same
+
+
+PLACES = [Place((), ""), Place(("bamberg",), "96047"), Place(("erlangen",), ""), Place((), "91052")]
+SIDES = st.builds(side, st.sampled_from(PLACES), st.just("x"), st.sampled_from([None, "", "lager", "kueche"]),
+                  st.sampled_from([None, "FULL_TIME", "PART_TIME"]))
+
+
+@given(SIDES, SIDES)
+def test_no_job_is_lifted_by_more_evidence_than_the_posting_can_give(posting, job):
+    assert evidence(posting, job)[0] <= most_evidence(posting)
+
+
+@given(SIDES)
+def test_a_job_saying_what_the_posting_says_is_lifted_by_all_it_can_give(posting):
+    assert evidence(posting, posting)[0] == most_evidence(posting)
+
+
+@given(SIDES, SIDES)
+def test_the_lift_alone_is_that_of_the_evidence(posting, job):
+    assert lift(posting, job) == evidence(posting, job)[0]

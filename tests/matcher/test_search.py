@@ -1,4 +1,8 @@
-from jobmatch.matcher.search import SHORTLIST, TitleSearch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
+
+from jobmatch.matcher.search import SHORTLIST, TitleSearch, Vocabulary
 
 
 def common_pool() -> TitleSearch:
@@ -28,3 +32,16 @@ def test_a_key_of_few_titles_is_counted_even_when_most_titles_carry_it() -> None
     search.add("lagerist", ("lagerist",), ["job-lager"])
     found = dict(search.similar("mitarbeiter lagerist", ("mitarbeiter", "lagerist"), cutoff=0))
     assert "lagerist" in found and len(found) == SHORTLIST  # "mitarbeiter" counted: its titles fill the list
+
+
+WORD = st.text(alphabet="aeiklmnr", min_size=1, max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORD, max_size=60, unique=True), WORD, st.sampled_from([40.0, 60.0, 75.0, 90.0, 100.0]),
+       st.integers(1, 5))
+def test_the_nearest_words_are_those_extract_finds_among_all_words(words, word, cutoff, limit) -> None:
+    """(Few letters: many words score alike, and ties are ranked in the order the words were given.)"""
+    expected = [near for near, _, _ in process.extract(word, words, scorer=fuzz.ratio, limit=limit,
+                                                       score_cutoff=cutoff)]
+    assert Vocabulary(words).nearest(word, cutoff, limit) == expected
