@@ -41,6 +41,7 @@ _SHORTEST_PART = 4
 _LINKS = ("", "s", "n", "en", "es", "e")  # what joins the parts of a German compound ("Arbeit-s-platz")
 _EXPANDED_LABELS = 6  # of an occupation's German labels, the shortest, looked up by their parts
 _ALIKE_WORD = 0.3  # a title word is named in the reason when this share of its pieces' weight is shared
+_SHARE_DIGITS = 9  # shares equal but for the order a set's pieces were added in are equal: one reason in every process
 _STEMMER = Stemmer.Stemmer("german")
 ADVERTS_FLOOR = 0.3  # the least strength of a weak suggestion by what employers' titles say (docs/matching.md)
 
@@ -274,7 +275,7 @@ def _alike_reason(sources: list[tuple[str, str, frozenset[str]]], found: str) ->
     for their in dict.fromkeys(found.split()):
         theirs = weighted(grams([their]))
         total = sum(theirs.values())
-        share, _, pair = max((sum(theirs.get(gram, 0.0) for gram in pieces) / total, not source,
+        share, _, pair = max((round(sum(theirs.get(gram, 0.0) for gram in pieces) / total, _SHARE_DIGITS), not source,
                               f"{word} ~ {their}{source}") for word, source, pieces in sources)  # own words first
         alike.append((share, pair))
     most = max(share for share, _ in alike)
