@@ -23,7 +23,7 @@ The safety net runs a customer's re-match when such postings wait, so none waits
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -106,18 +106,24 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
                                        customer.match_exposed_only, cities)
             _merge(concerned, behind)
         index = pool() if concerned else None
-    touched, changed, matched = _rematch(sessions, index, customer_id, concerned, reason)
-    with sessions.begin() as session:
-        _mark_seen(session, examined | matched, upto)
-        session.execute(  # only forward: a run that read less must not move it back
-            update(Customer.__table__)
-            .where(_CUSTOMERS.id == customer_id, _CUSTOMERS.rematched_version <= upto)
-            .values(rematched_version=upto, recheck_from=started - BEHIND_MARGIN)
-        )
-    if touched:
+        looked = _look(session, index, customer_id, concerned)
+    changed = 0
+    batches = [looked.stale[start : start + BATCH] for start in range(0, len(looked.stale), BATCH)] or [[]]
+    for n, batch in enumerate(batches):  # the bookmark moves in the last batch's transaction
+        with sessions.begin() as session:
+            if batch:
+                changed += _refresh(session, index, customer_id, batch, looked, reason)
+            if n == len(batches) - 1:
+                _mark_seen(session, examined | looked.matched, upto)
+                session.execute(  # only forward: a run that read less must not move it back
+                    update(Customer.__table__)
+                    .where(_CUSTOMERS.id == customer_id, _CUSTOMERS.rematched_version <= upto)
+                    .values(rematched_version=upto, recheck_from=started - BEHIND_MARGIN)
+                )
+    if looked.touched:
         log.info("re-matched %d postings of customer %s after %d changed jobs: %d changed",
-                 touched, customer_id, len(changes), changed, extra={"customer_id": customer_id})
-    return Rematched(len(changes), touched, changed)
+                 looked.touched, customer_id, len(changes), changed, extra={"customer_id": customer_id})
+    return Rematched(len(changes), looked.touched, changed)
 
 
 def due(session: Session) -> list[int]:
@@ -270,50 +276,61 @@ def _out_of_reach(candidates: list[dict[str, Any]], highest: float) -> bool:
             and min(c["score"] for c in candidates) - 0.05 > highest)
 
 
-def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, concerned: Concerned,
-             reason: str) -> tuple[int, int, dict[int, int | None]]:
-    """Match these postings again against `index`: all of them first as rows, read and matched without a lock or
-    a write, except those no job concerning them by its title can enter (`_out_of_reach`); then those whose match
-    changed, a batch per transaction, locked, matched again and stored (one linked or withdrawn meanwhile, by a
-    reviewer, is left alone). (matched, changed, the postings looked at -> their matched_version after)."""
-    ids, touched = sorted(concerned), 0
-    matched: dict[int, int | None] = {}
-    stale: list[int] = []
-    verdicts: dict[int, list[Alias]] = {}
-    with sessions() as session:
-        for start in range(0, len(ids), KEYS_PER_QUERY):
-            chunk = ids[start : start + KEYS_PER_QUERY]
-            rows = session.execute(select(*decisions.STORED_COLUMNS, _POSTINGS.matched_version)
-                                   .where(_POSTINGS.id.in_(chunk), posting_keys.WAITING)).all()
-            events: dict[int, list[Row[Any]]] = defaultdict(list)
-            for event in session.execute(select(_EVENTS.posting_id, _EVENTS.id, _EVENTS.action, _EVENTS.job_id,
-                                                _EVENTS.undoes_id)
-                                         .where(_EVENTS.posting_id.in_(chunk), _EVENTS.job_id.is_not(None))
-                                         .order_by(_EVENTS.id)):
-                events[event.posting_id].append(event)
-            verdicts |= decisions.verdicts_of(session, customer_id, rows)
-            for row in rows:
-                jobs = concerned[row.id]
-                if jobs is not None and _out_of_reach(row.candidates,
-                                                      max(highest_score(row._mapping, job) for job in jobs)):
-                    matched[row.id] = row.matched_version
-                    continue
-                touched += 1
-                if decisions.would_refresh(row, index, decisions.rejected_by(events[row.id]), verdicts[row.id]):
-                    stale.append(row.id)
-                else:
-                    matched[row.id] = row.matched_version
-    changed = 0
-    for start in range(0, len(stale), BATCH):
-        with sessions.begin() as session:
-            postings = session.scalars(
-                select(Posting)
-                .where(Posting.customer_id == customer_id, posting_keys.WAITING,
-                       Posting.id.in_(stale[start : start + BATCH]))
-                .order_by(Posting.id)
-                .options(selectinload(Posting.events))
-                .with_for_update(of=Posting)
-            ).all()
-            changed += decisions.refresh(postings, index, reason, verdicts)
-            matched.update((posting.id, posting.matched_version) for posting in postings)
-    return touched, changed, matched
+@dataclass(slots=True)
+class _Looked:
+    """What the read pass of a run found: how many postings it matched again, those whose match changed, with the
+    match made and the reviewers' verdicts for their titles, and the others (id -> matched_version)."""
+
+    touched: int = 0
+    stale: list[int] = field(default_factory=list)
+    fresh: dict[int, decisions.Fresh] = field(default_factory=dict)
+    verdicts: dict[int, list[Alias]] = field(default_factory=dict)
+    matched: dict[int, int | None] = field(default_factory=dict)
+
+
+def _look(session: Session, index: Pool | None, customer_id: int, concerned: Concerned) -> _Looked:
+    """Match these postings again against `index`, as rows, without a lock or a write, except those no job
+    concerning them by its title can enter (`_out_of_reach`)."""
+    ids, looked = sorted(concerned), _Looked()
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        chunk = ids[start : start + KEYS_PER_QUERY]
+        rows = session.execute(select(*decisions.STORED_COLUMNS, _POSTINGS.matched_version)
+                               .where(_POSTINGS.id.in_(chunk), posting_keys.WAITING)).all()
+        events: dict[int, list[Row[Any]]] = defaultdict(list)
+        for event in session.execute(select(_EVENTS.posting_id, _EVENTS.id, _EVENTS.action, _EVENTS.job_id,
+                                            _EVENTS.undoes_id)
+                                     .where(_EVENTS.posting_id.in_(chunk), _EVENTS.job_id.is_not(None))
+                                     .order_by(_EVENTS.id)):
+            events[event.posting_id].append(event)
+        verdicts = decisions.verdicts_of(session, customer_id, rows)
+        for row in rows:
+            jobs = concerned[row.id]
+            if jobs is not None and _out_of_reach(row.candidates,
+                                                  max(highest_score(row._mapping, job) for job in jobs)):
+                looked.matched[row.id] = row.matched_version
+                continue
+            looked.touched += 1
+            fresh = decisions.would_refresh(row, index, decisions.rejected_by(events[row.id]), verdicts[row.id])
+            if fresh is None:
+                looked.matched[row.id] = row.matched_version
+            else:
+                looked.stale.append(row.id)
+                looked.fresh[row.id], looked.verdicts[row.id] = fresh, verdicts[row.id]
+    return looked
+
+
+def _refresh(session: Session, index: Pool | None, customer_id: int, ids: list[int], looked: _Looked,
+             reason: str) -> int:
+    """Lock these postings whose match changed, and store their match (the read pass's, while a posting reads the
+    same); one linked or withdrawn meanwhile, by a reviewer, is left alone. How many changed."""
+    postings = session.scalars(
+        select(Posting)
+        .where(Posting.customer_id == customer_id, posting_keys.WAITING, Posting.id.in_(ids))
+        .order_by(Posting.id)
+        .options(selectinload(Posting.events))
+        .with_for_update(of=Posting)
+    ).all()
+    changed = decisions.refresh(postings, index, reason, looked.verdicts, looked.fresh)
+    session.flush()
+    looked.matched.update((posting.id, posting.matched_version) for posting in postings)
+    return changed
