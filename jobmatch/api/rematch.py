@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import VERSION_COLUMNS, Pool, Pools, PoolVersions
 from jobmatch.matcher import Alias
-from jobmatch.matcher.keys import JobKeys, concerned_titles, highest_score, job_keys
-from jobmatch.matcher.places import CityNames
+from jobmatch.matcher.keys import JobKeys, concerned_titles, highest_score, job_keys, title_reach
+from jobmatch.matcher.places import CityNames, Place
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingEvent, PostingKey
 from jobmatch.store.types import utcnow
@@ -94,19 +94,19 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
         # asked for when first needed, caught up with the changes read (committed after the versions were)
         pool = cache(lambda: pools.index(session, customer_id, replace(versions, jobs=max(versions.jobs, upto)),
                                          wait=True))
+        cities = cache(lambda: pool().city_names())  # as the pool reads titles
         if every_waiting:
             examined = {}
             concerned = dict.fromkeys(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
                                                                                 posting_keys.WAITING)))
         else:
             jobs = _keyed(changes, customer.match_exposed_only)
-            cities = cache(lambda: pool().city_names())  # as the pool reads titles
             concerned = _sharing_keys(session, customer_id, since, jobs, cities)
             behind, examined = _behind(session, customer_id, since, upto, customer.recheck_from,
                                        customer.match_exposed_only, cities)
             _merge(concerned, behind)
         index = pool() if concerned else None
-        looked = _look(session, index, customer_id, concerned)
+        looked = _look(session, index, customer_id, concerned, cities)
     changed = 0
     batches = [looked.stale[start : start + BATCH] for start in range(0, len(looked.stale), BATCH)] or [[]]
     for n, batch in enumerate(batches):  # the bookmark moves in the last batch's transaction
@@ -268,12 +268,22 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
     return concerned
 
 
-def _out_of_reach(candidates: list[dict[str, Any]], highest: float) -> bool:
-    """Whether no job scoring at most `highest` can enter a posting's match of these stored candidates: as many as
-    a match keeps, all found by their titles (so such a job ranks below every title the match kept, and cannot be
-    the rival of an identifier's job either), each scoring more (scores are shown to a tenth)."""
-    return (len(candidates) >= decisions.CANDIDATES and all(c["method"] == "title" for c in candidates)
-            and min(c["score"] for c in candidates) - 0.05 > highest)
+def _out_of_reach(posting: Row[Any], jobs: list[JobKeys], cities: CityNames) -> bool:
+    """Whether none of these jobs, which can at most enter a posting's match by their titles, can enter this
+    stored match: as many candidates as a match keeps, all found by their titles (so such a job ranks below every
+    title the match kept, and cannot be the rival of an identifier's job either), each scoring more than the job
+    can (`title_reach`, with the evidence the matcher adds; scores are shown to a tenth)."""
+    candidates = posting.candidates
+    if len(candidates) < decisions.CANDIDATES or any(c["method"] != "title" for c in candidates):
+        return False
+    lowest = min(c["score"] for c in candidates) - 0.05
+    fields = posting._mapping
+    city = Place.of(*((fields["location"] or {}).get(name) for name in ("city", "zip_code", "raw"))).city
+    for job in jobs:
+        evidence = highest_score(fields, job, 0.0)
+        if evidence + title_reach(job, posting.title, city, cities, below=lowest - evidence) >= lowest:
+            return False
+    return True
 
 
 @dataclass(slots=True)
@@ -288,7 +298,8 @@ class _Looked:
     matched: dict[int, int | None] = field(default_factory=dict)
 
 
-def _look(session: Session, index: Pool | None, customer_id: int, concerned: Concerned) -> _Looked:
+def _look(session: Session, index: Pool | None, customer_id: int, concerned: Concerned,
+          cities: Callable[[], CityNames]) -> _Looked:
     """Match these postings again against `index`, as rows, without a lock or a write, except those no job
     concerning them by its title can enter (`_out_of_reach`)."""
     ids, looked = sorted(concerned), _Looked()
@@ -305,8 +316,7 @@ def _look(session: Session, index: Pool | None, customer_id: int, concerned: Con
         verdicts = decisions.verdicts_of(session, customer_id, rows)
         for row in rows:
             jobs = concerned[row.id]
-            if jobs is not None and _out_of_reach(row.candidates,
-                                                  max(highest_score(row._mapping, job) for job in jobs)):
+            if jobs is not None and _out_of_reach(row, jobs, cities()):
                 looked.matched[row.id] = row.matched_version
                 continue
             looked.touched += 1

@@ -24,10 +24,11 @@ reach those. Keys are namespaced strings ("code:req-01007", "lager", "<lager", "
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
+from itertools import product
 from typing import Any
 
-from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
+from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
 from jobmatch.matcher.jobs import job_side
 from jobmatch.matcher.ngrams import grams, rarity
 from jobmatch.matcher.occupations import occupations, same_occupation
@@ -44,6 +45,7 @@ from jobmatch.matcher.scoring import (
     similar_titles,
     title_similarity,
     title_views,
+    wording_score,
 )
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import normalize_title
@@ -60,6 +62,9 @@ _PARTS_FLOOR = 0.5
 _NO_STRENGTH = 2.0  # asked of the source when only its letters alike are wanted: no other strength reaches it
 _NO_CITIES = CityNames()
 _MOST_SIMILAR = 100.0  # a title's similarity at most; a title worded otherwise scores less
+_WORDED_HIGHEST = wording_score(1.0)  # the most a title worded otherwise scores
+_CODES_LEFT_OUT = 3  # codes written in a title whose readings without any of them `title_reach` compares
+_EVERY_KIND = frozenset(("wording", "start"))  # what a posting may share with a job when not known (_shared_kinds)
 _PUNCTUATION = "()[]{},;:!?\"'|*#."
 
 
@@ -221,16 +226,44 @@ def job_keys(job: Mapping[str, Any], in_pool: bool = True) -> JobKeys:
                    words, city, job_place)
 
 
-def highest_score(posting: Mapping[str, Any], job: JobKeys) -> float:
+def highest_score(posting: Mapping[str, Any], job: JobKeys, similarity: float = _MOST_SIMILAR) -> float:
     """The most a job can score in a posting's match (a posting of these fields, as POST /v1/postings takes
-    them) without changing how the posting's title is read: a title at most 100% similar (one worded otherwise
-    scores less), with the evidence of place, department and employment type the matcher adds; a posting without
-    a place may name one in its title, so it counts as in the job's. (The title the matcher reads can lose words
-    the stored title words keep, a pool's city or a place cut short, so no lower similarity bounds it.)"""
+    them) without changing how the posting's title is read: a title at most `similarity` (`title_reach`; 100
+    unless known), with the evidence of place, department and employment type the matcher adds; a posting without
+    a place may name one in its title, so it counts as in the job's."""
     location = posting.get("location") or {}
     place = Place.of(location.get("city"), location.get("zip_code"), location.get("raw"))
     delta = evidence(side(place, None, posting.get("department"), posting.get("employment_type")), job.side)[0]
-    return _MOST_SIMILAR + delta + (0.0 if place else SAME_PLACE)
+    return similarity + delta + (0.0 if place else SAME_PLACE)
+
+
+def title_reach(job: JobKeys, title: str, city: City, cities: CityNames, below: float = _MOST_SIMILAR) -> float:
+    """The most a job's title can score against a posting's `title` (as written; `city` the posting's own) in a
+    pool of these `cities`, or `below` as soon as it is known to reach that far: the title search's similarity
+    of any reading of either title (the pool's cities and cities misspelt left out or kept, a place cut short at
+    its end dropped or kept; compared also as a title cut short unless the matcher reads it as one word), or the highest score of a title worded otherwise
+    where the wording source could offer the job's (`_worded`); the codes written in the title that the matcher
+    leaves out of it when they pin a job left out or kept, any of them (more than _CODES_LEFT_OUT: 100)."""
+    codes = list(dict.fromkeys(bare_codes(title)))
+    if not job.words or len(codes) > _CODES_LEFT_OUT:
+        return _MOST_SIMILAR
+    postings: dict[tuple[str, ...], bool] = {}  # a reading -> whether the matcher may read it as cut short
+    for kept in product((False, True), repeat=len(codes)):
+        written = reduce(lambda text, code: text.replace(code[1], " ") if code[0] else text, zip(kept, codes), title)
+        read = normalize_title(written, cities, also=city)
+        for words in (read.words, _without_cities(read.words, cities)):
+            postings[words] = postings.get(words, False) or read.cut or len(read.words) > 1
+        if len(read.words) > 1 and len(read.words[-1]) >= 3 and cities.started_by(read.words[-1]):
+            postings[read.words[:-1]] = True
+    jobs = dict.fromkeys((job.words, _without_cities(job.words, cities)))
+    best = max((title_similarity(" ".join(words), " ".join(job_words), cut=cut)
+                for words, cut in postings.items() if words for job_words in jobs if job_words), default=0.0)
+    if best >= below or best >= _WORDED_HIGHEST:
+        return best
+    if any(_worded(_wording_of(job_words), words, _EVERY_KIND) for words in postings if words
+           for job_words in jobs if job_words):
+        return _WORDED_HIGHEST
+    return best
 
 
 def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
@@ -249,6 +282,15 @@ def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tupl
     each also with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city,
     whose arrival in a pool or departure from it changes how the posting's title is read (True: the job may then
     change anything in its match, where otherwise it can at most enter it, below `highest_score`)."""
+    distinct: dict[tuple[tuple[str, ...], frozenset[str]], int] = {}  # postings of one title read alike
+    of = [distinct.setdefault((words, frozenset(_shared_kinds(keys))), len(distinct)) for words, keys in postings]
+    found = _concerned_titles(job_words, city, list(distinct), cities)
+    return {i: found[at] for i, at in enumerate(of) if at in found}
+
+
+def _concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[tuple[str, ...], frozenset[str]]],
+                      cities: CityNames) -> dict[int, bool]:
+    """`concerned_titles` of distinct (title words, `_shared_kinds`)."""
     titles = [words for words, _ in postings]
     found = {i: True for i, words in enumerate(titles) if city and _contains(words, city)}
     if not job_words:
@@ -260,7 +302,7 @@ def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tupl
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         for variant in variants:
             similar.update(_similar(job, {i: words for i, words in variant.items() if words and i not in similar}))
-    shared = [_shared_kinds(keys) for _, keys in postings]
+    shared = [kinds for _, kinds in postings]
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         worded = _wording_of(job)
         similar.update(i for i, words in enumerate(titles) if i not in similar and any(
@@ -296,6 +338,7 @@ class _Worded:
     search: WordingSearch  # a source of this title alone, which tells letters alike as the pool's does
 
 
+@lru_cache(maxsize=64)  # a run asks about its few changed jobs, posting after posting
 def _wording_of(job_words: tuple[str, ...]) -> _Worded:
     search = WordingSearch()
     text = " ".join(job_words)
@@ -306,7 +349,7 @@ def _wording_of(job_words: tuple[str, ...]) -> _Worded:
                    sum(counted for _, counted in pieces.values()), search)
 
 
-def _worded(job: _Worded, words: tuple[str, ...], shared: set[str]) -> bool:
+def _worded(job: _Worded, words: tuple[str, ...], shared: Collection[str]) -> bool:
     """Whether the wording source could offer the job's title for a posting of these words in some pool: of the
     same occupation (at WORDING_FLOOR), or of parts one title holds all of the other's (`_parts_meet`), also of
     the shortest labels of an occupation the posting names, which both need the posting to share a wording key

@@ -294,3 +294,22 @@ def test_the_safety_net_finishes_a_rematch_no_run_followed(client, keys, session
     after = stored(sessions)
     assert "job-baker" in {c["job_id"] for c in after["baker"].candidates}
     assert after["baker"].events[-1].reason == "ATS jobs changed since postings were last matched"
+
+
+def test_a_job_whose_title_cannot_score_as_high_as_a_postings_five_title_candidates_is_not_matched_against_it(
+    client, keys, sessions
+) -> None:
+    bakers = [kombo_job(f"job-baker-{n}", str(170 + n), "Bäcker (m/w/d)", city="Berlin") for n in range(5)]
+    sync_page(sessions, bakers)
+    run(sessions)
+    posting = post(client, keys, {"external_id": "b", "source": "indeed", "title": "Bäcker Ref. 48213",
+                                  "location": {"city": "Berlin"}}).json
+    assert {c["job_id"] for c in posting["candidates"]} == {job["id"] for job in bakers}
+    run(sessions)
+    alike = kombo_job("job-baker-azubi", "180", "Bäcker Azubi", city="Berlin")  # similar, less than the five
+    sync_page(sessions, [alike])
+    assert run(sessions) == rematch.Rematched(1, 0, 0)
+    fresh = JobIndex([*ACME_JOBS, *bakers, alike]).match(decisions._matcher_posting(stored(sessions)["b"]))
+    assert decisions._candidate_rows(fresh) == stored(sessions)["b"].candidates
+    sync_page(sessions, [kombo_job("job-baker-new", "181", "Bäcker Ref", city="Berlin")])  # may rank among them
+    assert run(sessions).touched == 1
