@@ -357,37 +357,44 @@ def _worded(job: _Worded, words: tuple[str, ...], shared: Collection[str]) -> bo
     start with the job and their shared pieces could reach it (`shared`: `_shared_kinds`)."""
     if not shared or words == job.words:
         return False
-    posting = _posting_wording(words)
-    (posting_occupations, posting_covered), (job_occupations, job_covered) = posting.named, job.named
+    named = _posting_named(words)
+    (posting_occupations, posting_covered), (job_occupations, job_covered) = named, job.named
     if posting_covered == job_covered == 1 and posting_occupations.keys().isdisjoint(job_occupations):
         return False  # told apart: ESCO names both wholly, as different occupations
-    if "wording" in shared and (same_occupation(posting.named, job.named) >= WORDING_FLOOR
-                                or any(_parts_meet(stems, job.stems) for stems in posting.stems)):
+    if "wording" in shared and (same_occupation(named, job.named) >= WORDING_FLOOR
+                                or any(_parts_meet(stems, job.stems) for stems in _posting_stems(words))):
         return True
     if "start" not in shared:
         return False
-    reached = sum(square for piece, (square, _) in job.pieces.items() if piece in posting.pieces)
+    pieces = _posting_pieces(words)
+    reached = sum(square for piece, (square, _) in job.pieces.items() if piece in pieces)
     return reached >= ALIKE_FLOOR**2 * job.norm and bool(  # the cosine is at most their weight over the title's
         job.search.similar(" ".join(words), words, (_NO_STRENGTH, _NO_STRENGTH), 1, (ALIKE_FLOOR, ALIKE_FLOOR)))
 
 
-@dataclass(frozen=True, slots=True)
-class _PostingWording:
-    named: tuple[dict[int, float], float]  # the occupations the title names, and the share of its words naming them
-    stems: tuple[frozenset[str], ...]  # of its parts, and of each label of an occupation it names that can count
-    pieces: frozenset[str]  # the letter pieces of its words and of its occupations' labels: the source's query
+# A posting's title as the wording source reads it for a query (jobmatch.matcher.wording), each part made when
+# first asked for: most titles a changed job is compared with are told apart before their labels are read.
+@lru_cache(maxsize=1 << 14)
+def _posting_named(words: tuple[str, ...]) -> tuple[dict[int, float], float]:
+    """The occupations the title names, and the share of its words naming them."""
+    return occupations().of(words)
 
 
 @lru_cache(maxsize=1 << 14)
-def _posting_wording(words: tuple[str, ...]) -> _PostingWording:
-    """A posting's title as the wording source reads it for a query (jobmatch.matcher.wording); a label's strength
-    is at most its occupation's weight times the title's share naming it, so only labels that can reach
+def _posting_stems(words: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """The stems of its parts, and of each label of an occupation it names that can count: a label's strength is
+    at most its occupation's weight times the title's share naming it, so only labels that can reach
     WORDING_FLOOR count."""
-    named = occupations().of(words)
-    labels = [stems for number, weight in named[0].items() if weight * named[1] >= WORDING_FLOOR
+    occupation_weights, covered = _posting_named(words)
+    labels = [stems for number, weight in occupation_weights.items() if weight * covered >= WORDING_FLOOR
               for stems in _label_stems(number)]
-    pieces = frozenset().union(*map(_word_pieces, words), *(_label_pieces(number) for number in named[0]))
-    return _PostingWording(named, (frozenset(parts(words)[1]), *labels), pieces)
+    return (frozenset(parts(words)[1]), *labels)
+
+
+@lru_cache(maxsize=1 << 14)
+def _posting_pieces(words: tuple[str, ...]) -> frozenset[str]:
+    """The letter pieces of its words and of its occupations' labels: the source's query."""
+    return frozenset().union(*map(_word_pieces, words), *(_label_pieces(number) for number in _posting_named(words)[0]))
 
 
 def _parts_meet(stems: frozenset[str], theirs: frozenset[str]) -> bool:
