@@ -156,7 +156,7 @@ def refresh(postings: Sequence[Posting], index: Pool, reason: str, verdicts: Map
             fresh: Mapping[int, "Fresh"] | None = None) -> int:
     """Match these postings of one session again because the pool changed, each with the reviewers' `verdicts`
     for its title (`verdicts_of`); each recorded, and stored, only when its candidates, decision or link change,
-    the keys of those that did written together (a few statements for the batch, not four per posting). `fresh`:
+    the candidate keys of those that did written together (a few statements for the batch, not four per posting). `fresh`:
     matches made against `index` already (`would_refresh`), used for a posting that still reads the same. How
     many changed."""
     changed = []
@@ -172,7 +172,7 @@ def refresh(postings: Sequence[Posting], index: Pool, reason: str, verdicts: Map
             _apply(posting, outcome, index, keys=False)
             changed.append(posting)
     if changed:
-        posting_keys.store(object_session(changed[0]), changed)
+        posting_keys.store_candidates(object_session(changed[0]), changed)
     return len(changed)
 
 
