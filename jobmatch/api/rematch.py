@@ -4,8 +4,10 @@ Every path that changes jobs (queued syncs, `jobmatch sync`, `jobmatch lookup`, 
 safety net, which finishes what a crash left) ends in `rematch_changes` or `rematch_customer`. A run reads the
 jobs changed after the customer's `rematched_version` from the change feed (jobmatch.store.feed), looks up the
 waiting postings that share a key with them (jobmatch.matcher.keys, stored by jobmatch.api.posting_keys; one
-indexed query), keeps those a changed job's title or identifiers can concern, and matches them again; a REMATCHED
-event is written only when the candidates, the decision or the link changed (jobmatch.api.decisions.refresh).
+indexed query), keeps those a changed job's title or identifiers can concern, and matches them again, except those
+whose five title candidates all outscore what the job's title can reach (jobmatch.matcher.keys.title_reach); a
+REMATCHED event is written only when the candidates, the decision or the link changed (the match that found it
+is the one stored, jobmatch.api.decisions.refresh).
 Then `rematched_version` moves forward. Runs are idempotent and may overlap: a second run finds nothing to change.
 A job's change reaches beyond the postings that have it as a candidate or share an identifier with it only when
 it can make the job a candidate of another posting (AtsJob.reach_version): closing, deleting or hiding a job

@@ -20,6 +20,10 @@ make a candidate only when one title's stems hold all of the other's, so a posti
 holds the job's most telling stem, and one whose stems the job holds has its most telling stem among them.
 Letters alike share a word start or end in practice ("Reinigungskraft" / "Helfer - Reinigung"); the keys above
 reach those. Keys are namespaced strings ("code:req-01007", "lager", "<lager", "occ:17", "part:lager").
+
+A job that shares only title keys with a posting can at most enter its match: `title_reach` bounds what its
+title can score there, read every way the matcher may read either title, so that a match whose candidates all
+score more is left alone.
 """
 
 from collections.abc import Collection, Iterable, Mapping
