@@ -25,7 +25,7 @@ import random
 import statistics
 import time
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import selectinload
 
 from benchmarks.databases import fresh_database
@@ -167,6 +167,15 @@ def rematch_every_waiting(sessions, pools: Pools, customer_id: int, reason: str)
     return len(ids)
 
 
+def count_statements(engine) -> list[str]:
+    """The statements sent to the database, transaction control included (each a round trip), as they run."""
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *args: sent.append(statement))
+    for name in ("begin", "commit", "rollback"):
+        event.listen(engine, name, lambda conn, name=name: sent.append(name.upper()))
+    return sent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
@@ -187,6 +196,7 @@ def main() -> None:
         post = post_cost(sessions, customer_id, args.post_cost_postings, rng)
         jobs = {job["id"]: job for job in pool}
         pools, trials, misses = Pools(), [], {"candidates": set(), "weak": set(), "details": set()}
+        statements = count_statements(engine)
         with sessions() as session:
             waiting = len(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
                                                                    posting_keys.WAITING)).all())
@@ -196,12 +206,15 @@ def main() -> None:
             jobs[job["id"]] = job
             with sessions() as session:
                 pools.index(session, customer_id)  # the pool caught up with the change before the clock starts
+            statements.clear()
             started, cpu_started = time.perf_counter(), time.process_time()
             result = rematch.rematch_customer(sessions, pools, customer_id, f"trial {n}")
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            run_statements = len(statements)
             for kind_missed, ids in missed(sessions, customer_id, list(jobs.values())).items():
                 misses[kind_missed] |= ids
-            trials.append({"kind": kind, "ms": elapsed * 1e3, "cpu_ms": cpu * 1e3, "touched": result.touched, "changed": result.changed,
+            trials.append({"kind": kind, "ms": elapsed * 1e3, "cpu_ms": cpu * 1e3, "statements": run_statements,
+                           "touched": result.touched, "changed": result.changed,
                            "unrelated_touched": result.touched - result.changed})
         baseline = []
         for n in range(args.baseline_trials):
@@ -220,13 +233,17 @@ def main() -> None:
     def median(key: str, rows: list[dict]) -> float:
         return round(statistics.median(row[key] for row in rows), 1)
 
+    def p90(key: str, rows: list[dict]) -> float:
+        return round(statistics.quantiles([row[key] for row in rows], n=10)[-1], 1)
+
     unrelated = [row["unrelated_touched"] / (waiting - row["changed"]) for row in trials]
     print(json.dumps({
         "backend": args.backend, "jobs": args.jobs, "waiting_postings": waiting, "setup_s": round(setup_s, 1),
         "load_average_at_end": [round(load, 2) for load in os.getloadavg()],
         "rematch": {
             "trials": len(trials), "ms_p50": median("ms", trials), "ms_max": round(max(r["ms"] for r in trials), 1),
-            "cpu_ms_p50": median("cpu_ms", trials),
+            "ms_p90": p90("ms", trials), "cpu_ms_p50": median("cpu_ms", trials), "cpu_ms_p90": p90("cpu_ms", trials),
+            "statements_p50": median("statements", trials), "statements_max": max(r["statements"] for r in trials),
             "touched_p50": median("touched", trials), "touched_max": max(r["touched"] for r in trials),
             "changed_p50": median("changed", trials), "changed_max": max(r["changed"] for r in trials),
             "unrelated_touched_share_p50": round(statistics.median(unrelated), 5),

@@ -152,20 +152,27 @@ def rematch(posting: Posting, index: Pool, actor: Actor, reason: str) -> None:
     _apply(posting, outcome, index)
 
 
-def refresh(postings: Sequence[Posting], index: Pool, reason: str, verdicts: Mapping[int, Sequence[Alias]]) -> int:
+def refresh(postings: Sequence[Posting], index: Pool, reason: str, verdicts: Mapping[int, Sequence[Alias]],
+            fresh: Mapping[int, "Fresh"] | None = None) -> int:
     """Match these postings of one session again because the pool changed, each with the reviewers' `verdicts`
     for its title (`verdicts_of`); each recorded, and stored, only when its candidates, decision or link change,
-    the keys of those that did written together (a few statements for the batch, not four per posting). How
+    the candidate keys of those that did written together (a few statements for the batch, not four per posting). `fresh`:
+    matches made against `index` already (`would_refresh`), used for a posting that still reads the same. How
     many changed."""
     changed = []
     for posting in postings:
-        outcome = _outcome(posting, _match(posting, index, rejected_jobs(posting), verdicts.get(posting.id, ())))
+        matched, rejected, known = _matcher_posting(posting), rejected_jobs(posting), (fresh or {}).get(posting.id)
+        if known is not None and known.posting == matched and known.rejected == rejected:
+            result = known.result
+        else:
+            result = index.match(matched, limit=CANDIDATES, exclude=rejected, aliases=verdicts.get(posting.id, ()))
+        outcome = _outcome(posting, result)
         if _changes(posting, outcome):
             _record(posting, PostingAction.REMATCHED, SYSTEM, None, _with_note(reason, outcome.note))
             _apply(posting, outcome, index, keys=False)
             changed.append(posting)
     if changed:
-        posting_keys.store(object_session(changed[0]), changed)
+        posting_keys.store_candidates(object_session(changed[0]), changed)
     return len(changed)
 
 
@@ -200,10 +207,24 @@ class Stored(Protocol):
 STORED_COLUMNS = tuple(_POSTINGS.c[name] for name in Stored.__annotations__)
 
 
-def would_refresh(posting: Stored, index: Pool, rejected: set[str], verdicts: Sequence[Alias]) -> bool:
-    """Whether `refresh` would change the posting, read as a row: `rejected` its `rejected_jobs`, `verdicts` the
-    reviewers' for its title. Nothing is written, and no ORM object made."""
-    return _changes(posting, _outcome(posting, _match(posting, index, rejected, verdicts)))
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    """A stored posting's match against a pool, and what it was made of: `refresh` against the same pool takes
+    it for the posting while the posting reads the same (the matcher is a pure function of these and the pool)."""
+
+    posting: MatcherPosting
+    rejected: frozenset[str]
+    result: MatchResult
+
+
+def would_refresh(posting: Stored, index: Pool, rejected: set[str], verdicts: Sequence[Alias]) -> Fresh | None:
+    """The match `refresh` would store, when it would change the posting, read as a row: `rejected` its
+    `rejected_jobs`, `verdicts` the reviewers' for its title. Nothing is written, and no ORM object made."""
+    matched = _matcher_posting(posting)
+    result = index.match(matched, limit=CANDIDATES, exclude=rejected, aliases=verdicts)
+    if not _changes(posting, _outcome(posting, result)):
+        return None
+    return Fresh(matched, frozenset(rejected), result)
 
 
 def verdicts_of(session: Session, customer_id: int, postings: Iterable[Stored]) -> dict[int, list[Alias]]:

@@ -6,7 +6,7 @@ still waits, so a key left behind costs a row, never a wrong re-match."""
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, or_
 from sqlalchemy.orm import Session
 
 from jobmatch.matcher import keys
@@ -43,5 +43,20 @@ def store(session: Session, postings: Sequence[Posting]) -> None:
         # a title of noise words alone ("(m/w/d)"), without identifiers or candidates, has none
         stored += rows(posting.customer_id, posting.id, posting_keys)
     session.execute(delete(TABLE).where(TABLE.c.posting_id.in_([posting.id for posting in postings])))
+    if stored:
+        session.execute(insert(TABLE), stored)
+
+
+def store_candidates(session: Session, postings: Sequence[Posting]) -> None:
+    """`store` for postings matched again because the pool changed: their fields, and so every other key and
+    their title words, are as stored, so only the keys of their candidates are written again (a handful a
+    posting, where its title has a hundred). Two statements, however many postings."""
+    waiting = [posting for posting in postings if is_waiting(posting)]
+    done = [posting.id for posting in postings if not is_waiting(posting)]
+    session.execute(delete(TABLE).where(
+        TABLE.c.posting_id.in_([posting.id for posting in postings]),
+        or_(TABLE.c.key.startswith(keys.candidate_key(""), autoescape=True), TABLE.c.posting_id.in_(done))))
+    stored = [row for posting in waiting for row in rows(posting.customer_id, posting.id, {
+        keys.candidate_key(candidate["job_id"]) for candidate in posting.candidates})]
     if stored:
         session.execute(insert(TABLE), stored)

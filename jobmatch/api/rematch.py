@@ -4,8 +4,10 @@ Every path that changes jobs (queued syncs, `jobmatch sync`, `jobmatch lookup`, 
 safety net, which finishes what a crash left) ends in `rematch_changes` or `rematch_customer`. A run reads the
 jobs changed after the customer's `rematched_version` from the change feed (jobmatch.store.feed), looks up the
 waiting postings that share a key with them (jobmatch.matcher.keys, stored by jobmatch.api.posting_keys; one
-indexed query), keeps those a changed job's title or identifiers can concern, and matches them again; a REMATCHED
-event is written only when the candidates, the decision or the link changed (jobmatch.api.decisions.refresh).
+indexed query), keeps those a changed job's title or identifiers can concern, and matches them again, except those
+whose five title candidates all outscore what the job's title can reach (jobmatch.matcher.keys.title_reach); a
+REMATCHED event is written only when the candidates, the decision or the link changed (the match that found it
+is the one stored, jobmatch.api.decisions.refresh).
 Then `rematched_version` moves forward. Runs are idempotent and may overlap: a second run finds nothing to change.
 A job's change reaches beyond the postings that have it as a candidate or share an identifier with it only when
 it can make the job a candidate of another posting (AtsJob.reach_version): closing, deleting or hiding a job
@@ -23,7 +25,7 @@ The safety net runs a customer's re-match when such postings wait, so none waits
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -34,8 +36,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import VERSION_COLUMNS, Pool, Pools, PoolVersions
 from jobmatch.matcher import Alias
-from jobmatch.matcher.keys import JobKeys, concerned_titles, highest_score, job_keys
-from jobmatch.matcher.places import CityNames
+from jobmatch.matcher.keys import JobKeys, concerned_titles, highest_score, job_keys, title_reach
+from jobmatch.matcher.places import CityNames, Place
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingEvent, PostingKey
 from jobmatch.store.types import utcnow
@@ -94,30 +96,36 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
         # asked for when first needed, caught up with the changes read (committed after the versions were)
         pool = cache(lambda: pools.index(session, customer_id, replace(versions, jobs=max(versions.jobs, upto)),
                                          wait=True))
+        cities = cache(lambda: pool().city_names())  # as the pool reads titles
         if every_waiting:
             examined = {}
             concerned = dict.fromkeys(session.scalars(select(Posting.id).where(Posting.customer_id == customer_id,
                                                                                 posting_keys.WAITING)))
         else:
             jobs = _keyed(changes, customer.match_exposed_only)
-            cities = cache(lambda: pool().city_names())  # as the pool reads titles
             concerned = _sharing_keys(session, customer_id, since, jobs, cities)
             behind, examined = _behind(session, customer_id, since, upto, customer.recheck_from,
                                        customer.match_exposed_only, cities)
             _merge(concerned, behind)
         index = pool() if concerned else None
-    touched, changed, matched = _rematch(sessions, index, customer_id, concerned, reason)
-    with sessions.begin() as session:
-        _mark_seen(session, examined | matched, upto)
-        session.execute(  # only forward: a run that read less must not move it back
-            update(Customer.__table__)
-            .where(_CUSTOMERS.id == customer_id, _CUSTOMERS.rematched_version <= upto)
-            .values(rematched_version=upto, recheck_from=started - BEHIND_MARGIN)
-        )
-    if touched:
+        looked = _look(session, index, customer_id, concerned, cities)
+    changed = 0
+    batches = [looked.stale[start : start + BATCH] for start in range(0, len(looked.stale), BATCH)] or [[]]
+    for n, batch in enumerate(batches):  # the bookmark moves in the last batch's transaction
+        with sessions.begin() as session:
+            if batch:
+                changed += _refresh(session, index, customer_id, batch, looked, reason)
+            if n == len(batches) - 1:
+                _mark_seen(session, examined | looked.matched, upto)
+                session.execute(  # only forward: a run that read less must not move it back
+                    update(Customer.__table__)
+                    .where(_CUSTOMERS.id == customer_id, _CUSTOMERS.rematched_version <= upto)
+                    .values(rematched_version=upto, recheck_from=started - BEHIND_MARGIN)
+                )
+    if looked.touched:
         log.info("re-matched %d postings of customer %s after %d changed jobs: %d changed",
-                 touched, customer_id, len(changes), changed, extra={"customer_id": customer_id})
-    return Rematched(len(changes), touched, changed)
+                 looked.touched, customer_id, len(changes), changed, extra={"customer_id": customer_id})
+    return Rematched(len(changes), looked.touched, changed)
 
 
 def due(session: Session) -> list[int]:
@@ -262,58 +270,79 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
     return concerned
 
 
-def _out_of_reach(candidates: list[dict[str, Any]], highest: float) -> bool:
-    """Whether no job scoring at most `highest` can enter a posting's match of these stored candidates: as many as
-    a match keeps, all found by their titles (so such a job ranks below every title the match kept, and cannot be
-    the rival of an identifier's job either), each scoring more (scores are shown to a tenth)."""
-    return (len(candidates) >= decisions.CANDIDATES and all(c["method"] == "title" for c in candidates)
-            and min(c["score"] for c in candidates) - 0.05 > highest)
+def _out_of_reach(posting: Row[Any], jobs: list[JobKeys], cities: CityNames) -> bool:
+    """Whether none of these jobs, which can at most enter a posting's match by their titles, can enter this
+    stored match: as many candidates as a match keeps, all found by their titles (so such a job ranks below every
+    title the match kept, and cannot be the rival of an identifier's job either), each scoring more than the job
+    can (`title_reach`, with the evidence the matcher adds; scores are shown to a tenth)."""
+    candidates = posting.candidates
+    if len(candidates) < decisions.CANDIDATES or any(c["method"] != "title" for c in candidates):
+        return False
+    lowest = min(c["score"] for c in candidates) - 0.05
+    fields = posting._mapping
+    city = Place.of(*((fields["location"] or {}).get(name) for name in ("city", "zip_code", "raw"))).city
+    for job in jobs:
+        evidence = highest_score(fields, job, 0.0)
+        if evidence + title_reach(job, posting.title, city, cities, below=lowest - evidence) >= lowest:
+            return False
+    return True
 
 
-def _rematch(sessions: sessionmaker[Session], index: Pool | None, customer_id: int, concerned: Concerned,
-             reason: str) -> tuple[int, int, dict[int, int | None]]:
-    """Match these postings again against `index`: all of them first as rows, read and matched without a lock or
-    a write, except those no job concerning them by its title can enter (`_out_of_reach`); then those whose match
-    changed, a batch per transaction, locked, matched again and stored (one linked or withdrawn meanwhile, by a
-    reviewer, is left alone). (matched, changed, the postings looked at -> their matched_version after)."""
-    ids, touched = sorted(concerned), 0
-    matched: dict[int, int | None] = {}
-    stale: list[int] = []
-    verdicts: dict[int, list[Alias]] = {}
-    with sessions() as session:
-        for start in range(0, len(ids), KEYS_PER_QUERY):
-            chunk = ids[start : start + KEYS_PER_QUERY]
-            rows = session.execute(select(*decisions.STORED_COLUMNS, _POSTINGS.matched_version)
-                                   .where(_POSTINGS.id.in_(chunk), posting_keys.WAITING)).all()
-            events: dict[int, list[Row[Any]]] = defaultdict(list)
-            for event in session.execute(select(_EVENTS.posting_id, _EVENTS.id, _EVENTS.action, _EVENTS.job_id,
-                                                _EVENTS.undoes_id)
-                                         .where(_EVENTS.posting_id.in_(chunk), _EVENTS.job_id.is_not(None))
-                                         .order_by(_EVENTS.id)):
-                events[event.posting_id].append(event)
-            verdicts |= decisions.verdicts_of(session, customer_id, rows)
-            for row in rows:
-                jobs = concerned[row.id]
-                if jobs is not None and _out_of_reach(row.candidates,
-                                                      max(highest_score(row._mapping, job) for job in jobs)):
-                    matched[row.id] = row.matched_version
-                    continue
-                touched += 1
-                if decisions.would_refresh(row, index, decisions.rejected_by(events[row.id]), verdicts[row.id]):
-                    stale.append(row.id)
-                else:
-                    matched[row.id] = row.matched_version
-    changed = 0
-    for start in range(0, len(stale), BATCH):
-        with sessions.begin() as session:
-            postings = session.scalars(
-                select(Posting)
-                .where(Posting.customer_id == customer_id, posting_keys.WAITING,
-                       Posting.id.in_(stale[start : start + BATCH]))
-                .order_by(Posting.id)
-                .options(selectinload(Posting.events))
-                .with_for_update(of=Posting)
-            ).all()
-            changed += decisions.refresh(postings, index, reason, verdicts)
-            matched.update((posting.id, posting.matched_version) for posting in postings)
-    return touched, changed, matched
+@dataclass(slots=True)
+class _Looked:
+    """What the read pass of a run found: how many postings it matched again, those whose match changed, with the
+    match made and the reviewers' verdicts for their titles, and the others (id -> matched_version)."""
+
+    touched: int = 0
+    stale: list[int] = field(default_factory=list)
+    fresh: dict[int, decisions.Fresh] = field(default_factory=dict)
+    verdicts: dict[int, list[Alias]] = field(default_factory=dict)
+    matched: dict[int, int | None] = field(default_factory=dict)
+
+
+def _look(session: Session, index: Pool | None, customer_id: int, concerned: Concerned,
+          cities: Callable[[], CityNames]) -> _Looked:
+    """Match these postings again against `index`, as rows, without a lock or a write, except those no job
+    concerning them by its title can enter (`_out_of_reach`)."""
+    ids, looked = sorted(concerned), _Looked()
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        chunk = ids[start : start + KEYS_PER_QUERY]
+        rows = session.execute(select(*decisions.STORED_COLUMNS, _POSTINGS.matched_version)
+                               .where(_POSTINGS.id.in_(chunk), posting_keys.WAITING)).all()
+        events: dict[int, list[Row[Any]]] = defaultdict(list)
+        for event in session.execute(select(_EVENTS.posting_id, _EVENTS.id, _EVENTS.action, _EVENTS.job_id,
+                                            _EVENTS.undoes_id)
+                                     .where(_EVENTS.posting_id.in_(chunk), _EVENTS.job_id.is_not(None))
+                                     .order_by(_EVENTS.id)):
+            events[event.posting_id].append(event)
+        verdicts = decisions.verdicts_of(session, customer_id, rows)
+        for row in rows:
+            jobs = concerned[row.id]
+            if jobs is not None and _out_of_reach(row, jobs, cities()):
+                looked.matched[row.id] = row.matched_version
+                continue
+            looked.touched += 1
+            fresh = decisions.would_refresh(row, index, decisions.rejected_by(events[row.id]), verdicts[row.id])
+            if fresh is None:
+                looked.matched[row.id] = row.matched_version
+            else:
+                looked.stale.append(row.id)
+                looked.fresh[row.id], looked.verdicts[row.id] = fresh, verdicts[row.id]
+    return looked
+
+
+def _refresh(session: Session, index: Pool | None, customer_id: int, ids: list[int], looked: _Looked,
+             reason: str) -> int:
+    """Lock these postings whose match changed, and store their match (the read pass's, while a posting reads the
+    same); one linked or withdrawn meanwhile, by a reviewer, is left alone. How many changed."""
+    postings = session.scalars(
+        select(Posting)
+        .where(Posting.customer_id == customer_id, posting_keys.WAITING, Posting.id.in_(ids))
+        .order_by(Posting.id)
+        .options(selectinload(Posting.events))
+        .with_for_update(of=Posting)
+    ).all()
+    changed = decisions.refresh(postings, index, reason, looked.verdicts, looked.fresh)
+    session.flush()
+    looked.matched.update((posting.id, posting.matched_version) for posting in postings)
+    return changed

@@ -20,14 +20,19 @@ make a candidate only when one title's stems hold all of the other's, so a posti
 holds the job's most telling stem, and one whose stems the job holds has its most telling stem among them.
 Letters alike share a word start or end in practice ("Reinigungskraft" / "Helfer - Reinigung"); the keys above
 reach those. Keys are namespaced strings ("code:req-01007", "lager", "<lager", "occ:17", "part:lager").
+
+A job that shares only title keys with a posting can at most enter its match: `title_reach` bounds what its
+title can score there, read every way the matcher may read either title, so that a match whose candidates all
+score more is left alone.
 """
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
+from itertools import product
 from typing import Any
 
-from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
+from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
 from jobmatch.matcher.jobs import job_side
 from jobmatch.matcher.ngrams import grams, rarity
 from jobmatch.matcher.occupations import occupations, same_occupation
@@ -44,6 +49,7 @@ from jobmatch.matcher.scoring import (
     similar_titles,
     title_similarity,
     title_views,
+    wording_score,
 )
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import normalize_title
@@ -60,6 +66,9 @@ _PARTS_FLOOR = 0.5
 _NO_STRENGTH = 2.0  # asked of the source when only its letters alike are wanted: no other strength reaches it
 _NO_CITIES = CityNames()
 _MOST_SIMILAR = 100.0  # a title's similarity at most; a title worded otherwise scores less
+_WORDED_HIGHEST = wording_score(1.0)  # the most a title worded otherwise scores
+_CODES_LEFT_OUT = 3  # codes written in a title whose readings without any of them `title_reach` compares
+_EVERY_KIND = frozenset(("wording", "start"))  # what a posting may share with a job when not known (_shared_kinds)
 _PUNCTUATION = "()[]{},;:!?\"'|*#."
 
 
@@ -221,16 +230,44 @@ def job_keys(job: Mapping[str, Any], in_pool: bool = True) -> JobKeys:
                    words, city, job_place)
 
 
-def highest_score(posting: Mapping[str, Any], job: JobKeys) -> float:
+def highest_score(posting: Mapping[str, Any], job: JobKeys, similarity: float = _MOST_SIMILAR) -> float:
     """The most a job can score in a posting's match (a posting of these fields, as POST /v1/postings takes
-    them) without changing how the posting's title is read: a title at most 100% similar (one worded otherwise
-    scores less), with the evidence of place, department and employment type the matcher adds; a posting without
-    a place may name one in its title, so it counts as in the job's. (The title the matcher reads can lose words
-    the stored title words keep, a pool's city or a place cut short, so no lower similarity bounds it.)"""
+    them) without changing how the posting's title is read: a title at most `similarity` (`title_reach`; 100
+    unless known), with the evidence of place, department and employment type the matcher adds; a posting without
+    a place may name one in its title, so it counts as in the job's."""
     location = posting.get("location") or {}
     place = Place.of(location.get("city"), location.get("zip_code"), location.get("raw"))
     delta = evidence(side(place, None, posting.get("department"), posting.get("employment_type")), job.side)[0]
-    return _MOST_SIMILAR + delta + (0.0 if place else SAME_PLACE)
+    return similarity + delta + (0.0 if place else SAME_PLACE)
+
+
+def title_reach(job: JobKeys, title: str, city: City, cities: CityNames, below: float = _MOST_SIMILAR) -> float:
+    """The most a job's title can score against a posting's `title` (as written; `city` the posting's own) in a
+    pool of these `cities`, or `below` as soon as it is known to reach that far: the title search's similarity
+    of any reading of either title (the pool's cities and cities misspelt left out or kept, a place cut short at
+    its end dropped or kept; compared also as a title cut short unless the matcher reads it as one word), or the highest score of a title worded otherwise
+    where the wording source could offer the job's (`_worded`); the codes written in the title that the matcher
+    leaves out of it when they pin a job left out or kept, any of them (more than _CODES_LEFT_OUT: 100)."""
+    codes = list(dict.fromkeys(bare_codes(title)))
+    if not job.words or len(codes) > _CODES_LEFT_OUT:
+        return _MOST_SIMILAR
+    postings: dict[tuple[str, ...], bool] = {}  # a reading -> whether the matcher may read it as cut short
+    for kept in product((False, True), repeat=len(codes)):
+        written = reduce(lambda text, code: text.replace(code[1], " ") if code[0] else text, zip(kept, codes), title)
+        read = normalize_title(written, cities, also=city)
+        for words in (read.words, _without_cities(read.words, cities)):
+            postings[words] = postings.get(words, False) or read.cut or len(read.words) > 1
+        if len(read.words) > 1 and len(read.words[-1]) >= 3 and cities.started_by(read.words[-1]):
+            postings[read.words[:-1]] = True
+    jobs = dict.fromkeys((job.words, _without_cities(job.words, cities)))
+    best = max((title_similarity(" ".join(words), " ".join(job_words), cut=cut)
+                for words, cut in postings.items() if words for job_words in jobs if job_words), default=0.0)
+    if best >= below or best >= _WORDED_HIGHEST:
+        return best
+    if any(_worded(_wording_of(job_words), words, _EVERY_KIND) for words in postings if words
+           for job_words in jobs if job_words):
+        return _WORDED_HIGHEST
+    return best
 
 
 def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
@@ -249,6 +286,15 @@ def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tupl
     each also with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city,
     whose arrival in a pool or departure from it changes how the posting's title is read (True: the job may then
     change anything in its match, where otherwise it can at most enter it, below `highest_score`)."""
+    distinct: dict[tuple[tuple[str, ...], frozenset[str]], int] = {}  # postings of one title read alike
+    of = [distinct.setdefault((words, frozenset(_shared_kinds(keys))), len(distinct)) for words, keys in postings]
+    found = _concerned_titles(job_words, city, list(distinct), cities)
+    return {i: found[at] for i, at in enumerate(of) if at in found}
+
+
+def _concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[tuple[str, ...], frozenset[str]]],
+                      cities: CityNames) -> dict[int, bool]:
+    """`concerned_titles` of distinct (title words, `_shared_kinds`)."""
     titles = [words for words, _ in postings]
     found = {i: True for i, words in enumerate(titles) if city and _contains(words, city)}
     if not job_words:
@@ -260,7 +306,7 @@ def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tupl
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         for variant in variants:
             similar.update(_similar(job, {i: words for i, words in variant.items() if words and i not in similar}))
-    shared = [_shared_kinds(keys) for _, keys in postings]
+    shared = [kinds for _, kinds in postings]
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         worded = _wording_of(job)
         similar.update(i for i, words in enumerate(titles) if i not in similar and any(
@@ -296,6 +342,7 @@ class _Worded:
     search: WordingSearch  # a source of this title alone, which tells letters alike as the pool's does
 
 
+@lru_cache(maxsize=64)  # a run asks about its few changed jobs, posting after posting
 def _wording_of(job_words: tuple[str, ...]) -> _Worded:
     search = WordingSearch()
     text = " ".join(job_words)
@@ -306,7 +353,7 @@ def _wording_of(job_words: tuple[str, ...]) -> _Worded:
                    sum(counted for _, counted in pieces.values()), search)
 
 
-def _worded(job: _Worded, words: tuple[str, ...], shared: set[str]) -> bool:
+def _worded(job: _Worded, words: tuple[str, ...], shared: Collection[str]) -> bool:
     """Whether the wording source could offer the job's title for a posting of these words in some pool: of the
     same occupation (at WORDING_FLOOR), or of parts one title holds all of the other's (`_parts_meet`), also of
     the shortest labels of an occupation the posting names, which both need the posting to share a wording key
@@ -314,37 +361,44 @@ def _worded(job: _Worded, words: tuple[str, ...], shared: set[str]) -> bool:
     start with the job and their shared pieces could reach it (`shared`: `_shared_kinds`)."""
     if not shared or words == job.words:
         return False
-    posting = _posting_wording(words)
-    (posting_occupations, posting_covered), (job_occupations, job_covered) = posting.named, job.named
+    named = _posting_named(words)
+    (posting_occupations, posting_covered), (job_occupations, job_covered) = named, job.named
     if posting_covered == job_covered == 1 and posting_occupations.keys().isdisjoint(job_occupations):
         return False  # told apart: ESCO names both wholly, as different occupations
-    if "wording" in shared and (same_occupation(posting.named, job.named) >= WORDING_FLOOR
-                                or any(_parts_meet(stems, job.stems) for stems in posting.stems)):
+    if "wording" in shared and (same_occupation(named, job.named) >= WORDING_FLOOR
+                                or any(_parts_meet(stems, job.stems) for stems in _posting_stems(words))):
         return True
     if "start" not in shared:
         return False
-    reached = sum(square for piece, (square, _) in job.pieces.items() if piece in posting.pieces)
+    pieces = _posting_pieces(words)
+    reached = sum(square for piece, (square, _) in job.pieces.items() if piece in pieces)
     return reached >= ALIKE_FLOOR**2 * job.norm and bool(  # the cosine is at most their weight over the title's
         job.search.similar(" ".join(words), words, (_NO_STRENGTH, _NO_STRENGTH), 1, (ALIKE_FLOOR, ALIKE_FLOOR)))
 
 
-@dataclass(frozen=True, slots=True)
-class _PostingWording:
-    named: tuple[dict[int, float], float]  # the occupations the title names, and the share of its words naming them
-    stems: tuple[frozenset[str], ...]  # of its parts, and of each label of an occupation it names that can count
-    pieces: frozenset[str]  # the letter pieces of its words and of its occupations' labels: the source's query
+# A posting's title as the wording source reads it for a query (jobmatch.matcher.wording), each part made when
+# first asked for: most titles a changed job is compared with are told apart before their labels are read.
+@lru_cache(maxsize=1 << 14)
+def _posting_named(words: tuple[str, ...]) -> tuple[dict[int, float], float]:
+    """The occupations the title names, and the share of its words naming them."""
+    return occupations().of(words)
 
 
 @lru_cache(maxsize=1 << 14)
-def _posting_wording(words: tuple[str, ...]) -> _PostingWording:
-    """A posting's title as the wording source reads it for a query (jobmatch.matcher.wording); a label's strength
-    is at most its occupation's weight times the title's share naming it, so only labels that can reach
+def _posting_stems(words: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """The stems of its parts, and of each label of an occupation it names that can count: a label's strength is
+    at most its occupation's weight times the title's share naming it, so only labels that can reach
     WORDING_FLOOR count."""
-    named = occupations().of(words)
-    labels = [stems for number, weight in named[0].items() if weight * named[1] >= WORDING_FLOOR
+    occupation_weights, covered = _posting_named(words)
+    labels = [stems for number, weight in occupation_weights.items() if weight * covered >= WORDING_FLOOR
               for stems in _label_stems(number)]
-    pieces = frozenset().union(*map(_word_pieces, words), *(_label_pieces(number) for number in named[0]))
-    return _PostingWording(named, (frozenset(parts(words)[1]), *labels), pieces)
+    return (frozenset(parts(words)[1]), *labels)
+
+
+@lru_cache(maxsize=1 << 14)
+def _posting_pieces(words: tuple[str, ...]) -> frozenset[str]:
+    """The letter pieces of its words and of its occupations' labels: the source's query."""
+    return frozenset().union(*map(_word_pieces, words), *(_label_pieces(number) for number in _posting_named(words)[0]))
 
 
 def _parts_meet(stems: frozenset[str], theirs: frozenset[str]) -> bool:

@@ -4,7 +4,7 @@ reviewer's "not in the ATS" kept, postings matched against a pool that was behin
 from sqlalchemy import event, select, update
 
 from jobmatch.api import decisions, posting_keys, rematch
-from jobmatch.api.pools import Pools
+from jobmatch.api.pools import Pool, Pools
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import JobIndex
 from jobmatch.store.models import AtsJob, Customer, Posting, PostingAction, PostingKey
@@ -167,7 +167,13 @@ def test_a_batch_of_changed_postings_writes_their_keys_in_two_statements(client,
     post_waiting(client, keys, sessions)
     sync_page(sessions, [BAKER])
     statements: list[str] = []
-    note = lambda *args: statements.append(" ".join(args[2].split()[:3]))  # noqa: E731
+    inserted: list[int] = []  # rows each INSERT INTO posting_keys wrote
+
+    def note(connection, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+        if statements[-1] == "INSERT INTO posting_keys":
+            inserted.append(len(parameters) if executemany else len(parameters) // 3)  # three columns a row
+
     event.listen(engine, "before_cursor_execute", note)
     try:
         assert run(sessions).changed == 3
@@ -175,6 +181,10 @@ def test_a_batch_of_changed_postings_writes_their_keys_in_two_statements(client,
         event.remove(engine, "before_cursor_execute", note)
     assert statements.count("DELETE FROM posting_keys") == 1
     assert statements.count("INSERT INTO posting_keys") == 1
+    with sessions() as session:  # only their candidates' keys were written again: their fields are as they were
+        candidates = sum(len(posting.candidates) for posting in session.scalars(
+            select(Posting).where(Posting.external_id.in_(["baker", "typo", "code"]))))
+    assert sum(inserted) <= candidates
     with sessions() as session:  # and they are each posting's own keys
         for posting in session.scalars(select(Posting).where(Posting.external_id.in_(["baker", "typo", "code"]))):
             held = set(session.scalars(select(PostingKey.key).where(PostingKey.posting_id == posting.id)))
@@ -294,3 +304,35 @@ def test_the_safety_net_finishes_a_rematch_no_run_followed(client, keys, session
     after = stored(sessions)
     assert "job-baker" in {c["job_id"] for c in after["baker"].candidates}
     assert after["baker"].events[-1].reason == "ATS jobs changed since postings were last matched"
+
+
+def test_a_job_whose_title_cannot_score_as_high_as_a_postings_five_title_candidates_is_not_matched_against_it(
+    client, keys, sessions
+) -> None:
+    bakers = [kombo_job(f"job-baker-{n}", str(170 + n), "Bäcker (m/w/d)", city="Berlin") for n in range(5)]
+    sync_page(sessions, bakers)
+    run(sessions)
+    posting = post(client, keys, {"external_id": "b", "source": "indeed", "title": "Bäcker Ref. 48213",
+                                  "location": {"city": "Berlin"}}).json
+    assert {c["job_id"] for c in posting["candidates"]} == {job["id"] for job in bakers}
+    run(sessions)
+    alike = kombo_job("job-baker-azubi", "180", "Bäcker Azubi", city="Berlin")  # similar, less than the five
+    sync_page(sessions, [alike])
+    assert run(sessions) == rematch.Rematched(1, 0, 0)
+    fresh = JobIndex([*ACME_JOBS, *bakers, alike]).match(decisions._matcher_posting(stored(sessions)["b"]))
+    assert decisions._candidate_rows(fresh) == stored(sessions)["b"].candidates
+    sync_page(sessions, [kombo_job("job-baker-new", "181", "Bäcker Ref", city="Berlin")])  # may rank among them
+    assert run(sessions).touched == 1
+
+
+def test_a_posting_whose_match_changed_is_matched_once(client, keys, sessions, monkeypatch) -> None:
+    post_waiting(client, keys, sessions)
+    sync_page(sessions, [BAKER])
+    matched = []
+    match = Pool.match
+    monkeypatch.setattr(Pool, "match", lambda pool, posting, *args, **kwargs: matched.append(posting.title)
+                        or match(pool, posting, *args, **kwargs))
+    result = run(sessions)
+    assert (result.touched, result.changed) == (3, 3)
+    assert len(matched) == 3  # the match that found the change is the one stored
+    assert "job-baker" in {c["job_id"] for c in stored(sessions)["typo"].candidates}
