@@ -51,3 +51,15 @@ def test_a_word_is_a_misspelt_city_only_where_the_pool_knows_no_such_word(title,
     cities = _cities("Glashütten", "Erlangen", "Bamberg", "Laufen", "Hof")
     read = without_misspelt_cities(normalize_title(title, CityNames()), cities, {"laufer", "maler"}.__contains__)
     assert (read.text, set(read.cities)) == (expected, found)
+
+
+def test_a_copy_of_the_city_names_keeps_what_was_found_and_changes_apart():
+    names = CityNames()
+    names.add_all([("glashuetten",), ("bamberg",)])
+    assert names.misspelt("glashtueten") == ("glashuetten",)
+    other = names.copy()
+    assert other._misspelt == names._misspelt  # a re-match's copy does not look the words up again
+    assert other.misspelt("bambrg") == ("bamberg",) and "bambrg" not in names._misspelt
+    other.add(("coburg",))  # a change to the copy is the copy's alone
+    assert other.misspelt("cobrug") == ("coburg",) and names.misspelt("cobrug") is None
+    assert names.starting_with("coburg") == set()
