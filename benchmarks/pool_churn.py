@@ -175,9 +175,9 @@ def run_pool(size: int, args: argparse.Namespace, folder: Path) -> dict:
             steady_load(port, zip(itertools.cycle(keys), title_postings(jobs, 50_000, "warm2", rng)), args.clients,
                         until)
             runs: dict[str, list[dict]] = {"steady": [], "churn": [], "burst": []}
-            for phase in ["steady", "churn"] * args.repeat + ["burst"]:  # alternating: the machine's pace drifts
-                vacuum(url)
-                bodies = title_postings(jobs, 200_000, phase, rng)
+            for number, phase in enumerate(["steady", "churn"] * args.repeat + ["burst"]):  # alternating: the
+                vacuum(url)  # machine's pace drifts; each run's postings are new (a repeated id is an update)
+                bodies = title_postings(jobs, 200_000, f"{phase}{number}", rng)
                 spawn = multiprocessing.get_context("spawn")
                 until, events = threading.Event(), {name: spawn.Event() for name in ("ready", "done", "stop")}
                 process = None
@@ -191,10 +191,12 @@ def run_pool(size: int, args: argparse.Namespace, folder: Path) -> dict:
                 else:
                     threading.Timer(args.seconds, until.set).start()
                 work = zip(itertools.cycle(keys), bodies)
-                cpu_before = sum(map(cpu_s, pids))
+                cpu_before, client_before, server_before = sum(map(cpu_s, pids)), time.process_time(), postgres_cpu_s()
                 figures = steady_load(port, work, args.clients, until)
-                figures["workers_cpu_ms_per_posting"] = round(
-                    (sum(map(cpu_s, pids)) - cpu_before) * 1e3 / max(figures["requests"], 1), 2)
+                per_posting = 1e3 / max(figures["requests"], 1)
+                figures["workers_cpu_ms_per_posting"] = round((sum(map(cpu_s, pids)) - cpu_before) * per_posting, 2)
+                figures["clients_cpu_ms_per_posting"] = round((time.process_time() - client_before) * per_posting, 2)
+                figures["postgres_cpu_ms_per_posting"] = round((postgres_cpu_s() - server_before) * per_posting, 2)
                 events["stop"].set()
                 if process is not None:
                     process.join()
@@ -225,12 +227,27 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+_EACH = ("postings_per_s", "workers_cpu_ms_per_posting", "clients_cpu_ms_per_posting", "postgres_cpu_ms_per_posting")
+
+
+def postgres_cpu_s() -> float:
+    """The CPU time the PostgreSQL server's processes have used (its backends come and go: those alive now)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                total += cpu_s(int(entry.name))
+        except OSError:  # gone while read
+            continue
+    return total
+
+
 def _median(runs: list[dict]) -> dict:
     """The median of each figure over the runs of a phase; the pool counters and RSS of the last run."""
     numbers = {name: statistics.median(run[name] for run in runs) for name, value in runs[0].items()
                if isinstance(value, int | float)}
     return numbers | {"runs": len(runs), "errors": [run["errors"] for run in runs],
-                      "postings_per_s_each": [run["postings_per_s"] for run in runs],
+                      **{f"{name}_each": [run[name] for run in runs] for name in _EACH},
                       "rss_mb": runs[-1]["rss_mb"], "pools": runs[-1]["pools"]}
 
 
