@@ -24,6 +24,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.places import CityNames
 from jobmatch.matcher.titles import normalize_title
 
@@ -83,10 +84,11 @@ class AdvertTitles:
         return {occupation: weight / norm for occupation, weight in strongest}
 
 
-def named_by_esco(esco: Mapping[int, float], classes_of: Mapping[int, tuple[tuple[int, float], ...]]) -> Said:
+def named_by_esco(esco: Mapping[int, float]) -> Said:
     """What a title ESCO names wholly says: the agency's names among the labels of its ESCO occupations
     (`esco`: occupation -> weight), each as much as the label is that occupation's."""
     sums: dict[int, float] = defaultdict(float)
+    classes_of = _names_of_esco()
     for occupation, weight in esco.items():
         for number, share in classes_of.get(occupation, ()):
             sums[number] += weight * share
@@ -123,3 +125,14 @@ def advert_titles() -> AdvertTitles:
 def normalized(name: str) -> str:
     """A name normalized as the matcher normalizes titles, without a pool's cities."""
     return normalize_title(name, CityNames()).text
+
+
+@cache
+def _names_of_esco() -> dict[int, tuple[tuple[int, float], ...]]:
+    """ESCO occupation -> the agency's names that are its labels, and how much each is that occupation's."""
+    weights = occupations().weights
+    found: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for key, number in advert_titles().by_key.items():
+        for occupation, share in weights.get(key, ()):
+            found[occupation].append((number, share))
+    return {occupation: tuple(names) for occupation, names in found.items()}

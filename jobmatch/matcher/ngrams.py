@@ -17,8 +17,8 @@ from itertools import chain, repeat
 from math import log, sqrt
 from sys import intern
 
-from jobmatch.matcher.groups import Groups
 from jobmatch.matcher.advert_titles import advert_titles
+from jobmatch.matcher.groups import Groups
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
 from jobmatch.matcher.titles import PART_MARK

@@ -22,7 +22,7 @@ It never links a posting by itself: its candidates are suggestions with their re
 
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import lru_cache
 from math import log
 
 import Stemmer
@@ -139,10 +139,9 @@ class WordingSearch:
 
         def offer(found: str, strength: float, reason: str, at_least: Floors = floors) -> None:
             """Keep the strongest offer of a title, a plausible one before any weak one."""
-            weak = strength < at_least[1]
-            held = best.get(found)
             if found == text or strength < at_least[0]:
                 return
+            weak, held = strength < at_least[1], best.get(found)
             if held is not None and (not held[3], held[1]) >= (not weak, strength):
                 return
             if not _told_apart(posting, self._occupations[found]):
@@ -243,20 +242,9 @@ def _said_of_pool_title(text: str, title_words: tuple[str, ...], stems: tuple[st
     """What a pool's title says of the agency's occupations: as ESCO names it, if wholly and as occupations that
     carry an agency name, else what employers' titles with its words say, as surely as that is."""
     table = advert_titles.advert_titles()
-    if text not in table.by_key and esco[1] == 1 and (said := advert_titles.named_by_esco(esco[0], _classes_of_esco())):
+    if text not in table.by_key and esco[1] == 1 and (said := advert_titles.named_by_esco(esco[0])):
         return said
     return advert_titles.as_surely(table.said(text, advert_titles.features(title_words, stems)), ADVERTS_FLOOR)
-
-
-@cache
-def _classes_of_esco() -> dict[int, tuple[tuple[int, float], ...]]:
-    """ESCO occupation -> the agency's names that are its labels, and how much each is that occupation's."""
-    weights = occupations().weights
-    found: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for key, number in advert_titles.advert_titles().by_key.items():
-        for occupation, share in weights.get(key, ()):
-            found[occupation].append((number, share))
-    return {occupation: tuple(classes) for occupation, classes in found.items()}
 
 
 def _told_apart(posting: tuple[dict[int, float], float], found: tuple[dict[int, float], float]) -> bool:

@@ -121,21 +121,32 @@ def test_closing_a_job_rematches_only_the_postings_that_have_it_as_a_candidate(c
     assert run(sessions).touched == 3
 
 
-def test_a_job_that_cannot_rank_among_a_postings_five_title_candidates_is_not_matched_against_it(
-    client, keys, sessions
-) -> None:
+def posting_among_five_bakers(client, keys, sessions, title: str) -> list[dict]:
+    """Five bakers in Berlin, and posting "b" of `title` in Berlin whose five title candidates they are."""
     bakers = [kombo_job(f"job-baker-{n}", str(170 + n), "Bäcker (m/w/d)", city="Berlin") for n in range(5)]
     sync_page(sessions, bakers)
     run(sessions)
-    posting = post(client, keys, {"external_id": "b", "source": "indeed", "title": "Bäcker",
+    posting = post(client, keys, {"external_id": "b", "source": "indeed", "title": title,
                                   "location": {"city": "Berlin"}}).json
     assert {c["job_id"] for c in posting["candidates"]} == {job["id"] for job in bakers}
     run(sessions)
+    return bakers
+
+
+def assert_stored_as_matched(sessions, jobs: list[dict]) -> None:
+    """Posting "b" holds the candidates a fresh match against `jobs` gives."""
+    fresh = JobIndex(jobs).match(decisions._matcher_posting(stored(sessions)["b"]))
+    assert decisions._candidate_rows(fresh) == stored(sessions)["b"].candidates
+
+
+def test_a_job_that_cannot_rank_among_a_postings_five_title_candidates_is_not_matched_against_it(
+    client, keys, sessions
+) -> None:
+    bakers = posting_among_five_bakers(client, keys, sessions, "Bäcker")
     elsewhere = kombo_job("job-baker-munich", "180", "Bäcker (m/w/d)", city="München")
     sync_page(sessions, [elsewhere])  # 100% similar, but in another place: 92 against the candidates' 100 and more
     assert run(sessions) == rematch.Rematched(1, 0, 0)
-    fresh = JobIndex([*ACME_JOBS, *bakers, elsewhere]).match(decisions._matcher_posting(stored(sessions)["b"]))
-    assert decisions._candidate_rows(fresh) == stored(sessions)["b"].candidates
+    assert_stored_as_matched(sessions, [*ACME_JOBS, *bakers, elsewhere])
     sync_page(sessions, [kombo_job("job-baker-berlin", "181", "Bäckerin", city="Berlin")])  # may rank among them
     assert run(sessions).touched == 1
 
@@ -309,18 +320,11 @@ def test_the_safety_net_finishes_a_rematch_no_run_followed(client, keys, session
 def test_a_job_whose_title_cannot_score_as_high_as_a_postings_five_title_candidates_is_not_matched_against_it(
     client, keys, sessions
 ) -> None:
-    bakers = [kombo_job(f"job-baker-{n}", str(170 + n), "Bäcker (m/w/d)", city="Berlin") for n in range(5)]
-    sync_page(sessions, bakers)
-    run(sessions)
-    posting = post(client, keys, {"external_id": "b", "source": "indeed", "title": "Bäcker Ref. 48213",
-                                  "location": {"city": "Berlin"}}).json
-    assert {c["job_id"] for c in posting["candidates"]} == {job["id"] for job in bakers}
-    run(sessions)
+    bakers = posting_among_five_bakers(client, keys, sessions, "Bäcker Ref. 48213")
     alike = kombo_job("job-baker-azubi", "180", "Bäcker Azubi", city="Berlin")  # similar, less than the five
     sync_page(sessions, [alike])
     assert run(sessions) == rematch.Rematched(1, 0, 0)
-    fresh = JobIndex([*ACME_JOBS, *bakers, alike]).match(decisions._matcher_posting(stored(sessions)["b"]))
-    assert decisions._candidate_rows(fresh) == stored(sessions)["b"].candidates
+    assert_stored_as_matched(sessions, [*ACME_JOBS, *bakers, alike])
     sync_page(sessions, [kombo_job("job-baker-new", "181", "Bäcker Ref", city="Berlin")])  # may rank among them
     assert run(sessions).touched == 1
 
