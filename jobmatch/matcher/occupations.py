@@ -62,10 +62,10 @@ def build_table(records: Iterable[Mapping[str, Any]],
 class Occupations:
     names: tuple[str, ...]
     german: tuple[tuple[str, ...], ...]  # each occupation's normalized German labels
-    labels: Mapping[str, tuple[int, ...]]  # normalized label (German or English) -> the occupations carrying it
     longest: int  # words of the longest label
     parts: frozenset[str]  # the words compounds are split into
-    weights: Mapping[str, tuple[tuple[int, float], ...]]  # each label's occupations and its weight for each
+    weights: Mapping[str, tuple[tuple[int, float], ...]]  # normalized label (German or English) -> the occupations
+    # carrying it, and its weight for each
 
     def of(self, words: tuple[str, ...]) -> tuple[dict[int, float], float]:
         """The occupations a title names, and the share of its words that name them: its whole text if that is
@@ -112,10 +112,18 @@ def label_weights(carriers: Iterable[int], preferred: Iterable[int] = ()) -> tup
 
 @cache
 def occupations() -> Occupations:
+    """The shipped table. Labels of the same occupations weigh alike and share one tuple of weights (39,030 of
+    the 40,636 labels have one occupation: a tuple, a pair and a float each took 7 MB of every process), and the
+    German labels are the strings the weights are keyed by."""
     with gzip.open(TABLE, "rt", encoding="utf-8") as text:
         table = json.load(text)
-    labels = {key: tuple(numbers) for key, numbers in table["labels"].items()}
     preferred = table["preferred"]
-    weights = {key: label_weights(numbers, preferred.get(key, ())) for key, numbers in labels.items()}
-    return Occupations(tuple(table["names"]), tuple(map(tuple, table["german"])), labels,
-                       max(len(key.split()) for key in labels), frozenset(table["parts"]), weights)
+    shared: dict[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]] = {}
+    weights = {}
+    for key, numbers in table["labels"].items():
+        found = label_weights(numbers, preferred.get(key, ()))
+        weights[key] = shared.setdefault(found, found)
+    keys = {key: key for key in weights}
+    german = tuple(tuple(keys.get(label, label) for label in labels) for labels in table["german"])
+    return Occupations(tuple(table["names"]), german, max(len(key.split()) for key in weights),
+                       frozenset(table["parts"]), weights)
