@@ -11,12 +11,11 @@ running this again gives the same bytes (a test checks that the shipped table is
 
 import argparse
 import gzip
-import json
 from pathlib import Path
 
 from jobmatch.fixtures.adverts import load_adverts
 from jobmatch.fixtures.labelled import TUNING, part_of
-from jobmatch.matcher.advert_titles import TABLE, build_table, features, normalized
+from jobmatch.matcher.advert_titles import TABLE, build_table, features, normalized, table_bytes
 from jobmatch.matcher.places import CityNames, city_key
 from jobmatch.matcher.titles import normalize_title
 from jobmatch.matcher.wording import parts
@@ -36,7 +35,7 @@ def main() -> None:
 
     table = build_table(((advert.title, advert.occupation) for advert in adverts if part_of(advert.employer) == TUNING),
                         featured, normalized)
-    data = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    data = table_bytes(table)
     args.out.write_bytes(gzip.compress(data, mtime=0))
     print(f"{args.out}: {len(table['names'])} occupations, {len(table['features'])} features, {len(data):,} bytes")
 

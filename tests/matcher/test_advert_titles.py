@@ -10,7 +10,7 @@ import pytest
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import JobIndex, Posting
 from jobmatch.matcher import advert_titles
-from jobmatch.matcher.advert_titles import TABLE, alike, as_surely, build_table, from_table
+from jobmatch.matcher.advert_titles import TABLE, alike, as_surely, build_table, from_bytes, table_bytes
 from jobmatch.matcher.wording import WordingSearch, parts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,7 @@ def test_what_a_title_says_follows_the_adverts_filed_under_each_occupation():
                          ("Kurierfahrer", "Kurier/in")], lambda title: {title.casefold()}, str.casefold)
     assert table["names"] == ["Kraftfahrer/in", "Kurier/in"]
     assert table["features"]["fahrer"] == [[0, 0.6667], [1, 0.3333]]  # the names count once each
-    titles = from_table(table)
+    titles = from_bytes(table_bytes(table))
     assert titles.said("kurier/in", set()) == {1: 1.0}  # a name says its occupation alone
     said = titles.said("fahrer", {"fahrer"})
     assert said[0] > said[1] and abs(sum(w * w for w in said.values()) - 1) < 1e-9
