@@ -27,12 +27,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, chain
 from math import sqrt
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from jobmatch.matcher.groups import Groups
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.places import CityNames
 from jobmatch.matcher.titles import normalize_title
@@ -40,6 +41,7 @@ from jobmatch.matcher.titles import normalize_title
 TABLE = Path(__file__).with_name("data") / "advert_titles.json.gz"
 OCCUPATIONS_SAID = 10  # of what a title says, the strongest occupations kept
 _PER_FEATURE = 10  # of the occupations a feature was seen under, the most frequent kept in the table
+_MARGIN = 1e-6  # what rounding may move a cosine by, and more
 
 Said = dict[int, float]  # occupation number -> weight, at most OCCUPATIONS_SAID of them, of norm 1
 
@@ -159,6 +161,59 @@ def alike(a: Said, b: Said) -> float:
     if len(b) < len(a):
         a, b = b, a
     return sum(weight * b[occupation] for occupation, weight in a.items() if occupation in b)
+
+
+class PoolTitles:
+    """What a pool's titles say, and the titles under the occupations a posting must share with one to be alike at
+    `floor` or more (`indexed`). What a title says is one array of doubles, each occupation's number and weight in
+    turn (a dict and its floats were 0.7 KB a title)."""
+
+    def __init__(self, floor: float) -> None:
+        self._floor = floor
+        self._said: dict[str, array] = {}
+        self._titles = Groups[int]()
+
+    def add(self, text: str, said: Said) -> None:
+        self._said[text] = array("d", list(chain.from_iterable(said.items())))
+        for number in indexed(said, self._floor):
+            self._titles.add(number, text)
+
+    def discard(self, text: str) -> None:
+        for number in indexed(_unpacked(self._said.pop(text)), self._floor):
+            self._titles.discard(number, text)
+
+    def alike(self, posting: Said) -> dict[str, tuple[float, int]]:
+        """The titles alike to what a posting's title says at the floor or more: each title's cosine with it, and
+        the occupation both say most of."""
+        found: dict[str, tuple[float, int]] = {}
+        for number in posting:
+            for title in self._titles.get(number, ()):
+                if title not in found:
+                    theirs = _unpacked(self._said[title])
+                    strength = alike(posting, theirs)
+                    if strength >= self._floor:
+                        shared = max((n for n in posting if n in theirs), key=lambda n: posting[n] * theirs[n])
+                        found[title] = (strength, shared)
+        return found
+
+
+def indexed(said: Said, floor: float) -> list[int]:
+    """The occupations a title is found under: the strongest, until those left have squares adding up to less than
+    `floor` squared. A posting (what it says has norm 1) sharing only those left with the title is alike to it at
+    less than `floor` (Cauchy-Schwarz), so never one of its titles; the margin keeps rounding out of it."""
+    strongest = sorted(said.items(), key=lambda item: (-item[1], item[0]))
+    left = sum(weight * weight for _, weight in strongest)
+    found = []
+    for number, weight in strongest:
+        if left < (floor - _MARGIN) ** 2:
+            break
+        found.append(number)
+        left -= weight * weight
+    return found
+
+
+def _unpacked(packed: array) -> Said:
+    return dict(zip(map(int, packed[::2]), packed[1::2]))
 
 
 @cache

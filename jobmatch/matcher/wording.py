@@ -93,8 +93,7 @@ class WordingSearch:
         self._parts: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._by_occupation = Groups[int]()
         self._by_stem = Groups[str]()
-        self._said: dict[str, advert_titles.Said] = {}
-        self._by_advert_occupation = Groups[int]()
+        self._advert_titles = advert_titles.PoolTitles(ADVERTS_FLOOR)
         self._grams = GramSearch()
 
     def add(self, text: str, title_words: tuple[str, ...]) -> None:
@@ -107,9 +106,7 @@ class WordingSearch:
         self._parts[text] = (written, frozenset(stems))
         for stem in set(stems):
             self._by_stem.add(stem, text)
-        said = self._said[text] = _said_of_pool_title(text, title_words, stems, found)
-        for number in said:
-            self._by_advert_occupation.add(number, text)
+        self._advert_titles.add(text, _said_of_pool_title(text, title_words, stems, found))
         self._grams.add(text)
 
     def discard(self, text: str) -> None:
@@ -119,8 +116,7 @@ class WordingSearch:
             self._by_occupation.discard(number, text)
         for stem in self._parts.pop(text)[1]:
             self._by_stem.discard(stem, text)
-        for number in self._said.pop(text):
-            self._by_advert_occupation.discard(number, text)
+        self._advert_titles.discard(text)
         self._grams.discard(text)
 
     def similar(self, text: str, title_words: tuple[str, ...], floors: Floors, limit: int,
@@ -175,17 +171,8 @@ class WordingSearch:
         both say most of."""
         table = advert_titles.advert_titles()
         posting = table.said(text, advert_titles.features(title_words, stems))
-        found: dict[str, tuple[float, str]] = {}
-        for number in posting:
-            for title in self._by_advert_occupation.get(number, ()):
-                if title not in found:
-                    theirs = self._said[title]
-                    strength = advert_titles.alike(posting, theirs)
-                    if strength >= ADVERTS_FLOOR:
-                        shared = max((n for n in posting if n in theirs), key=lambda n: posting[n] * theirs[n])
-                        found[title] = (strength, table.names[shared])
-        return [(title, strength, f"employers' titles: {name} (Bundesagentur adverts)")
-                for title, (strength, name) in found.items()]
+        return [(title, strength, f"employers' titles: {table.names[shared]} (Bundesagentur adverts)")
+                for title, (strength, shared) in self._advert_titles.alike(posting).items()]
 
     def _alike(self, title_words: tuple[str, ...], posting_occupations: dict[int, float], covered: float,
                floor: float, limit: int) -> list[tuple[str, float, str]]:
