@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from jobmatch.fixtures.adverts import load_adverts
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import JobIndex, Posting
 from jobmatch.matcher import advert_titles
-from jobmatch.matcher.advert_titles import TABLE, alike, as_surely, build_table, from_bytes, table_bytes
-from jobmatch.matcher.wording import WordingSearch, parts
+from jobmatch.matcher.advert_titles import TABLE, PoolTitles, alike, as_surely, build_table, from_bytes, table_bytes
+from jobmatch.matcher.places import CityNames
+from jobmatch.matcher.titles import normalize_title
+from jobmatch.matcher.wording import ADVERTS_FLOOR, WordingSearch, parts
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["Helfer/in - Metallbearbeitung", "Lager- und Transportarbeiter/in", "Berufskraftfahrer/in",
@@ -94,3 +97,33 @@ def test_a_pool_title_esco_names_wholly_says_the_agency_names_of_its_occupation(
     assert [found for found, _, _ in advertised()] == ["lagerarbeiter"]
     monkeypatch.setattr(advert_titles, "named_by_esco", lambda *args: {})
     assert advertised() == []
+
+
+def test_a_pool_finds_every_title_alike_at_the_floor_though_each_is_under_its_strongest_occupations_only():
+    table = advert_titles.advert_titles()
+    said = {}
+    for advert in load_adverts()[:1200]:
+        title = normalize_title(advert.title, CityNames())
+        said[title.text] = table.said(title.text, advert_titles.features(title.words, parts(title.words)[1]))
+    texts = sorted(said)
+    pool = PoolTitles(ADVERTS_FLOOR)
+    for text in texts[::2]:
+        pool.add(text, as_surely(said[text], ADVERTS_FLOOR))
+    assert sum(map(len, pool._titles.values())) < sum(len(as_surely(said[text], ADVERTS_FLOOR)) for text in texts[::2]) / 3
+    for text in texts[1::2]:
+        posting = said[text]
+        every = {title: alike(posting, theirs) for title in texts[::2]
+                 if (theirs := as_surely(said[title], ADVERTS_FLOOR)) and alike(posting, theirs) >= ADVERTS_FLOOR}
+        assert {title: strength for title, (strength, _) in pool.alike(posting).items()} == every
+    for text in texts[::2]:
+        pool.discard(text)
+    assert not pool._titles and not pool._said
+
+
+@pytest.mark.parametrize(("said", "numbers"), [
+    ({1: 1.0}, [1]), ({1: 0.9, 2: 0.3, 3: 0.29}, [1, 2]),  # 0.29 alone is below the floor
+    ({1: 0.9, 2: 0.3, 3: 0.3}, [1, 2, 3]),  # 0.3 alone may reach it
+    ({1: 0.95, 2: 0.2, 3: 0.2}, [1]), ({2: 0.6, 1: 0.6, 3: 0.5}, [1, 2, 3]), ({}, []),
+])
+def test_a_title_is_found_under_its_strongest_occupations_until_those_left_cannot_reach_the_floor(said, numbers):
+    assert advert_titles.indexed(said, 0.3) == numbers
