@@ -1,11 +1,13 @@
 """gunicorn settings for production: `gunicorn -c jobmatch/api/gunicorn_conf.py jobmatch.api.wsgi:app`, with
 `jobmatch worker` running beside it. Each value can be overridden by its JOBMATCH_GUNICORN_* variable."""
 
+import ctypes
 import gc
 import importlib
 import multiprocessing
 import os
 import pkgutil
+from contextlib import suppress
 
 from jobmatch.config import ConfigError
 
@@ -48,4 +50,12 @@ def on_starting(server: object) -> None:
         if module.name not in ("jobmatch.api.wsgi", __name__):  # wsgi makes the app
             importlib.import_module(module.name)
     load_tables()
+    _trim()
     gc.freeze()
+
+
+def _trim() -> None:
+    """Hand the system the free memory malloc keeps after the imports and the tables (the tables' text and what
+    reading them made and dropped: 2 MB of a worker): a worker's RSS counts each page of the master resident when it forks."""
+    with suppress(OSError, AttributeError):  # a C library without malloc_trim (not glibc) keeps it
+        ctypes.CDLL(None).malloc_trim(0)
