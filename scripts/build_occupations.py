@@ -2,10 +2,11 @@
 
 Source: ../shared/data/esco-occupations/esco_occupations_de_en_groups.jsonl (ESCO v1.0.3, European Commission,
 CC BY 4.0, via Avature/melo-benchmark). Every German label, German KldB title and English label of an
-occupation is normalized as the matcher normalizes titles; the table maps each normalized label to the
-occupations that carry it (a generic label, "Lagerarbeiter", sits under several: the matcher weighs it by
-their number), and the labels that are an occupation's preferred German or English name to those occupations
-(the first of ESCO's lists: the matcher weighs a label more for them). The words compounds are made of are the German label words and the halves compound-split
+occupation is normalized as the matcher normalizes titles; the table lists each occupation's normalized labels,
+German first, and where its preferred German and English names are among them (the first of ESCO's lists). The
+matcher maps each label to the occupations that carry it (a generic label, "Lagerarbeiter", sits under several:
+it weighs it by their number, and more for an occupation whose preferred name it is). The words compounds are
+made of are the German label words and the halves compound-split
 finds in them ("gabelstaplerfahrer" -> gabelstapler, fahrer), so that the matcher splits compounds at run
 time by looking words up, without the splitter. The output depends only on the source file and the normalizer: running this again gives the
 same bytes (a test checks that the shipped table is what this script builds).
@@ -49,7 +50,7 @@ def main() -> None:
         table = build_table((json.loads(line) for line in lines if line.strip()), split)
     data = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     args.out.write_bytes(gzip.compress(data, mtime=0))
-    print(f"{args.out}: {len(table['names'])} occupations, {len(table['labels'])} labels")
+    print(f"{args.out}: {len(table['names'])} occupations, {len({key for own in table['labels'] for key in own})} labels")
 
 
 if __name__ == "__main__":

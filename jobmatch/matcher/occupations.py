@@ -28,34 +28,32 @@ PREFERRED = 1.5  # what a label weighs for an occupation whose preferred name it
 
 def build_table(records: Iterable[Mapping[str, Any]],
                 split: Callable[[str], tuple[str, str] | None] = lambda word: None) -> dict[str, Any]:
-    """{"names": German name of each occupation, "german": its normalized German labels, "labels": every
-    normalized label -> occupation numbers, "preferred": each label that is the preferred German or English name
-    of occupations -> their numbers, "parts": the words compounds are made of}, in the source's order; the same
-    source gives the same table. `split` gives a German word's modifier and head, if it is a compound: the parts
-    are the label words and these halves of them."""
+    """{"names": German name of each occupation, "labels": its normalized labels, the German ones first (each part
+    sorted), "german": how many of them are German, "preferred": where its preferred German and English names
+    are among them, "parts": the words compounds are made of}, in the source's order; the same source gives the
+    same table. `split` gives a German word's modifier and head, if it is a compound: the parts are the label
+    words and these halves of them."""
     names: list[str] = []
-    german_labels: list[list[str]] = []
-    labels: dict[str, set[int]] = defaultdict(set)
-    preferred: dict[str, set[int]] = defaultdict(set)
+    labels: list[list[str]] = []
+    german_counts: list[int] = []
+    preferred: list[list[int]] = []
     no_cities = CityNames()
-    for number, record in enumerate(records):
+    for record in records:
         german = record["labels_de"] or [record["label_en"]]
         names.append(german[0].split("/")[0].strip())
         keys = {field: [key for label in record.get(field) or () if (key := normalize_title(label, no_cities).text)]
                 for field in _LABEL_FIELDS}
-        german_labels.append(sorted(set(keys["labels_de"] + keys["kldb_titles_de_exact"])))
-        for found in keys.values():
-            for key in found:
-                labels[key].add(number)
-        for name in (german[0], record.get("label_en")):  # ESCO's preferred labels lead each list
-            if name and (key := normalize_title(name, no_cities).text) in labels:
-                preferred[key].add(number)
-    words = {word for found in german_labels for key in found for word in key.split()}
+        german_keys = sorted(set(keys["labels_de"] + keys["kldb_titles_de_exact"]))
+        own = german_keys + sorted(set(keys["labels_en"]) - set(german_keys))
+        labels.append(own)
+        german_counts.append(len(german_keys))
+        preferred.append(sorted({own.index(key) for name in (german[0], record.get("label_en"))  # ESCO's
+                                 if name and (key := normalize_title(name, no_cities).text) in own}))  # first
+    words = {word for own, count in zip(labels, german_counts) for key in own[:count] for word in key.split()}
     halves = {fold(half) for word in words if len(word) >= 2 * _SHORTEST_PART and (pair := split(word))
               for half in pair if len(half) >= _SHORTEST_PART}
-    return {"names": names, "german": german_labels, "parts": sorted(words | halves),
-            "labels": {key: sorted(found) for key, found in sorted(labels.items())},
-            "preferred": {key: sorted(found) for key, found in sorted(preferred.items())}}
+    return {"names": names, "labels": labels, "german": german_counts, "preferred": preferred,
+            "parts": sorted(words | halves)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +110,27 @@ def label_weights(carriers: Iterable[int], preferred: Iterable[int] = ()) -> tup
 
 @cache
 def occupations() -> Occupations:
-    """The shipped table. Labels of the same occupations weigh alike and share one tuple of weights (39,030 of
-    the 40,636 labels have one occupation: a tuple, a pair and a float each took 7 MB of every process), and the
-    German labels are the strings the weights are keyed by."""
-    with gzip.open(TABLE, "rt", encoding="utf-8") as text:
-        table = json.load(text)
-    preferred = table["preferred"]
+    """The shipped table. Its labels are listed by occupation, strings only: as a map of each label to a list of
+    numbers, reading it made a list and an int more per label (a peak of 14.6 MB; 10.1 MB so). Labels of the same
+    occupations weigh alike and share one tuple of weights (39,030 of the 40,636 labels have one occupation: a
+    tuple, a pair and a float each took 7 MB of every process)."""
+    table = json.loads(gzip.decompress(TABLE.read_bytes()))
+    first: dict[str, int] = {}  # each label's first occupation
+    more: dict[str, list[int]] = defaultdict(list)  # the others of the labels of several
+    preferred: dict[str, list[int]] = defaultdict(list)  # the occupations whose preferred name a label is
+    for number, (own, positions) in enumerate(zip(table["labels"], table["preferred"])):
+        for key in own:
+            if key in first:
+                more[key].append(number)
+            else:
+                first[key] = number
+        for position in positions:
+            preferred[own[position]].append(number)
     shared: dict[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]] = {}
     weights = {}
-    for key, numbers in table["labels"].items():
-        found = label_weights(numbers, preferred.get(key, ()))
+    for key, number in first.items():
+        found = label_weights((number, *more.get(key, ())), preferred.get(key, ()))
         weights[key] = shared.setdefault(found, found)
-    keys = {key: key for key in weights}
-    german = tuple(tuple(keys.get(label, label) for label in labels) for labels in table["german"])
+    german = tuple(tuple(own[:count]) for own, count in zip(table["labels"], table["german"]))
     return Occupations(tuple(table["names"]), german, max(len(key.split()) for key in weights),
                        frozenset(table["parts"]), weights)
