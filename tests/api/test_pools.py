@@ -209,6 +209,13 @@ def test_a_pools_size_counts_each_object_once_as_allocated_and_never_the_code_it
     assert deep_size([shared, shared]) == allocated([shared, shared]) + allocated(shared) == 80 + 1072
     table = {"dump": json.dumps, "kind": dict}
     assert deep_size(table) == allocated(table) + allocated("dump") + allocated("kind")
+    inner = (float(len(table)),)  # made here, not a constant of the code
+    lists = [[inner], [inner], [(float(len(shared)),)]]
+    del inner  # held by two of the lists alone: counted once; the last list's tuple and each float held once
+    assert deep_size(lists) == allocated(lists) + 3 * allocated([0]) + 2 * (allocated((0.0,)) + allocated(0.0))
+    loop: list = []
+    loop.append(loop)
+    assert deep_size(loop) == allocated(loop)
 
 
 def test_the_pools_are_bounded_by_what_they_cost_the_process_not_only_by_what_they_hold(sessions) -> None:
