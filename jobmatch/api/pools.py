@@ -43,7 +43,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from jobmatch.matcher import Alias, JobIndex, MatchResult
+from jobmatch.matcher import Alias, Candidate, JobIndex, MatchResult
 from jobmatch.matcher.places import CityNames
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.matcher.applicability import GONE
@@ -128,6 +128,11 @@ class Pool:
               aliases: Sequence[Alias] = ()) -> MatchResult:
         with self._entry.lock:
             return self._entry.index.match(posting, limit, exclude, aliases)
+
+    def could_enter(self, posting: MatcherPosting, job_ids: Collection[str], kept: Sequence[Candidate], limit: int = 5,
+                    exclude: Collection[str] = ()) -> bool:
+        with self._entry.lock:
+            return self._entry.index.could_enter(posting, job_ids, kept, limit, exclude)
 
     def city_names(self) -> CityNames:
         with self._entry.lock:

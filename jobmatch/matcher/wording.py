@@ -21,7 +21,7 @@ It never links a posting by itself: its candidates are suggestions with their re
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from math import log
 
@@ -124,11 +124,12 @@ class WordingSearch:
         self._grams.discard(text)
 
     def similar(self, text: str, title_words: tuple[str, ...], floors: Floors, limit: int,
-                alike_floors: Floors | None = None) -> list[Found]:
+                alike_floors: Floors | None = None, among: Collection[str] | None = None) -> list[Found]:
         """Titles of the same occupation or of the same parts, of strength at least `floors`' first (weak below its
         second), strongest first; with `alike_floors`, also titles whose letters are alike inside the words, at
         a cosine of at least its first (weak below its second), and weak suggestions of the occupations employers'
-        titles like the posting's were filed under."""
+        titles like the posting's were filed under. `among`: only these titles of the pool, each at least as
+        strong as it can be found among all (re-matching asks whether a few titles can enter a match)."""
         if not text or not self._parts:
             return []
         best: dict[str, Found] = {}
@@ -148,36 +149,36 @@ class WordingSearch:
                 best[found] = (found, strength, reason, weak)
 
         for number in sorted(posting_occupations, key=posting_occupations.get, reverse=True):
-            for found in self._by_occupation.get(number, ()):
+            for found in _among(self._by_occupation.get(number, ()), among):
                 offer(found, same_occupation(posting, self._occupations[found]),
                       f"same occupation: {table.names[number]} (ESCO)")
         _, stems = parts(title_words)
-        for found, strength in self._same_parts(frozenset(stems)):
+        for found, strength in self._same_parts(frozenset(stems), among):
             offer(found, strength, "compound: " + " + ".join(self._parts[found][0]))
         for number, weight in posting_occupations.items():
             if number in self._by_occupation:  # the pool has jobs named as this occupation: found above
                 continue
             for label in sorted(table.german[number], key=len)[:_EXPANDED_LABELS]:
                 label_stems = frozenset(parts(label.split())[1])
-                for found, strength in self._same_parts(label_stems):
+                for found, strength in self._same_parts(label_stems, among):
                     offer(found, weight * covered * strength, f"same occupation: {table.names[number]} (ESCO)")
         if alike_floors is not None:
-            for found, strength, reason in self._advertised(text, title_words, stems):
+            for found, strength, reason in self._advertised(text, title_words, stems, among):
                 offer(found, strength, reason, (ADVERTS_FLOOR, 2.0))
             for found, strength, reason in self._alike(title_words, posting_occupations, covered, alike_floors[0],
-                                                       limit):
+                                                       limit, among):
                 offer(found, strength, reason, alike_floors)
         return sorted(best.values(), key=lambda found: (found[3], -found[1], found[0]))[:limit]  # plausible first
 
-    def _advertised(self, text: str, title_words: tuple[str, ...], stems: tuple[str, ...]
-                    ) -> list[tuple[str, float, str]]:
+    def _advertised(self, text: str, title_words: tuple[str, ...], stems: tuple[str, ...],
+                    among: Collection[str] | None = None) -> list[tuple[str, float, str]]:
         """Titles that say of the occupations what the posting's title says (advert_titles.py), with the occupation
         both say most of."""
         table = advert_titles.advert_titles()
         posting = table.said(text, advert_titles.features(title_words, stems))
         found: dict[str, tuple[float, str]] = {}
         for number in posting:
-            for title in self._by_advert_occupation.get(number, ()):
+            for title in _among(self._by_advert_occupation.get(number, ()), among):
                 if title not in found:
                     theirs = self._said[title]
                     strength = advert_titles.alike(posting, theirs)
@@ -188,7 +189,7 @@ class WordingSearch:
                 for title, (strength, name) in found.items()]
 
     def _alike(self, title_words: tuple[str, ...], posting_occupations: dict[int, float], covered: float,
-               floor: float, limit: int) -> list[tuple[str, float, str]]:
+               floor: float, limit: int, among: Collection[str] | None = None) -> list[tuple[str, float, str]]:
         """Titles whose pieces are alike to those of the posting's words and of the shortest German labels of the
         occupations it names (each occupation weighing what the title gives it, shared among its labels)."""
         table = occupations()
@@ -199,13 +200,15 @@ class WordingSearch:
             for label in chosen:
                 sources += [(word, f" (ESCO: {table.names[number]})") for word in label.split()]
                 grams(label.split(), weight * covered / len(chosen), counts)
-        found = [hit for hit in self._grams.similar(weighted(counts), limit) if hit[1] >= floor]
+        query = weighted(counts)
+        hits = self._grams.similar(query, limit) if among is None else self._grams.alike(query, among)
+        found = [hit for hit in hits if hit[1] >= floor]
         if not found:
             return []
         pieces = [(word, source, frozenset(grams([word]))) for word, source in dict.fromkeys(sources)]
         return [(text, strength, _alike_reason(pieces, text)) for text, strength in found]
 
-    def _same_parts(self, stems: frozenset[str]) -> list[tuple[str, float]]:
+    def _same_parts(self, stems: frozenset[str], among: Collection[str] | None = None) -> list[tuple[str, float]]:
         """Titles made of the same parts as `stems`, or of all of them and more, or of some of them (two at
         least), by Dice's coefficient over the stems weighted by rarity (IDF). Parts in common are not enough:
         "Zahnprofi" is not "Außendienstprofi", nor "Paketfahrer" "Paketsortierer"."""
@@ -222,7 +225,7 @@ class WordingSearch:
             if rare_found and len(titles) > common:
                 break
             weight = _rarity(total, len(titles))
-            for title in titles:
+            for title in _among(titles, among):
                 shared[title] += weight
         weight_of = {stem: _rarity(total, len(self._by_stem.get(stem, ()))) for stem in stems}
         mine = sum(weight_of.values())
@@ -268,6 +271,11 @@ def _alike_reason(sources: list[tuple[str, str, frozenset[str]]], found: str) ->
         alike.append((share, pair))
     most = max(share for share, _ in alike)
     return "letters alike: " + ", ".join(pair for share, pair in alike if share >= min(most, _ALIKE_WORD))
+
+
+def _among(titles: Collection[str], among: Collection[str] | None) -> Collection[str]:
+    """These titles, or those of them `among` names."""
+    return titles if among is None else [title for title in among if title in titles]
 
 
 def _rarity(total: int, count: int) -> float:
