@@ -16,7 +16,8 @@ The contract:
   the index is built from this one; the pools of a process share one memory bound (JOBMATCH_POOL_CACHE_MB), least
   recently used evicted first. A pool's size is measured when it is built,
   by walking the objects its index holds (`deep_size`), in a thread: the walk takes about as long as the build
-  (tracemalloc during the build would nearly double it). Until measured, a pool counts at the bytes per job of
+  (tracemalloc during the build would nearly double it). The thread first completes the index (what a build
+  leaves out, `JobIndex.complete`), a few milliseconds per hold of the pool's lock. Until measured, a pool counts at the bytes per job of
   the last pool measured; catch-ups scale its size by its number of jobs.
 - What the pools cost the process is more than what they hold: the allocator keeps the room of evicted pools in
   pieces too small for the next. Each measurement sets the process's growth since it made its Pools (resident
@@ -43,7 +44,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from jobmatch.matcher import Alias, JobIndex, MatchResult
+from jobmatch.matcher import Alias, JobIndex, MatchResult, load_tables
 from jobmatch.matcher.places import CityNames
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.matcher.applicability import GONE
@@ -62,6 +63,7 @@ APPLY_CHUNK = 20  # changed jobs a thread catching up applies per hold of the po
 # ... and how long it then lets go: a lock is not fair, and without the pause the thread would take it again
 # before a request waiting to match wakes up (measured: requests waited seconds for a catch-up of 12,500 jobs)
 APPLY_PAUSE_S = 0.002
+COMPLETE_CHUNK = 200  # titles a new index's measuring thread completes per hold of the lock (10 ms at most)
 READ_CHUNK = 5_000  # rows fetched at a time while a build reads the pool
 DEFAULT_CACHE_MB = 256
 MAX_SLACK = 2.0  # the process's growth counted per byte its pools hold, at most: pools keep half the bound
@@ -310,6 +312,14 @@ class Pools:
         self._start(self._measure, entry, index)
 
     def _measure(self, entry: _Entry, index: JobIndex) -> None:
+        """Complete the index (what a build leaves for later, `JobIndex.complete`) a chunk per hold of the pool's
+        lock, pausing as a catch-up does, then walk it."""
+        load_tables()  # what completing reads, outside the lock (once per process)
+        while True:
+            with entry.lock:
+                if index.complete(COMPLETE_CHUNK):
+                    break
+            time.sleep(APPLY_PAUSE_S)
         nbytes = deep_size(index)
         memory = self._resident() if self._resident else None
         with self._lock:
