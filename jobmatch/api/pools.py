@@ -366,9 +366,28 @@ def _build(session: Session, customer_id: int, exposed_only: bool, public_only: 
     jobs = _customer_jobs(customer_id, *JOB_COLUMNS).where(_JOBS.quarantined_at.is_(None))  # unreadable: left out
     if exposed_only:
         jobs = jobs.where(_JOBS.exposed)
-    chunks = session.connection().execute(jobs.execution_options(yield_per=READ_CHUNK)).partitions()
-    with _read_ahead(chunks) as fetched:  # (fetching while the index loads its tables, in a process's first build)
+    with _read_ahead(_driver_chunks(session, jobs)) as fetched:  # (fetching while the index loads its tables, in a process's first build)
         return JobIndex.of_rows(chain.from_iterable(fetched), public_only=public_only)  # no call per row
+
+
+def _driver_chunks(session: Session, statement: Any) -> Iterator[Sequence[Any]]:
+    """The statement's rows as the driver gives them (tuples), READ_CHUNK at a time, through a server-side cursor
+    where the database has them. SQLAlchemy compiles the statement but makes no rows of its own: making them,
+    buffered a row at a time, took more CPU than the driver's reading (0.25 s at 100,000 jobs). Its binds (a
+    customer id, texts) need no bind processing, which this leaves out."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    params: Any = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    driver = connection.connection.dbapi_connection
+    cursor = driver.cursor("jobmatch_pool_build") if connection.dialect.supports_server_side_cursors else driver.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while chunk := cursor.fetchmany(READ_CHUNK):
+            yield chunk
+    finally:
+        cursor.close()
 
 
 _DONE = object()
