@@ -90,8 +90,7 @@ def phases(url: str) -> dict:
         lap("start")
         occupations()  # what the build does first, once per process
         lap("tables")
-        chunks = session.connection().execute(jobs.execution_options(yield_per=pools.READ_CHUNK)).partitions()
-        rows = list(chain.from_iterable(chunks))
+        rows = list(chain.from_iterable(pools._driver_chunks(session, jobs)))
         lap("read")
         index = JobIndex()
         for start in range(0, len(rows), pools.READ_CHUNK):
