@@ -63,7 +63,7 @@ APPLY_CHUNK = 20  # changed jobs a thread catching up applies per hold of the po
 # ... and how long it then lets go: a lock is not fair, and without the pause the thread would take it again
 # before a request waiting to match wakes up (measured: requests waited seconds for a catch-up of 12,500 jobs)
 APPLY_PAUSE_S = 0.002
-COMPLETE_CHUNK = 200  # titles a new index's measuring thread completes per hold of the lock (10 ms at most)
+COMPLETE_CHUNK = 100  # titles a new index's measuring thread completes per hold of the lock (5-15 ms)
 READ_CHUNK = 5_000  # rows fetched at a time while a build reads the pool
 DEFAULT_CACHE_MB = 256
 MAX_SLACK = 2.0  # the process's growth counted per byte its pools hold, at most: pools keep half the bound
