@@ -15,9 +15,10 @@ Whole titles alike are what `search.TitleSearch` finds; this finds what shares t
   "Fachkraft - Lagerlogistik"; the posting's pieces are joined by those of the German labels of the occupations
   it names ("Lagerist" brings "Fachlagerist"). It costs most, so the caller asks for it only when the title
   search found nothing strong.
-The pool's side of the last two (`_Alike`) is not made with the pool: it was 40% of a build's indexing (0.35 s at
-100,000 jobs, with the tables it reads). It is made by `complete`, a few titles at a time (a pool's owner calls it
-after a build, between matches), or wholly by the first query asking for it before that is done.
+The pool's side of the last two (`_Alike`) is not made with the pool: it was 40% of a build's indexing (about 0.5 s
+at 100,000 jobs, and 0.2 s once per process for the tables it reads). It is made by `complete`, a few titles at a
+time (a pool's owner calls it after a build, between matches), or wholly by the first query asking for it before
+that is done.
 A title ESCO names wholly as one occupation is no candidate by parts or letters for a posting it names wholly as
 another (`_told_apart`).
 It never links a posting by itself: its candidates are suggestions with their reason, for a reviewer.
