@@ -13,6 +13,7 @@ from jobmatch.matcher.jobs import JobRecord, job_records, row_records
 from jobmatch.matcher.matching import Pins, Pool, rank
 from jobmatch.matcher.model import Alias, Candidate, MatchResult, Posting
 from jobmatch.matcher.ngrams import load_tables
+from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.places import City, CityNames, Place
 from jobmatch.matcher.readings import without_misspelt_cities
 from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, Side, side
@@ -55,7 +56,8 @@ class JobIndex:
 
     def _build(self, jobs: Iterable[Any], read: Callable[..., list[JobRecord]]) -> None:
         with _without_cycle_collection():
-            load_tables()  # once per process (0.2 s), first: a caller streaming jobs fetches meanwhile
+            occupations()  # the table a build reads, once per process (0.1 s), first: a caller streaming jobs
+            # fetches meanwhile (the others are read by `complete`)
             jobs = iter(jobs)
             while chunk := list(islice(jobs, BUILD_CHUNK)):  # the jobs read may be dropped once they are records
                 records = read(chunk, public_only=self._public_only)
@@ -71,6 +73,16 @@ class JobIndex:
 
     def __contains__(self, job_id: object) -> bool:
         return job_id in self._jobs
+
+    def complete(self, titles: int | None = None) -> bool:
+        """Make up to `titles` more titles' part of the index that a build leaves out, all if None: what letters
+        alike and employers' titles compare (wording.py); True once it is whole. A match needing it before makes
+        the rest first. The tables it reads are read first, once per process."""
+        if self._wording.whole:
+            return True
+        load_tables()
+        with _without_cycle_collection():
+            return self._wording.complete(titles)
 
     def city_names(self) -> CityNames:
         """A copy of the city names the pool reads titles with (re-matching reads posting titles as it does)."""
@@ -161,6 +173,8 @@ class JobIndex:
             """Letters alike only where neither an identifier nor the title search found much: a weak suggestion
             would rank above the job of a code whose title was cut ("Landarztpraxis sucht dringend")."""
             alike = (WEAK_ALIKE, ALIKE_FLOOR) if best_title < STRONG_TITLE and not pins else None
+            if alike:
+                self.complete()
             return self._wording.similar(title.text, title.words, (WEAK_WORDING, WORDING_FLOOR), _WORDED_TITLES, alike,
                                          among)
 
