@@ -6,7 +6,8 @@ A fresh database (PostgreSQL by default) holds one customer with a pool of 10,00
 identifiers, stored through the API's own path (`decisions.store_new`, keys included). Each trial changes one job
 through a sync page (`mirror.write_page`): a new job with an advert's title, an existing job renamed to another
 advert's title, or an existing job closed. Then `rematch.rematch_customer` runs, timed; the process's pool is
-brought up to the change before the clock starts (catching up is the pools' cost, measured by their benchmark).
+brought up to the change, and a new one completed and measured by its thread, before the clock starts (the pools'
+cost, measured by their benchmark).
 After each trial every waiting posting is matched again without writing (the pure matcher against the pool as it
 is now) and compared with what is stored: a posting whose candidates would be other jobs or in another order is a
 miss; one whose candidates differ only in a score or a reason is counted apart. The postings a trial
@@ -206,6 +207,7 @@ def main() -> None:
             jobs[job["id"]] = job
             with sessions() as session:
                 pools.index(session, customer_id)  # the pool caught up with the change before the clock starts
+            pools.settle()  # and a new pool completed and measured (its thread's work, not re-matching's)
             statements.clear()
             started, cpu_started = time.perf_counter(), time.process_time()
             result = rematch.rematch_customer(sessions, pools, customer_id, f"trial {n}")

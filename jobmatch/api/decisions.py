@@ -6,7 +6,7 @@ jobs a reviewer rejected are never suggested again for that posting. A posting a
 returns to review. Every step keeps the posting's keys (jobmatch.api.posting_keys) current.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
@@ -225,6 +225,19 @@ def would_refresh(posting: Stored, index: Pool, rejected: set[str], verdicts: Se
     if not _changes(posting, _outcome(posting, result)):
         return None
     return Fresh(matched, frozenset(rejected), result)
+
+
+def may_change(posting: Stored, index: Pool, job_ids: Collection[str], rejected: set[str],
+               verdicts: Sequence[Alias]) -> bool:
+    """Whether these jobs, which can at most enter the posting's match by their titles, can change it: not when its
+    candidates were all found by their titles or worded otherwise, no reviewer's verdict stands for its title and
+    none of the jobs can enter (JobIndex.could_enter)."""
+    candidates = posting.candidates
+    if verdicts or any(candidate["method"] not in ("title", "wording") for candidate in candidates):
+        return True
+    kept = [Candidate(c["job_id"], c["score"], c["method"], tuple(c["reasons"]), c["active"], bool(c.get("weak")))
+            for c in candidates]
+    return index.could_enter(_matcher_posting(posting), job_ids, kept, CANDIDATES, rejected)
 
 
 def verdicts_of(session: Session, customer_id: int, postings: Iterable[Stored]) -> dict[int, list[Alias]]:

@@ -5,7 +5,7 @@ safety net, which finishes what a crash left) ends in `rematch_changes` or `rema
 jobs changed after the customer's `rematched_version` from the change feed (jobmatch.store.feed), looks up the
 waiting postings that share a key with them (jobmatch.matcher.keys, stored by jobmatch.api.posting_keys; one
 indexed query), keeps those a changed job's title or identifiers can concern, and matches them again, except those
-whose five title candidates all outscore what the job's title can reach (jobmatch.matcher.keys.title_reach); a
+that a job concerning them by its title cannot enter (jobmatch.matcher.index.JobIndex.could_enter); a
 REMATCHED event is written only when the candidates, the decision or the link changed (the match that found it
 is the one stored, jobmatch.api.decisions.refresh).
 Then `rematched_version` moves forward. Runs are idempotent and may overlap: a second run finds nothing to change.
@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import VERSION_COLUMNS, Pool, Pools, PoolVersions
 from jobmatch.matcher import Alias
-from jobmatch.matcher.keys import JobKeys, concerned_titles, highest_score, job_keys, title_reach
-from jobmatch.matcher.places import CityNames, Place
+from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys
+from jobmatch.matcher.places import CityNames
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingEvent, PostingKey
 from jobmatch.store.types import utcnow
@@ -108,7 +108,7 @@ def rematch_customer(sessions: sessionmaker[Session], pools: Pools, customer_id:
                                        customer.match_exposed_only, cities)
             _merge(concerned, behind)
         index = pool() if concerned else None
-        looked = _look(session, index, customer_id, concerned, cities)
+        looked = _look(session, index, customer_id, concerned)
     changed = 0
     batches = [looked.stale[start : start + BATCH] for start in range(0, len(looked.stale), BATCH)] or [[]]
     for n, batch in enumerate(batches):  # the bookmark moves in the last batch's transaction
@@ -141,9 +141,8 @@ def due(session: Session) -> list[int]:
 
 
 _JOBS = AtsJob.__table__.c
-_KEYED = (_JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.department,
-          _JOBS.employment_type, _JOBS.location_city, _JOBS.location_zip_code, _JOBS.location_raw, _JOBS.exposed,
-          _JOBS.version, _JOBS.reach_version)  # what a job is keyed and weighed by
+_KEYED = (_JOBS.id, _JOBS.name, _JOBS.job_code, _JOBS.remote_id, _JOBS.post_url, _JOBS.location_city,
+          _JOBS.location_raw, _JOBS.exposed, _JOBS.version, _JOBS.reach_version)  # what a job is keyed by
 
 
 def _changes(customer_id: int, after: int) -> Any:
@@ -153,9 +152,7 @@ def _changes(customer_id: int, after: int) -> Any:
 def _keyed(changes: Iterable[Row[Any]], exposed_only: bool) -> list[Changed]:
     return [Changed(job_keys({"id": change.id, "name": change.name, "job_code": change.job_code,
                               "remote_id": change.remote_id, "post_url": change.post_url,
-                              "department": change.department, "employment_type": change.employment_type,
-                              "location": {"city": change.location_city, "zip_code": change.location_zip_code,
-                                           "raw": change.location_raw}},
+                              "location": {"city": change.location_city, "raw": change.location_raw}},
                              in_pool=change.exposed or not exposed_only), change.version, change.reach_version)
             for change in changes]
 
@@ -270,24 +267,6 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
     return concerned
 
 
-def _out_of_reach(posting: Row[Any], jobs: list[JobKeys], cities: CityNames) -> bool:
-    """Whether none of these jobs, which can at most enter a posting's match by their titles, can enter this
-    stored match: as many candidates as a match keeps, all found by their titles (so such a job ranks below every
-    title the match kept, and cannot be the rival of an identifier's job either), each scoring more than the job
-    can (`title_reach`, with the evidence the matcher adds; scores are shown to a tenth)."""
-    candidates = posting.candidates
-    if len(candidates) < decisions.CANDIDATES or any(c["method"] != "title" for c in candidates):
-        return False
-    lowest = min(c["score"] for c in candidates) - 0.05
-    fields = posting._mapping
-    city = Place.of(*((fields["location"] or {}).get(name) for name in ("city", "zip_code", "raw"))).city
-    for job in jobs:
-        evidence = highest_score(fields, job, 0.0)
-        if evidence + title_reach(job, posting.title, city, cities, below=lowest - evidence) >= lowest:
-            return False
-    return True
-
-
 @dataclass(slots=True)
 class _Looked:
     """What the read pass of a run found: how many postings it matched again, those whose match changed, with the
@@ -300,10 +279,9 @@ class _Looked:
     matched: dict[int, int | None] = field(default_factory=dict)
 
 
-def _look(session: Session, index: Pool | None, customer_id: int, concerned: Concerned,
-          cities: Callable[[], CityNames]) -> _Looked:
-    """Match these postings again against `index`, as rows, without a lock or a write, except those no job
-    concerning them by its title can enter (`_out_of_reach`)."""
+def _look(session: Session, index: Pool | None, customer_id: int, concerned: Concerned) -> _Looked:
+    """Match these postings again against `index`, as rows, without a lock or a write, except those that no job
+    concerning them by its title can change (`decisions.may_change`)."""
     ids, looked = sorted(concerned), _Looked()
     for start in range(0, len(ids), KEYS_PER_QUERY):
         chunk = ids[start : start + KEYS_PER_QUERY]
@@ -317,12 +295,13 @@ def _look(session: Session, index: Pool | None, customer_id: int, concerned: Con
             events[event.posting_id].append(event)
         verdicts = decisions.verdicts_of(session, customer_id, rows)
         for row in rows:
-            jobs = concerned[row.id]
-            if jobs is not None and _out_of_reach(row, jobs, cities()):
+            jobs, rejected = concerned[row.id], decisions.rejected_by(events[row.id])
+            if jobs is not None and not decisions.may_change(row, index, [job.job_id for job in jobs], rejected,
+                                                             verdicts[row.id]):
                 looked.matched[row.id] = row.matched_version
                 continue
             looked.touched += 1
-            fresh = decisions.would_refresh(row, index, decisions.rejected_by(events[row.id]), verdicts[row.id])
+            fresh = decisions.would_refresh(row, index, rejected, verdicts[row.id])
             if fresh is None:
                 looked.matched[row.id] = row.matched_version
             else:

@@ -24,7 +24,7 @@ from array import array
 from base64 import b64decode, b64encode
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, chain
@@ -182,12 +182,16 @@ class PoolTitles:
         for number in indexed(_unpacked(self._said.pop(text)), self._floor):
             self._titles.discard(number, text)
 
-    def alike(self, posting: Said) -> dict[str, tuple[float, int]]:
-        """The titles alike to what a posting's title says at the floor or more: each title's cosine with it, and
-        the occupation both say most of."""
+    def __contains__(self, text: str) -> bool:
+        return text in self._said
+
+    def alike(self, posting: Said, among: Collection[str] | None = None) -> dict[str, tuple[float, int]]:
+        """The titles alike to what a posting's title says at the floor or more (of `among` only, if given): each
+        title's cosine with it, and the occupation both say most of."""
         found: dict[str, tuple[float, int]] = {}
         for number in posting:
-            for title in self._titles.get(number, ()):
+            titles = self._titles.get(number, ())
+            for title in titles if among is None else [title for title in among if title in titles]:
                 if title not in found:
                     theirs = _unpacked(self._said[title])
                     strength = alike(posting, theirs)

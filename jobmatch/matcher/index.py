@@ -11,11 +11,12 @@ from typing import Any, Generic, TypeVar
 from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
 from jobmatch.matcher.jobs import JobRecord, job_records, row_records
 from jobmatch.matcher.matching import Pins, Pool, rank
-from jobmatch.matcher.model import Alias, MatchResult, Posting
+from jobmatch.matcher.model import Alias, Candidate, MatchResult, Posting
 from jobmatch.matcher.ngrams import load_tables
+from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.places import City, CityNames, Place
 from jobmatch.matcher.readings import without_misspelt_cities
-from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, side
+from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, Side, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, normalize_title
 from jobmatch.matcher.wording import Found, WordingSearch
@@ -55,7 +56,8 @@ class JobIndex:
 
     def _build(self, jobs: Iterable[Any], read: Callable[..., list[JobRecord]]) -> None:
         with _without_cycle_collection():
-            load_tables()  # once per process (0.2 s), first: a caller streaming jobs fetches meanwhile
+            occupations()  # the table a build reads, once per process (0.1 s), first: a caller streaming jobs
+            # fetches meanwhile (the others are read by `complete`)
             jobs = iter(jobs)
             while chunk := list(islice(jobs, BUILD_CHUNK)):  # the jobs read may be dropped once they are records
                 records = read(chunk, public_only=self._public_only)
@@ -71,6 +73,16 @@ class JobIndex:
 
     def __contains__(self, job_id: object) -> bool:
         return job_id in self._jobs
+
+    def complete(self, titles: int | None = None) -> bool:
+        """Make up to `titles` more titles' part of the index that a build leaves out, all if None: what letters
+        alike and employers' titles compare (wording.py); True once it is whole. A match needing it before makes
+        the rest first. The tables it reads are read first, once per process."""
+        if self._wording.whole:
+            return True
+        load_tables()
+        with _without_cycle_collection():
+            return self._wording.complete(titles)
 
     def city_names(self) -> CityNames:
         """A copy of the city names the pool reads titles with (re-matching reads posting titles as it does)."""
@@ -107,25 +119,66 @@ class JobIndex:
         comes first (after an agreed identifier), a rejected one last; neither links by itself."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
+        posting_side, title, pins = self._read(posting, set(exclude))
+        return rank(posting_side, title, pins, self._worded(title, pins), self._pool, limit=limit, exclude=set(exclude),
+                    aliases=aliases, written=posting.title)
+
+    def could_enter(self, posting: Posting, job_ids: Collection[str], kept: Sequence[Candidate], limit: int = 5,
+                    exclude: Collection[str] = ()) -> bool:
+        """Whether any of these jobs can enter a match of `posting` against this pool that holds the candidates
+        `kept` (best first; all found by their titles or worded otherwise, none a reviewer's verdict). Each job is
+        ranked as `match` ranks it, its own title compared where the match compares those its keys find, so it
+        scores at least what the match gives it, beside the kept candidates' titles (the best title found decides
+        whether letters alike are asked). A last kept candidate found by its title is ranked with them, as the
+        match ranks it; one found otherwise is compared by its score, which a job within a tenth of can enter.
+        Re-matching asks it of a posting that a changed job can at most enter."""
+        skip = set(exclude)
+        ids = {job_id for job_id in job_ids if job_id in self._jobs and job_id not in skip}
+        if not ids:
+            return False
+        posting_side, title, pins = self._read(posting, skip)
+        if pins:
+            return True
+        last = kept[-1] if len(kept) >= limit else None
+        ranked = ids | ({last.job_id} if last and last.method == "title" and last.job_id in self._jobs else set())
+        texts = {self._titles[job_id].text for job_id in ids}
+        seen = texts | {self._titles[c.job_id].text for c in kept if c.job_id in self._titles}
+        among = Pool(self._jobs, self._titles, _Among(self._search, seen, ranked))
+        found = rank(posting_side, title, [], self._worded(title, [], texts), among, limit=len(ranked), exclude=skip,
+                     written=posting.title).candidates
+        if last is None:
+            return bool(found)
+        if last.job_id in ranked:
+            order = [candidate.job_id for candidate in found]
+            return last.job_id not in order or order.index(last.job_id) > 0
+        return any(candidate.weak < last.weak or (candidate.weak == last.weak and candidate.score >= last.score - 0.1)
+                   for candidate in found)
+
+    def _read(self, posting: Posting, exclude: set[str]) -> tuple[Side, Title, Pins]:
+        """The posting as ranking reads it: its place and evidence, its title as this pool reads it, and what its
+        identifiers pin."""
         location = posting.location
         place = Place.of(location.city, location.zip_code, location.raw) if location else Place((), "")
-        pins, written = self._pins(posting, set(exclude))
+        pins, written = self._pins(posting, exclude)
         title = normalize_title(_without(posting.title, written), self._cities, also=place.city)
         title = without_misspelt_cities(self._cut_short(title), self._cities, self._search.titles_with_word)
         if not place and len(title.cities) == 1:  # "Pflegehelfer in Sonneberg" without a location says where
             (city,) = title.cities
             place = Place(city, "")
         label = (location.city or location.raw) if location and (location.city or location.raw) else " ".join(place.city)
-        posting_side = side(place, label or place.zip_code, posting.department, posting.employment_type)
+        return side(place, label or place.zip_code, posting.department, posting.employment_type), title, pins
 
+    def _worded(self, title: Title, pins: Pins, among: Collection[str] | None = None) -> Callable[[float], list[Found]]:
         def worded(best_title: float) -> list[Found]:
             """Letters alike only where neither an identifier nor the title search found much: a weak suggestion
             would rank above the job of a code whose title was cut ("Landarztpraxis sucht dringend")."""
             alike = (WEAK_ALIKE, ALIKE_FLOOR) if best_title < STRONG_TITLE and not pins else None
-            return self._wording.similar(title.text, title.words, (WEAK_WORDING, WORDING_FLOOR), _WORDED_TITLES, alike)
+            if alike:
+                self.complete()
+            return self._wording.similar(title.text, title.words, (WEAK_WORDING, WORDING_FLOOR), _WORDED_TITLES, alike,
+                                         among)
 
-        return rank(posting_side, title, pins, worded, self._pool, limit=limit, exclude=set(exclude), aliases=aliases,
-                    written=posting.title)
+        return worded
 
     def _cut_short(self, title: Title) -> Title:
         """A title cut mid-word without an ellipsis ("Industriemechaniker Instandhaltu": its last word starts a
@@ -234,6 +287,19 @@ def _spread(ids: list[str], groups: Iterable[Collection[K]]) -> tuple[list[K], l
             keys += group
             owners += [job_id] * len(group)
     return keys, owners
+
+
+class _Among:
+    """The title search of a pool, asked of a few of its titles and jobs only (`JobIndex.could_enter`)."""
+
+    def __init__(self, search: TitleSearch, texts: set[str], job_ids: set[str]) -> None:
+        self._search, self._texts, self._job_ids = search, texts, job_ids
+
+    def similar(self, text: str, words: tuple[str, ...], cutoff: float, cut: bool = False) -> list[tuple[str, float]]:
+        return self._search.scored(text, sorted(self._texts), cutoff, cut) if text else []
+
+    def jobs(self, text: str) -> list[str]:
+        return [job_id for job_id in self._search.jobs(text) if job_id in self._job_ids]
 
 
 def _without(title: str, codes: list[str]) -> str:

@@ -21,35 +21,27 @@ holds the job's most telling stem, and one whose stems the job holds has its mos
 Letters alike share a word start or end in practice ("Reinigungskraft" / "Helfer - Reinigung"); the keys above
 reach those. Keys are namespaced strings ("code:req-01007", "lager", "<lager", "occ:17", "part:lager").
 
-A job that shares only title keys with a posting can at most enter its match: `title_reach` bounds what its
-title can score there, read every way the matcher may read either title, so that a match whose candidates all
-score more is left alone.
+A job that shares only title keys with a posting can at most enter its match, which the pool tells
+(jobmatch.matcher.index.JobIndex.could_enter).
 """
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache, reduce
-from itertools import product
+from functools import lru_cache
 from typing import Any
 
-from jobmatch.matcher.identifiers import bare_codes, codes_in_title, normalize_code, normalize_remote_id, normalize_url
-from jobmatch.matcher.jobs import job_side
+from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
 from jobmatch.matcher.ngrams import grams, rarity
 from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.places import City, CityNames, Place
 from jobmatch.matcher.scoring import (
     ALIKE_FLOOR,
-    SAME_PLACE,
     SEARCH_CUTOFF,
     WORDING_FLOOR,
-    Side,
-    evidence,
     cut_after_word,
-    side,
     similar_titles,
     title_similarity,
     title_views,
-    wording_score,
 )
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import normalize_title
@@ -65,10 +57,6 @@ _EXPANDED_LABELS = 6  # the shortest German labels of an occupation the wording 
 _PARTS_FLOOR = 0.5
 _NO_STRENGTH = 2.0  # asked of the source when only its letters alike are wanted: no other strength reaches it
 _NO_CITIES = CityNames()
-_MOST_SIMILAR = 100.0  # a title's similarity at most; a title worded otherwise scores less
-_WORDED_HIGHEST = wording_score(1.0)  # the most a title worded otherwise scores
-_CODES_LEFT_OUT = 3  # codes written in a title whose readings without any of them `title_reach` compares
-_EVERY_KIND = frozenset(("wording", "start"))  # what a posting may share with a job when not known (_shared_kinds)
 _PUNCTUATION = "()[]{},;:!?\"'|*#."
 
 
@@ -208,66 +196,23 @@ class JobKeys:
     titles: frozenset[str]
     words: tuple[str, ...]
     city: City
-    side: Side  # what the evidence of place, department and employment type reads of it
+
+    @property
+    def job_id(self) -> str:
+        return self.candidate.removeprefix("job:")
 
 
 def job_keys(job: Mapping[str, Any], in_pool: bool = True) -> JobKeys:
     """The keys of a Kombo job (non-string values, which the matcher refuses, give none). A job outside the
     matching pool (hidden from matching) concerns only the postings that have it as a candidate."""
-    location = job.get("location") if isinstance(job.get("location"), Mapping) else {}
-    department, employment_type, zip_code = (value if isinstance(value, str) else None for value in (
-        job.get("department"), job.get("employment_type"), location.get("zip_code")))
-    city_name, raw = (value if isinstance(value, str) else None
-                      for value in (location.get("city"), location.get("raw")))
-    job_place = job_side(city_name, zip_code, raw, department, employment_type)
     if not in_pool:
-        return JobKeys(candidate_key(job["id"]), frozenset(), frozenset(), (), (), job_place)
+        return JobKeys(candidate_key(job["id"]), frozenset(), frozenset(), (), ())
     job_code, remote_id, post_url = (job.get(name) for name in ("job_code", "remote_id", "post_url"))
     texts = [value if isinstance(value, str) else None for value in (job_code, remote_id, post_url)]
     words, city = job_title_words(job), job_city(job)
     return JobKeys(candidate_key(job["id"]), frozenset(identifier_keys(*texts)),
                    frozenset(title_keys(words) | job_wording_keys(words) | set(city) | {marked_cut_key(words)}),
-                   words, city, job_place)
-
-
-def highest_score(posting: Mapping[str, Any], job: JobKeys, similarity: float = _MOST_SIMILAR) -> float:
-    """The most a job can score in a posting's match (a posting of these fields, as POST /v1/postings takes
-    them) without changing how the posting's title is read: a title at most `similarity` (`title_reach`; 100
-    unless known), with the evidence of place, department and employment type the matcher adds; a posting without
-    a place may name one in its title, so it counts as in the job's."""
-    location = posting.get("location") or {}
-    place = Place.of(location.get("city"), location.get("zip_code"), location.get("raw"))
-    delta = evidence(side(place, None, posting.get("department"), posting.get("employment_type")), job.side)[0]
-    return similarity + delta + (0.0 if place else SAME_PLACE)
-
-
-def title_reach(job: JobKeys, title: str, city: City, cities: CityNames, below: float = _MOST_SIMILAR) -> float:
-    """The most a job's title can score against a posting's `title` (as written; `city` the posting's own) in a
-    pool of these `cities`, or `below` as soon as it is known to reach that far: the title search's similarity
-    of any reading of either title (the pool's cities and cities misspelt left out or kept, a place cut short at
-    its end dropped or kept; compared also as a title cut short unless the matcher reads it as one word), or the highest score of a title worded otherwise
-    where the wording source could offer the job's (`_worded`); the codes written in the title that the matcher
-    leaves out of it when they pin a job left out or kept, any of them (more than _CODES_LEFT_OUT: 100)."""
-    codes = list(dict.fromkeys(bare_codes(title)))
-    if not job.words or len(codes) > _CODES_LEFT_OUT:
-        return _MOST_SIMILAR
-    postings: dict[tuple[str, ...], bool] = {}  # a reading -> whether the matcher may read it as cut short
-    for kept in product((False, True), repeat=len(codes)):
-        written = reduce(lambda text, code: text.replace(code[1], " ") if code[0] else text, zip(kept, codes), title)
-        read = normalize_title(written, cities, also=city)
-        for words in (read.words, _without_cities(read.words, cities)):
-            postings[words] = postings.get(words, False) or read.cut or len(read.words) > 1
-        if len(read.words) > 1 and len(read.words[-1]) >= 3 and cities.started_by(read.words[-1]):
-            postings[read.words[:-1]] = True
-    jobs = dict.fromkeys((job.words, _without_cities(job.words, cities)))
-    best = max((title_similarity(" ".join(words), " ".join(job_words), cut=cut)
-                for words, cut in postings.items() if words for job_words in jobs if job_words), default=0.0)
-    if best >= below or best >= _WORDED_HIGHEST:
-        return best
-    if any(_worded(_wording_of(job_words), words, _EVERY_KIND) for words in postings if words
-           for job_words in jobs if job_words):
-        return _WORDED_HIGHEST
-    return best
+                   words, city)
 
 
 def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
@@ -285,7 +230,7 @@ def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tupl
     compared with the start of the job's, or one the wording source could offer the job's title for (`_worded`),
     each also with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city,
     whose arrival in a pool or departure from it changes how the posting's title is read (True: the job may then
-    change anything in its match, where otherwise it can at most enter it, below `highest_score`)."""
+    change anything in its match, where otherwise it can at most enter it)."""
     distinct: dict[tuple[tuple[str, ...], frozenset[str]], int] = {}  # postings of one title read alike
     of = [distinct.setdefault((words, frozenset(_shared_kinds(keys))), len(distinct)) for words, keys in postings]
     found = _concerned_titles(job_words, city, list(distinct), cities)

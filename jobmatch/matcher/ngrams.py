@@ -148,18 +148,35 @@ class GramSearch:
         known, unseen = _rarities()
         dots = _shared(((query[gram] * known.get(gram, unseen), words) for gram in query
                         if (words := self._words_by_gram.get(gram))), len(self._squares), SHORTLIST)
-        squares, repeats = self._squares, self._repeats
         titles = _shared(((dot, self._titles_by_word[word]) for word, dot in dots.items()),
                          len(self._titles_by_word), SHORTLIST)
+        return sorted(self._cosines(query, query_norm, titles.items()), key=lambda found: (-found[1], found[0]))[:limit]
+
+    def alike(self, query: Mapping[str, float], titles: Iterable[str]) -> list[tuple[str, float]]:
+        """The cosine of each of these titles of the pool with `query`, every piece they share counted: at least
+        what `similar` finds of them, which counts only the pieces and words of most weight."""
+        query_norm = _norm(query.values())
+        if not query_norm:
+            return []
+        known, unseen = _rarities()
+        factors = {gram: weight * known.get(gram, unseen) for gram, weight in query.items()}
+        dots = [(title, sum(factors.get(gram, 0.0) for word in set(title.split()) for gram in _word_pieces(word)[0]))
+                for title in titles]
+        return self._cosines(query, query_norm, dots)
+
+    def _cosines(self, query: Mapping[str, float], query_norm: float, dots: Iterable[tuple[str, float]]
+                 ) -> list[tuple[str, float]]:
+        known, unseen = _rarities()
+        squares, repeats = self._squares, self._repeats
         scored = []
-        for title, dot in titles.items():
+        for title, dot in dots:
             square = sum(squares[word] for word in set(title.split()))
             if title in repeats:  # each piece once: "mechaniker" is not more alike to "mechaniker mechatroniker
                 pieces, more = repeats[title]  # industriemechaniker" than to itself
                 dot -= sum(extra * query[gram] * known.get(gram, unseen) for gram, extra in pieces if gram in query)
                 square -= more
             scored.append((title, dot / (query_norm * sqrt(square))))
-        return sorted(scored, key=lambda found: (-found[1], found[0]))[:limit]
+        return scored
 
 
 def _shared(hits: Iterable[tuple[float, set[str]]], total: int, shortlist: int) -> dict[str, float]:

@@ -128,8 +128,8 @@ def occupations() -> Occupations:
             preferred[own[position]].append(number)
     shared: dict[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]] = {}
     weights = {}
-    for key, number in first.items():
-        found = label_weights((number, *more.get(key, ())), preferred.get(key, ()))
+    for key, number in first.items():  # a label of one occupation gives it all its weight, without the loop
+        found = label_weights((number, *more[key]), preferred.get(key, ())) if key in more else ((number, 1.0),)
         weights[key] = shared.setdefault(found, found)
     german = tuple(tuple(own[:count]) for own, count in zip(table["labels"], table["german"]))
     return Occupations(tuple(table["names"]), german, max(len(key.split()) for key in weights),

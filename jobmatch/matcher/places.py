@@ -103,11 +103,12 @@ class CityNames:
         return True
 
     def copy(self) -> "CityNames":
-        """The same names, and what was found of words so far (a re-match reads a pool's names each run)."""
+        """The same names, sharing what is found of words (a re-match reads a pool's names each run, and what one
+        run finds serves the next and the pool): each replaces the memo it holds when its names change."""
         other = CityNames()
         other._counts = self._counts.copy()
         other._by_first_word = {word: set(cities) for word, cities in self._by_first_word.items()}
-        other._sorted, other._single, other._misspelt = self._sorted, self._single, dict(self._misspelt)
+        other._sorted, other._single, other._misspelt = self._sorted, self._single, self._misspelt
         return other
 
     def add_all(self, cities: Iterable[City]) -> None:

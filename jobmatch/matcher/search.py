@@ -160,6 +160,11 @@ class TitleSearch:
         shortlist = _heaviest(weights)
         if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
             shortlist.append(text)
+        return self.scored(text, shortlist, cutoff, cut)
+
+    def scored(self, text: str, shortlist: list[str], cutoff: float, cut: bool = False) -> list[tuple[str, float]]:
+        """Of these titles of the pool, those scoring at least `cutoff` against `text`, best first, as `similar`
+        scores the titles its keys found (re-matching asks of a few titles whether they can enter a match)."""
         found = similar_titles(text, [self._views[title] for title in shortlist], cutoff)
         n = len(text)  # the titles it can have been cut from: any longer one, or (scoring.cut_after_word) one
         starts = ([i for i, title in enumerate(shortlist) if len(title) > n] if cut else  # going on with a word

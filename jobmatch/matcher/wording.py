@@ -15,15 +15,20 @@ Whole titles alike are what `search.TitleSearch` finds; this finds what shares t
   "Fachkraft - Lagerlogistik"; the posting's pieces are joined by those of the German labels of the occupations
   it names ("Lagerist" brings "Fachlagerist"). It costs most, so the caller asks for it only when the title
   search found nothing strong.
+The pool's side of the last two (`_Alike`) is not made with the pool: it was 40% of a build's indexing (about 0.5 s
+at 100,000 jobs, and 0.2 s once per process for the tables it reads). It is made by `complete`, a few titles at a
+time (a pool's owner calls it after a build, between matches), or wholly by the first query asking for it before
+that is done.
 A title ESCO names wholly as one occupation is no candidate by parts or letters for a posting it names wholly as
 another (`_told_apart`).
 It never links a posting by itself: its candidates are suggestions with their reason, for a reviewer.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from math import log
+from threading import Lock
 
 import Stemmer
 
@@ -93,8 +98,9 @@ class WordingSearch:
         self._parts: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._by_occupation = Groups[int]()
         self._by_stem = Groups[str]()
-        self._advert_titles = advert_titles.PoolTitles(ADVERTS_FLOOR)
-        self._grams = GramSearch()
+        self._alike: _Alike | None = None  # made by `complete`
+        self._pending: list[str] = []  # titles `complete` has yet to add to it, the next last
+        self._making = Lock()  # threads matching at once make it once
 
     def add(self, text: str, title_words: tuple[str, ...]) -> None:
         if not text or text in self._parts:
@@ -103,11 +109,12 @@ class WordingSearch:
         for number in found[0]:
             self._by_occupation.add(number, text)
         written, stems = parts(title_words)
-        self._parts[text] = (written, frozenset(stems))
-        for stem in set(stems):
+        stems_held = frozenset(stems)
+        self._parts[text] = (written, stems_held)
+        for stem in stems_held:
             self._by_stem.add(stem, text)
-        self._advert_titles.add(text, _said_of_pool_title(text, title_words, stems, found))
-        self._grams.add(text)
+        if self._alike is not None:
+            self._alike.add(text, title_words, stems_held, found)
 
     def discard(self, text: str) -> None:
         if text not in self._parts:
@@ -116,15 +123,39 @@ class WordingSearch:
             self._by_occupation.discard(number, text)
         for stem in self._parts.pop(text)[1]:
             self._by_stem.discard(stem, text)
-        self._advert_titles.discard(text)
-        self._grams.discard(text)
+        if self._alike is not None and text in self._alike:
+            self._alike.discard(text)
+
+    def complete(self, titles: int | None = None) -> bool:
+        """Add up to `titles` more of the pool's titles (all if None) to what letters alike and employers' titles
+        compare (`_Alike`); True once every title is in. Titles added or discarded meanwhile are kept track of."""
+        with self._making:
+            if self._alike is None:
+                self._alike, self._pending = _Alike(), list(reversed(self._parts))
+            alike, pending = self._alike, self._pending
+            for _ in range(len(pending) if titles is None else min(titles, len(pending))):
+                text = pending.pop()
+                if text in self._parts and text not in alike:
+                    alike.add(text, tuple(text.split()), self._parts[text][1], self._occupations[text])
+            return not pending
+
+    @property
+    def whole(self) -> bool:
+        """Whether every title is in what letters alike compare (`complete`)."""
+        return self._alike is not None and not self._pending
+
+    def _alike_search(self) -> "_Alike":
+        if not self.whole:
+            self.complete()
+        return self._alike
 
     def similar(self, text: str, title_words: tuple[str, ...], floors: Floors, limit: int,
-                alike_floors: Floors | None = None) -> list[Found]:
+                alike_floors: Floors | None = None, among: Collection[str] | None = None) -> list[Found]:
         """Titles of the same occupation or of the same parts, of strength at least `floors`' first (weak below its
         second), strongest first; with `alike_floors`, also titles whose letters are alike inside the words, at
         a cosine of at least its first (weak below its second), and weak suggestions of the occupations employers'
-        titles like the posting's were filed under."""
+        titles like the posting's were filed under. `among`: only these titles of the pool, each at least as
+        strong as it can be found among all (re-matching asks whether a few titles can enter a match)."""
         if not text or not self._parts:
             return []
         best: dict[str, Found] = {}
@@ -144,55 +175,29 @@ class WordingSearch:
                 best[found] = (found, strength, reason, weak)
 
         for number in sorted(posting_occupations, key=posting_occupations.get, reverse=True):
-            for found in self._by_occupation.get(number, ()):
+            for found in _among(self._by_occupation.get(number, ()), among):
                 offer(found, same_occupation(posting, self._occupations[found]),
                       f"same occupation: {table.names[number]} (ESCO)")
         _, stems = parts(title_words)
-        for found, strength in self._same_parts(frozenset(stems)):
+        for found, strength in self._same_parts(frozenset(stems), among):
             offer(found, strength, "compound: " + " + ".join(self._parts[found][0]))
         for number, weight in posting_occupations.items():
             if number in self._by_occupation:  # the pool has jobs named as this occupation: found above
                 continue
             for label in sorted(table.german[number], key=len)[:_EXPANDED_LABELS]:
                 label_stems = frozenset(parts(label.split())[1])
-                for found, strength in self._same_parts(label_stems):
+                for found, strength in self._same_parts(label_stems, among):
                     offer(found, weight * covered * strength, f"same occupation: {table.names[number]} (ESCO)")
         if alike_floors is not None:
-            for found, strength, reason in self._advertised(text, title_words, stems):
+            alike = self._alike_search()
+            for found, strength, reason in alike.advertised(text, title_words, stems, among):
                 offer(found, strength, reason, (ADVERTS_FLOOR, 2.0))
-            for found, strength, reason in self._alike(title_words, posting_occupations, covered, alike_floors[0],
-                                                       limit):
+            for found, strength, reason in alike.alike(title_words, posting_occupations, covered, alike_floors[0],
+                                                       limit, among):
                 offer(found, strength, reason, alike_floors)
         return sorted(best.values(), key=lambda found: (found[3], -found[1], found[0]))[:limit]  # plausible first
 
-    def _advertised(self, text: str, title_words: tuple[str, ...], stems: tuple[str, ...]
-                    ) -> list[tuple[str, float, str]]:
-        """Titles that say of the occupations what the posting's title says (advert_titles.py), with the occupation
-        both say most of."""
-        table = advert_titles.advert_titles()
-        posting = table.said(text, advert_titles.features(title_words, stems))
-        return [(title, strength, f"employers' titles: {table.names[shared]} (Bundesagentur adverts)")
-                for title, (strength, shared) in self._advert_titles.alike(posting).items()]
-
-    def _alike(self, title_words: tuple[str, ...], posting_occupations: dict[int, float], covered: float,
-               floor: float, limit: int) -> list[tuple[str, float, str]]:
-        """Titles whose pieces are alike to those of the posting's words and of the shortest German labels of the
-        occupations it names (each occupation weighing what the title gives it, shared among its labels)."""
-        table = occupations()
-        counts = grams(title_words)
-        sources = [(word, "") for word in title_words]
-        for number, weight in posting_occupations.items():
-            chosen = sorted(table.german[number], key=len)[:_EXPANDED_LABELS]
-            for label in chosen:
-                sources += [(word, f" (ESCO: {table.names[number]})") for word in label.split()]
-                grams(label.split(), weight * covered / len(chosen), counts)
-        found = [hit for hit in self._grams.similar(weighted(counts), limit) if hit[1] >= floor]
-        if not found:
-            return []
-        pieces = [(word, source, frozenset(grams([word]))) for word, source in dict.fromkeys(sources)]
-        return [(text, strength, _alike_reason(pieces, text)) for text, strength in found]
-
-    def _same_parts(self, stems: frozenset[str]) -> list[tuple[str, float]]:
+    def _same_parts(self, stems: frozenset[str], among: Collection[str] | None = None) -> list[tuple[str, float]]:
         """Titles made of the same parts as `stems`, or of all of them and more, or of some of them (two at
         least), by Dice's coefficient over the stems weighted by rarity (IDF). Parts in common are not enough:
         "Zahnprofi" is not "Außendienstprofi", nor "Paketfahrer" "Paketsortierer"."""
@@ -209,7 +214,7 @@ class WordingSearch:
             if rare_found and len(titles) > common:
                 break
             weight = _rarity(total, len(titles))
-            for title in titles:
+            for title in _among(titles, among):
                 shared[title] += weight
         weight_of = {stem: _rarity(total, len(self._by_stem.get(stem, ()))) for stem in stems}
         mine = sum(weight_of.values())
@@ -224,7 +229,57 @@ class WordingSearch:
         return out
 
 
-def _said_of_pool_title(text: str, title_words: tuple[str, ...], stems: tuple[str, ...],
+class _Alike:
+    """A pool's distinct titles as letters alike (ngrams.py) and employers' titles (advert_titles.py) compare them:
+    what each says of the agency's occupations, the titles under those, and the titles' pieces."""
+
+    def __init__(self) -> None:
+        self._advert_titles = advert_titles.PoolTitles(ADVERTS_FLOOR)
+        self._grams = GramSearch()
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._advert_titles
+
+    def add(self, text: str, title_words: tuple[str, ...], stems: Iterable[str],
+            esco: tuple[dict[int, float], float]) -> None:
+        self._advert_titles.add(text, _said_of_pool_title(text, title_words, stems, esco))
+        self._grams.add(text)
+
+    def discard(self, text: str) -> None:
+        self._advert_titles.discard(text)
+        self._grams.discard(text)
+
+    def advertised(self, text: str, title_words: tuple[str, ...], stems: tuple[str, ...],
+                   among: Collection[str] | None = None) -> list[tuple[str, float, str]]:
+        """Titles that say of the occupations what the posting's title says (advert_titles.py), with the occupation
+        both say most of."""
+        table = advert_titles.advert_titles()
+        posting = table.said(text, advert_titles.features(title_words, stems))
+        return [(title, strength, f"employers' titles: {table.names[shared]} (Bundesagentur adverts)")
+                for title, (strength, shared) in self._advert_titles.alike(posting, among).items()]
+
+    def alike(self, title_words: tuple[str, ...], posting_occupations: dict[int, float], covered: float,
+              floor: float, limit: int, among: Collection[str] | None = None) -> list[tuple[str, float, str]]:
+        """Titles whose pieces are alike to those of the posting's words and of the shortest German labels of the
+        occupations it names (each occupation weighing what the title gives it, shared among its labels)."""
+        table = occupations()
+        counts = grams(title_words)
+        sources = [(word, "") for word in title_words]
+        for number, weight in posting_occupations.items():
+            chosen = sorted(table.german[number], key=len)[:_EXPANDED_LABELS]
+            for label in chosen:
+                sources += [(word, f" (ESCO: {table.names[number]})") for word in label.split()]
+                grams(label.split(), weight * covered / len(chosen), counts)
+        query = weighted(counts)
+        hits = self._grams.similar(query, limit) if among is None else self._grams.alike(query, among)
+        found = [hit for hit in hits if hit[1] >= floor]
+        if not found:
+            return []
+        pieces = [(word, source, frozenset(grams([word]))) for word, source in dict.fromkeys(sources)]
+        return [(text, strength, _alike_reason(pieces, text)) for text, strength in found]
+
+
+def _said_of_pool_title(text: str, title_words: tuple[str, ...], stems: Iterable[str],
                         esco: tuple[dict[int, float], float]) -> advert_titles.Said:
     """What a pool's title says of the agency's occupations: as ESCO names it, if wholly and as occupations that
     carry an agency name, else what employers' titles with its words say, as surely as that is."""
@@ -255,6 +310,11 @@ def _alike_reason(sources: list[tuple[str, str, frozenset[str]]], found: str) ->
         alike.append((share, pair))
     most = max(share for share, _ in alike)
     return "letters alike: " + ", ".join(pair for share, pair in alike if share >= min(most, _ALIKE_WORD))
+
+
+def _among(titles: Collection[str], among: Collection[str] | None) -> Collection[str]:
+    """These titles, or those of them `among` names."""
+    return titles if among is None else [title for title in among if title in titles]
 
 
 def _rarity(total: int, count: int) -> float:

@@ -147,8 +147,24 @@ def test_a_job_that_cannot_rank_among_a_postings_five_title_candidates_is_not_ma
     sync_page(sessions, [elsewhere])  # 100% similar, but in another place: 92 against the candidates' 100 and more
     assert run(sessions) == rematch.Rematched(1, 0, 0)
     assert_stored_as_matched(sessions, [*ACME_JOBS, *bakers, elsewhere])
-    sync_page(sessions, [kombo_job("job-baker-berlin", "181", "Bäckerin", city="Berlin")])  # may rank among them
-    assert run(sessions).touched == 1
+    baker_woman = kombo_job("job-baker-berlin", "181", "Bäckerin", city="Berlin")
+    sync_page(sessions, [baker_woman])
+    assert run(sessions) == rematch.Rematched(1, 0, 0)  # it ranks below them all
+    assert_stored_as_matched(sessions, [*ACME_JOBS, *bakers, elsewhere, baker_woman])
+
+
+def test_a_twin_of_the_last_of_five_candidates_is_matched_again_only_where_it_ranks_before_it(
+    client, keys, sessions
+) -> None:
+    bakers = posting_among_five_bakers(client, keys, sessions, "Bäcker")
+    after_them = kombo_job("job-baker-9", "189", "Bäcker (m/w/d)", city="Berlin")  # equal in all but its id
+    sync_page(sessions, [after_them])
+    assert run(sessions) == rematch.Rematched(1, 0, 0)
+    assert_stored_as_matched(sessions, [*ACME_JOBS, *bakers, after_them])
+    before_them = kombo_job("job-baker-0b", "190", "Bäcker (m/w/d)", city="Berlin")
+    sync_page(sessions, [before_them])
+    assert run(sessions) == rematch.Rematched(1, 1, 1)
+    assert_stored_as_matched(sessions, [*ACME_JOBS, *bakers, after_them, before_them])
 
 
 def test_a_reviewers_not_in_the_ats_is_never_overturned_but_a_new_job_returns_it_to_review(

@@ -45,7 +45,7 @@ def test_a_plausible_offer_of_a_title_is_not_made_weak_by_a_stronger_weak_one():
     search = WordingSearch()
     search.add("berufskraftfahrer", ("berufskraftfahrer",))
     words = ("berufskraftfahrer", "ce")
-    advertised = search._advertised(" ".join(words), words, parts(words)[1])
+    advertised = search._alike_search().advertised(" ".join(words), words, parts(words)[1])
     alike = search.similar(" ".join(words), words, (0.4, 0.7), 10, (0.2, 0.7))
     assert advertised[0][1] > alike[0][1]  # employers' titles say it more strongly, but only as a weak suggestion
     assert alike[0][0] == "berufskraftfahrer" and not alike[0][3] and alike[0][2].startswith("letters alike")
@@ -92,7 +92,7 @@ def test_a_pool_title_esco_names_wholly_says_the_agency_names_of_its_occupation(
     def advertised() -> list:
         search = WordingSearch()
         search.add("lagerarbeiter", ("lagerarbeiter",))
-        return search._advertised(" ".join(words), words, parts(words)[1])
+        return search._alike_search().advertised(" ".join(words), words, parts(words)[1])
 
     assert [found for found, _, _ in advertised()] == ["lagerarbeiter"]
     monkeypatch.setattr(advert_titles, "named_by_esco", lambda *args: {})

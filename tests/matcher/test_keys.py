@@ -3,8 +3,8 @@ import pytest
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.fixtures.labelled import labelled_set
 from jobmatch.matcher import JobIndex, Posting
-from jobmatch.matcher.keys import concerned_titles, highest_score, job_keys, pool_cities, posting_keys, title_reach
-from jobmatch.matcher.places import CityNames, Place
+from jobmatch.matcher.keys import concerned_titles, job_keys, pool_cities, posting_keys
+from jobmatch.matcher.places import CityNames
 
 
 def posting(title: str, city: str | None = None, **identifiers: str) -> dict:
@@ -111,37 +111,3 @@ def test_every_candidate_the_matcher_finds_shares_a_key_and_is_concerned() -> No
             missed += not (by_title or not job.identifiers.isdisjoint(keys))
     assert pairs > 800
     assert missed == 0
-
-
-def test_title_reach_is_the_most_a_jobs_title_can_score_against_a_posting_as_the_matcher_reads_it() -> None:
-    cities = CityNames()
-    cities.add(("bamberg",))
-    reach = lambda job_title, title: title_reach(job_keys(kombo_job("j", "1", job_title)), title, (), cities)  # noqa: E731
-    assert reach("Bäcker (m/w/d)", "Bäcker") == 100.0
-    assert reach("Bäcker Azubi", "Bäcker Ref. 48213") < 75  # the code left out; one word is never read as cut
-    assert reach("Bäcker Azubi", "Bäcker Azu") == 99.0  # read as cut short: compared with the job's start
-    assert reach("Bäcker Azubi", "Bäcker in Bamberg") < 75  # the pool's city left out
-    assert reach("Lagerarbeiter (m/w/d)", "Kommissionierer") == 85.0  # the wording source offers it at most so
-    assert reach("Koch", "Berufskraftfahrer CE") < 40
-
-
-def test_title_reach_bounds_the_score_of_every_candidate_the_matcher_finds() -> None:
-    """On the labelled set, every plausible candidate found by its title or worded otherwise; weak suggestions,
-    which rank below every plausible one, are not bounded (re-matching never leaves out a posting for them)."""
-    labelled = labelled_set(seed=5, per_category=40)
-    jobs = {job["id"]: job for job in labelled.jobs}
-    index = JobIndex(labelled.jobs)
-    cities = index.city_names()
-    checked = 0
-    for case in labelled.cases:
-        posting = Posting.from_dict(case.posting)
-        city = Place.of(posting.location.city, posting.location.zip_code, posting.location.raw).city \
-            if posting.location else ()
-        for candidate in index.match(posting).candidates:
-            if candidate.weak or candidate.method not in ("title", "wording"):
-                continue
-            checked += 1
-            keys = job_keys(jobs[candidate.job_id])
-            assert highest_score(case.posting, keys, title_reach(keys, posting.title, city, cities)) >= \
-                candidate.score - 0.05, (posting.title, candidate)
-    assert checked > 800

@@ -190,6 +190,25 @@ def test_incremental_updates_equal_a_fresh_build(start, changes):
         assert index.match(Posting("Koch", job_code=code)) == fresh.match(Posting("Koch", job_code=code))
 
 
+def test_an_index_completed_a_few_titles_at_a_time_while_it_changes_matches_as_a_fresh_build():
+    """What a build leaves out (letters alike, employers' titles) is made by `complete` between changes."""
+    others = [j for j in generate_jobs(200, seed=11) if j["name"]]
+    pool = {j["id"]: j for j in POOL_500[:300]}
+    index = JobIndex(pool.values())
+    for n, other in enumerate(others[:60]):
+        assert not index.complete(2)
+        index.remove(POOL_500[n]["id"])
+        pool.pop(POOL_500[n]["id"])
+        renamed = {**POOL_500[100 + n], "name": other["name"]}
+        index.upsert(renamed)
+        pool[renamed["id"]] = renamed
+    assert index.complete() and index.complete(1)
+    fresh = JobIndex(pool.values())
+    postings = [Posting(damage_title(other["name"], None, random.Random(n))) for n, other in enumerate(others)]
+    assert [index.match(posting) for posting in postings] == [fresh.match(posting) for posting in postings]
+    assert any(c.method == "wording" for posting in postings for c in fresh.match(posting).candidates)
+
+
 @pytest.mark.parametrize(("odd", "read"), [
     ({"id": "x", "name": 5, "job_code": 77}, ("5", "77")),  # numbers are read as their text
     ({"id": 12, "name": "Koch", "job_code": "K-1"}, ("Koch", "K1")),  # a code without its separators
