@@ -118,6 +118,8 @@ def odd_jobs(draw) -> dict:
     for field in draw(st.lists(st.sampled_from(FIELDS), max_size=4, unique=True)):
         value = draw(NESTED.get(field, JSON))
         if field.startswith("location."):
+            if not isinstance(job.get("location"), dict):  # "location" drawn before as something else
+                job["location"] = {}
             job["location"][field.partition(".")[2]] = value
         else:
             job[field] = value
