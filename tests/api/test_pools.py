@@ -138,6 +138,22 @@ def test_a_sync_that_changed_nothing_keeps_the_pool_and_a_change_is_caught_up(se
     assert (stats.rebuilds, stats.catch_ups, stats.hits, stats.versions_behind) == (1, 1, 2, 0)
 
 
+def test_a_small_pool_is_built_whole_and_a_large_one_is_completed_by_its_measuring_thread(
+    sessions, monkeypatch
+) -> None:
+    integration_id, customer_id = new_customer(sessions)
+    add_ats_jobs(sessions, generate_jobs(300), integration_id)
+    pools = Pools()
+    monkeypatch.setattr(pools, "_start", lambda work, *args: None)  # no measuring thread
+    assert index(pools, sessions, customer_id)._entry.index.complete(0)  # whole as built: nothing left for later
+    monkeypatch.setattr(pools_module, "COMPLETE_LATER_FROM", 100)
+    pools = Pools()
+    built = index(pools, sessions, customer_id)._entry.index
+    pools.settle()
+    assert built.complete(0)  # the measuring thread made the rest
+    assert pools.stats().bytes_held > 0
+
+
 def test_concurrent_requests_for_a_pool_not_built_yet_build_it_once(sessions) -> None:
     integration_id, customer_id = new_customer(sessions)
     add_ats_jobs(sessions, generate_jobs(2_000), integration_id)
