@@ -33,7 +33,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from jobmatch.matcher.groups import Groups
+from jobmatch.matcher.groups import Groups, only
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.places import CityNames
 from jobmatch.matcher.titles import normalize_title
@@ -190,8 +190,7 @@ class PoolTitles:
         title's cosine with it, and the occupation both say most of."""
         found: dict[str, tuple[float, int]] = {}
         for number in posting:
-            titles = self._titles.get(number, ())
-            for title in titles if among is None else [title for title in among if title in titles]:
+            for title in only(self._titles.get(number, ()), among):
                 if title not in found:
                     theirs = _unpacked(self._said[title])
                     strength = alike(posting, theirs)

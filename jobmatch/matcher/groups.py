@@ -1,7 +1,7 @@
 """Items under keys, the few of a key as a tuple: the maps of a pool's indexes hold one to three items under most
 keys (a word's titles, a piece's words, a title's jobs), and a set costs 216 bytes however few it holds."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -43,3 +43,8 @@ class Groups(dict[K, Group], Generic[K]):
             self[key] = group
         else:
             del self[key]
+
+
+def only(group: Collection[str], chosen: Collection[str] | None) -> Collection[str]:
+    """A group's items, or those of them `chosen` names (a query asked of a few of a pool's titles)."""
+    return group if chosen is None else [item for item in chosen if item in group]

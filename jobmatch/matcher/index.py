@@ -293,10 +293,10 @@ class _Among:
     """The title search of a pool, asked of a few of its titles and jobs only (`JobIndex.could_enter`)."""
 
     def __init__(self, search: TitleSearch, texts: set[str], job_ids: set[str]) -> None:
-        self._search, self._texts, self._job_ids = search, texts, job_ids
+        self._search, self._texts, self._job_ids = search, sorted(texts), job_ids
 
     def similar(self, text: str, words: tuple[str, ...], cutoff: float, cut: bool = False) -> list[tuple[str, float]]:
-        return self._search.scored(text, sorted(self._texts), cutoff, cut) if text else []
+        return self._search.scored(text, self._texts, cutoff, cut) if text else []
 
     def jobs(self, text: str) -> list[str]:
         return [job_id for job_id in self._search.jobs(text) if job_id in self._job_ids]

@@ -33,7 +33,7 @@ from threading import Lock
 import Stemmer
 
 from jobmatch.matcher import advert_titles
-from jobmatch.matcher.groups import Groups
+from jobmatch.matcher.groups import Groups, only
 from jobmatch.matcher.ngrams import GramSearch, grams, weighted
 from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.search import COMMON_MIN, COMMON_SHARE
@@ -175,7 +175,7 @@ class WordingSearch:
                 best[found] = (found, strength, reason, weak)
 
         for number in sorted(posting_occupations, key=posting_occupations.get, reverse=True):
-            for found in _among(self._by_occupation.get(number, ()), among):
+            for found in only(self._by_occupation.get(number, ()), among):
                 offer(found, same_occupation(posting, self._occupations[found]),
                       f"same occupation: {table.names[number]} (ESCO)")
         _, stems = parts(title_words)
@@ -214,7 +214,7 @@ class WordingSearch:
             if rare_found and len(titles) > common:
                 break
             weight = _rarity(total, len(titles))
-            for title in _among(titles, among):
+            for title in only(titles, among):
                 shared[title] += weight
         weight_of = {stem: _rarity(total, len(self._by_stem.get(stem, ()))) for stem in stems}
         mine = sum(weight_of.values())
@@ -310,11 +310,6 @@ def _alike_reason(sources: list[tuple[str, str, frozenset[str]]], found: str) ->
         alike.append((share, pair))
     most = max(share for share, _ in alike)
     return "letters alike: " + ", ".join(pair for share, pair in alike if share >= min(most, _ALIKE_WORD))
-
-
-def _among(titles: Collection[str], among: Collection[str] | None) -> Collection[str]:
-    """These titles, or those of them `among` names."""
-    return titles if among is None else [title for title in among if title in titles]
 
 
 def _rarity(total: int, count: int) -> float:
