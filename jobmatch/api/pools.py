@@ -13,7 +13,8 @@ The contract:
 - An index is changed and matched under its pool's lock, so no thread reads one half caught up. (Copying an
   index to change the copy costs a build; the lock costs nothing a sync worker's single thread would notice.)
 - A build reads only the columns matching needs (`JOB_COLUMNS`) as rows, streamed, the next chunk fetched while
-  the index is built from this one; the pools of a process share one memory bound (JOBMATCH_POOL_CACHE_MB), least
+  the index is built from this one, and its titles' stored forms (jobmatch.api.title_forms), writing those it made
+  from a thread after it; the pools of a process share one memory bound (JOBMATCH_POOL_CACHE_MB), least
   recently used evicted first. A pool's size is measured when it is built,
   by walking the objects its index holds (`deep_size`), in a thread: the walk takes about as long as the build
   (tracemalloc during the build would nearly double it). The thread first completes the index (what a build
@@ -45,11 +46,13 @@ from typing import Any
 from sqlalchemy import Engine, Row, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from jobmatch.api import title_forms
 from jobmatch.matcher import Alias, Candidate, JobIndex, MatchResult, load_tables
-from jobmatch.matcher.places import CityNames
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.matcher.applicability import GONE
 from jobmatch.matcher.jobs import JOB_FIELDS
+from jobmatch.matcher.places import CityNames
+from jobmatch.matcher.titles import TitleForms
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration
 
@@ -239,11 +242,12 @@ class Pools:
             if entry is not None:  # built by the thread this one waited for
                 return entry
             version = feed.current_version(session, key[0])  # read first: every job read after is as new
-            entry = _Entry(*key, _build(session, *key), version, 0)
+            index, forms = _build(session, *key)
+            entry = _Entry(*key, index, version, 0)
             with self._lock:
                 self._entries[key] = entry
                 del self._builds[key]
-            self._built(entry)
+            self._built(entry, session.get_bind(), forms.made)
             return entry
 
     def _catch_up(self, session: Session, entry: _Entry, version: int, wait: bool) -> None:
@@ -281,10 +285,10 @@ class Pools:
         latest = feed.current_version(session, entry.customer_id)  # read first: every job read after is as new
         changed = session.scalar(select(func.count()).select_from(_changed(entry).order_by(None).subquery()))
         if changed > REBUILD_SHARE * max(len(entry.index), 1):
-            index = _build(session, entry.customer_id, entry.exposed_only, entry.public_only)
+            index, forms = _build(session, entry.customer_id, entry.exposed_only, entry.public_only)
             with entry.lock:
                 entry.index, entry.version = index, latest
-            self._built(entry)
+            self._built(entry, session.get_bind(), forms.made)
             return
         rows = session.execute(_changed(entry).execution_options(yield_per=READ_CHUNK))
         self._apply(entry, rows, latest, pause=APPLY_PAUSE_S)
@@ -311,14 +315,17 @@ class Pools:
             self._counts["catch_ups"] += 1
             self._evict(keep=entry)
 
-    def _built(self, entry: _Entry) -> None:
+    def _built(self, entry: _Entry, engine: Engine, forms: dict[str, str]) -> None:
         """Count a new index at the bytes per job of the last pool measured, and measure it in a thread: the
         walk takes about as long as the build, which no request should wait for. The measurement evicts: the
-        build has taken its memory already, and the slack is read against what was held when it had."""
+        build has taken its memory already, and the slack is read against what was held when it had. The title
+        forms the build made are kept by a thread too."""
         index = entry.index
         with self._lock:
             entry.nbytes = round(self._bytes_per_job * len(index))
             self._counts["rebuilds"] += 1
+        if forms:
+            self._start(title_forms.write, engine, forms)
         self._start(self._measure, entry, index)
 
     def _measure(self, entry: _Entry, index: JobIndex) -> None:
@@ -371,16 +378,19 @@ def _changed(entry: _Entry) -> Any:
     return feed.changed_after(entry.customer_id, entry.version, *_CHANGED_COLUMNS)
 
 
-def _build(session: Session, customer_id: int, exposed_only: bool, public_only: bool) -> JobIndex:
-    """A fresh index of the pool, read in chunks."""
-    jobs = _customer_jobs(customer_id, *JOB_COLUMNS).where(_JOBS.quarantined_at.is_(None))  # unreadable: left out
-    if exposed_only:
-        jobs = jobs.where(_JOBS.exposed)
-    with _read_ahead(_driver_chunks(session, jobs)) as fetched:  # (fetching while the index loads its table)
-        index = JobIndex.of_rows(chain.from_iterable(fetched), public_only=public_only)  # no call per row
+def _build(session: Session, customer_id: int, exposed_only: bool, public_only: bool) -> tuple[JobIndex, TitleForms]:
+    """A fresh index of the pool, read in chunks, its titles read from their stored forms where there are; and
+    the forms, those it made among them (`TitleForms.made`) for the caller to keep."""
+    def pool_jobs(*columns: Any) -> Any:
+        jobs = _customer_jobs(customer_id, *columns).where(_JOBS.quarantined_at.is_(None))  # unreadable: left out
+        return jobs.where(_JOBS.exposed) if exposed_only else jobs
+
+    forms = TitleForms(title_forms.read(session, pool_jobs(_JOBS.name)))
+    with _read_ahead(_driver_chunks(session, pool_jobs(*JOB_COLUMNS))) as fetched:  # (fetched while indexed)
+        index = JobIndex.of_rows(chain.from_iterable(fetched), public_only=public_only, forms=forms)
     if len(index) < COMPLETE_LATER_FROM:
         index.complete()
-    return index
+    return index, forms
 
 
 def _driver_chunks(session: Session, statement: Any) -> Iterator[Sequence[Any]]:

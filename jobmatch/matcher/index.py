@@ -18,7 +18,7 @@ from jobmatch.matcher.places import City, CityNames, Place
 from jobmatch.matcher.readings import without_misspelt_cities
 from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, Side, side
 from jobmatch.matcher.search import TitleSearch
-from jobmatch.matcher.titles import Title, normalize_title
+from jobmatch.matcher.titles import Title, TitleForms, normalize_title
 from jobmatch.matcher.wording import Found, WordingSearch
 
 K = TypeVar("K")
@@ -48,13 +48,16 @@ class JobIndex:
         self._build(jobs, job_records)
 
     @classmethod
-    def of_rows(cls, rows: Iterable[Sequence[Any]], *, public_only: bool = False) -> "JobIndex":
-        """An index of jobs given as rows of jobs.JOB_FIELDS (what a store reads, without a dict per job)."""
+    def of_rows(cls, rows: Iterable[Sequence[Any]], *, public_only: bool = False,
+                forms: TitleForms | None = None) -> "JobIndex":
+        """An index of jobs given as rows of jobs.JOB_FIELDS (what a store reads, without a dict per job); its
+        titles read from their `forms` where these hold them, and the forms of the others added to them."""
         index = cls(public_only=public_only)
-        index._build(rows, row_records)
+        index._build(rows, row_records, forms)
         return index
 
-    def _build(self, jobs: Iterable[Any], read: Callable[..., list[JobRecord]]) -> None:
+    def _build(self, jobs: Iterable[Any], read: Callable[..., list[JobRecord]], forms: TitleForms | None = None
+               ) -> None:
         with _without_cycle_collection():
             occupations()  # the table a build reads, once per process (0.1 s), first: a caller streaming jobs
             # fetches meanwhile (the others are read by `complete`)
@@ -65,7 +68,8 @@ class JobIndex:
             records = list(self._jobs.values())
             self._cities.add_all(map(_CITY, records))  # every city first, so no title is normalized twice
             names = list(map(_NAME, records))
-            normalized = {name: normalize_title(name, self._cities) for name in set(names)}
+            title = forms.title if forms is not None else normalize_title
+            normalized = {name: title(name, self._cities) for name in set(names)}
             self._index(records, list(map(normalized.__getitem__, names)))
 
     def __len__(self) -> int:

@@ -282,7 +282,7 @@ class _Worded:
     words: tuple[str, ...]
     named: tuple[dict[int, float], float]  # the occupations it names, and the share of its words naming them
     stems: frozenset[str]
-    pieces: dict[str, tuple[float, float]]  # its letter pieces: (squared weight, as the source's norm counts it)
+    pieces: dict[str, float]  # its letter pieces, each with its squared weight
     norm: float  # the squared norm the source gives the title
     search: WordingSearch  # a source of this title alone, which tells letters alike as the pool's does
 
@@ -293,9 +293,9 @@ def _wording_of(job_words: tuple[str, ...]) -> _Worded:
     text = " ".join(job_words)
     search.add(text, job_words)
     held = {piece for word in set(job_words) for piece in grams([word])}  # a title is the set of its pieces
-    pieces = {piece: (rarity(piece) ** 2, rarity(piece) ** 2) for piece in held}
+    pieces = {piece: rarity(piece) ** 2 for piece in held}
     return _Worded(job_words, occupations().of(job_words), frozenset(parts(job_words)[1]), pieces,
-                   sum(counted for _, counted in pieces.values()), search)
+                   sum(pieces.values()), search)
 
 
 def _worded(job: _Worded, words: tuple[str, ...], shared: Collection[str]) -> bool:
@@ -315,8 +315,7 @@ def _worded(job: _Worded, words: tuple[str, ...], shared: Collection[str]) -> bo
         return True
     if "start" not in shared:
         return False
-    pieces = _posting_pieces(words)
-    reached = sum(square for piece, (square, _) in job.pieces.items() if piece in pieces)
+    reached = sum(map(job.pieces.__getitem__, _posting_pieces(words).intersection(job.pieces)))
     return reached >= ALIKE_FLOOR**2 * job.norm and bool(  # the cosine is at most their weight over the title's
         job.search.similar(" ".join(words), words, (_NO_STRENGTH, _NO_STRENGTH), 1, (ALIKE_FLOOR, ALIKE_FLOOR)))
 

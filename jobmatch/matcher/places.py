@@ -4,8 +4,8 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -47,8 +47,7 @@ def city_key(city: str | None) -> City:
     return tuple(word for word in words(fold(_QUALIFIER.sub(" ", city))) if word not in STOPWORDS)
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(NamedTuple):  # a tuple: made, hashed and compared by C (a pool makes and hashes one per job)
     city: City
     zip_code: str
 
@@ -150,6 +149,10 @@ class CityNames:
 
     def starting_with(self, word: str) -> set[City]:
         return self._by_first_word.get(word, set())
+
+    def start_none(self, words: Iterable[str]) -> bool:
+        """Whether no city name starts with one of these words."""
+        return self._by_first_word.keys().isdisjoint(words)
 
     def misspelt(self, word: str) -> City | None:
         """The city of one word that `word` is with a typo ("glashtueten" for Glashütten): one edit below eight

@@ -5,7 +5,9 @@ Real titles carry much that does not: gender markers in a dozen spellings, femin
 reference number. Two postings of the same job differ in exactly these, so they are removed before scoring.
 """
 
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -120,6 +122,63 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
         meaningful = [word for word in raw if word not in _MEANINGLESS and not _REFERENCE_NUMBER.fullmatch(word)]
         kept, found = _naming_words(meaningful, raw, cities, also)
     return Title(" ".join(kept), tuple(kept), found, _work_time(raw), cut)
+
+
+# Raise when normalize_title's output changes: stored title forms of another version are not read.
+# (tests/matcher/test_title_forms.py holds a digest of the output on real titles, and fails when it changes.)
+FORM_VERSION = 1
+
+
+class TitleForms:
+    """Titles normalized without any pool's cities, as forms a store keeps (jobmatch.api.title_forms), for a pool's
+    build to read instead of normalizing each title again: those `stored`, and those `made` since.
+
+    A title's form also holds every word normalizing it asked a city of: with a pool's cities it reads the same
+    unless one of those words starts a city of the pool (every reading of cities in normalize_title goes through
+    `CityNames.starting_with`), and only then is it normalized again."""
+
+    def __init__(self, stored: Mapping[str, str] | None = None) -> None:
+        self.stored = dict(stored or {})
+        self.made: dict[str, str] = {}
+
+    def title(self, name: str, cities: CityNames) -> Title:
+        form = self.stored.get(name)
+        if form is None:
+            form = self.made[name] = title_form(name)
+        return from_form(form, cities) or normalize_title(name, cities)
+
+
+class _Asking(CityNames):
+    """No city names, and every word asked of them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def starting_with(self, word: str) -> set[City]:
+        self.asked.add(word)
+        return set()
+
+
+def title_form(name: str) -> str:
+    """The title normalized without any pool's cities, with the words it asked of them, as JSON text."""
+    cities = _Asking()
+    title = normalize_title(name, cities)
+    return json.dumps([title.text, sorted(title.work_time), title.cut, sorted(cities.asked.difference(title.words))],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def from_form(form: str, cities: CityNames) -> Title | None:
+    """The title as normalize_title reads it with `cities`, from its form; None when one of them may change it,
+    or the form cannot be read."""
+    try:
+        text, work_time, cut, asked = json.loads(form)
+        words = tuple(text.split())
+        if cities.start_none(words) and cities.start_none(asked):
+            return Title(text, words, frozenset(), frozenset(work_time), bool(cut))
+    except (ValueError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def _names_a_place(head: list[str], cities: CityNames, also: City) -> bool:

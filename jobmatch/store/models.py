@@ -530,3 +530,16 @@ class TitleAlias(Base):
     posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"))  # the posting the verdict was given for
     linked: Mapped[bool]  # False: rejected
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TitleForm(Base):
+    """An ATS job title as the matcher normalizes it without any pool's cities (jobmatch.matcher.titles.TitleForms),
+    kept for the next build of a pool holding it: a title's form is the same for every customer, and a build reads
+    the forms of its titles where it would normalize each anew (most of a build's time). A cache: written after a
+    build, by whichever process builds, and read only at the matcher's FORM_VERSION."""
+
+    __tablename__ = "title_forms"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int]
+    form: Mapped[str] = mapped_column(Text)

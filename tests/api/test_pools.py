@@ -12,11 +12,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from jobmatch.api import pools as pools_module
+from jobmatch.api import title_forms
 from jobmatch.api.ats_jobs import set_exposed
 from jobmatch.api.pools import Pools, deep_size
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
 from jobmatch.matcher import Location, Posting
-from jobmatch.store.models import Customer
+from jobmatch.matcher.titles import FORM_VERSION, title_form
+from jobmatch.store.db import make_engine
+from jobmatch.store.models import Customer, TitleForm
 from jobmatch.store.models import Posting as StoredPosting
 from tests.api.helpers import NURSE, post
 from tests.factories import add_ats_jobs, add_integration, sync_page
@@ -297,3 +300,40 @@ def test_what_reading_ahead_raised_is_raised_to_the_reader() -> None:
         assert next(reader) == [1]
         with pytest.raises(ConnectionError, match="server closed"):
             next(reader)
+
+
+def test_a_build_keeps_its_titles_forms_and_the_next_build_reads_them(sessions) -> None:
+    integration_id, customer_id = new_customer(sessions)
+    cook, packer = "Koch (m/w/d) für die Formen", "Lagerhelfer (m/w/d) in Berlin"
+    add_ats_jobs(sessions, [COOK | {"name": cook}, kombo_job("job-packer", "302", packer, city="Berlin")],
+                 integration_id)
+    pools = Pools()
+    index(pools, sessions, customer_id)
+    pools.settle()  # the forms are written by a thread
+
+    def stored() -> dict[str, tuple[int, str]]:
+        with sessions() as session:
+            return {name: (version, form) for name, version, form in session.execute(
+                select(TitleForm.name, TitleForm.version, TitleForm.form).where(TitleForm.name.in_([cook, packer])))}
+
+    assert stored() == {cook: (FORM_VERSION, title_form(cook)), packer: (FORM_VERSION, title_form(packer))}
+    with sessions.begin() as session:  # a form the next build reads, however it reads
+        session.execute(update(TitleForm).where(TitleForm.name == cook).values(form='["chefkoch",[],false,[]]'))
+    read = index(Pools(), sessions, customer_id)
+    best = read.match(Posting("Chefkoch"), limit=1).candidates[0]
+    assert (best.job_id, best.score, best.weak) == ("job-cook", 100, False)
+    assert read.match(Posting(packer), limit=1).candidates[0].score == 100  # Berlin, a city of the pool: read again
+
+    with sessions.begin() as session:  # a form of another version is not read, and is written again
+        session.execute(update(TitleForm).where(TitleForm.name == cook).values(version=FORM_VERSION - 1))
+    pools = Pools()
+    assert all(candidate.weak for candidate in index(pools, sessions, customer_id).match(Posting("Chefkoch")).candidates)
+    pools.settle()
+    assert stored()[cook] == (FORM_VERSION, title_form(cook))
+
+
+def test_forms_that_cannot_be_written_cost_the_next_build_its_time_and_nothing_else(tmp_path, caplog) -> None:
+    no_table = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    title_forms.write(no_table, {"Koch (m/w/d)": title_form("Koch (m/w/d)")})
+    assert "could not keep 1 title forms" in caplog.text
+    no_table.dispose()
