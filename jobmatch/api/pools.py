@@ -385,8 +385,13 @@ def _build(session: Session, customer_id: int, exposed_only: bool, public_only: 
         jobs = _customer_jobs(customer_id, *columns).where(_JOBS.quarantined_at.is_(None))  # unreadable: left out
         return jobs.where(_JOBS.exposed) if exposed_only else jobs
 
-    forms = TitleForms(title_forms.read(session, pool_jobs(_JOBS.name)))
-    with _read_ahead(_driver_chunks(session, pool_jobs(*JOB_COLUMNS))) as fetched:  # (fetched while indexed)
+    forms = TitleForms()
+
+    def reading() -> Iterator[Sequence[Any]]:  # in a thread, while the matcher loads its table, then indexes
+        forms.stored.update(title_forms.read(session, pool_jobs(_JOBS.name)))  # first: read once every row is in
+        yield from _driver_chunks(session, pool_jobs(*JOB_COLUMNS))
+
+    with _read_ahead(reading()) as fetched:
         index = JobIndex.of_rows(chain.from_iterable(fetched), public_only=public_only, forms=forms)
     if len(index) < COMPLETE_LATER_FROM:
         index.complete()

@@ -251,12 +251,16 @@ def _concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tup
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         for variant in variants:
             similar.update(_similar(job, {i: words for i, words in variant.items() if words and i not in similar}))
-    shared = [kinds for _, kinds in postings]
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         worded = _wording_of(job)
-        similar.update(i for i, words in enumerate(titles) if i not in similar and any(
-            _cut_from(variant, job, "cut" in shared[i]) or _worded(worded, variant, shared[i])
-            for variant in dict.fromkeys((words, without[i])) if variant))
+        for i, (words, kinds) in enumerate(postings):
+            if i in similar:
+                continue
+            cut = "cut" in kinds
+            for variant in (words, without[i]) if without[i] != words else (words,):
+                if variant and (_cut_from(variant, job, cut) or (kinds and _worded(worded, variant, kinds))):
+                    similar.add(i)
+                    break
     return dict.fromkeys(similar - found.keys(), False) | found
 
 
@@ -264,15 +268,16 @@ def _shared_kinds(keys: Collection[str]) -> set[str]:
     """What keys a posting shares with a job say: "cut" (its title is cut short with an ellipsis), "wording"
     (their titles' occupations or parts meet), "start" (a word or a word's start: letters alike start alike; a
     word's end alone, "ingenieur" / "-eur", is shared by titles of every kind)."""
-    kinds = set()
-    for key in keys:
-        if key.startswith("cut:"):
-            kinds.add("cut")
-        elif key.startswith(("occ:", "stem:", "part:")):
-            kinds.update(("wording", "start"))
-        elif key[0] not in ">~":
-            kinds.add("start")
-    return kinds
+    return set().union(*map(_key_kinds, keys))
+
+
+@lru_cache(maxsize=1 << 14)  # a run reads the few keys of its changed jobs, posting after posting
+def _key_kinds(key: str) -> tuple[str, ...]:
+    if key.startswith("cut:"):
+        return ("cut",)
+    if key.startswith(("occ:", "stem:", "part:")):
+        return ("wording", "start")
+    return () if key[0] in ">~" else ("start",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +406,8 @@ def _views(words: tuple[str, ...]) -> tuple[str, str]:
 
 
 def _without_cities(words: tuple[str, ...], cities: CityNames) -> tuple[str, ...]:
+    if cities.start_none(words) and not any(map(cities.misspelt, words[1:])):  # most titles name no city
+        return words
     kept, i = [], 0
     while i < len(words):
         names = cities.starting_with(words[i])
@@ -412,4 +419,6 @@ def _without_cities(words: tuple[str, ...], cities: CityNames) -> tuple[str, ...
 
 
 def _contains(words: tuple[str, ...], part: City) -> bool:
+    if len(part) == 1:  # most cities
+        return part[0] in words
     return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))

@@ -30,9 +30,10 @@ SHORTLIST = 100  # words, then titles, of most weight kept per query
 def grams(words: Iterable[str], weight: float = 1.0, into: Counter | None = None) -> Counter:
     """The pieces of the words, each counted `weight` times: "koch" -> ^ko, koc, och, ch$, ^koc, koch, och$."""
     found: Counter = Counter() if into is None else into
+    held = found.get  # rather than `+=`, which calls Counter's __missing__, in Python, for each new piece
     for word in words:
         for piece in _pieces_of(word):
-            found[piece] += weight
+            found[piece] = held(piece, 0) + weight
     return found
 
 
@@ -70,7 +71,8 @@ def rarity(gram: str) -> float:
 
 
 def weighted(counts: Mapping[str, float]) -> dict[str, float]:
-    return {gram: count * rarity(gram) for gram, count in counts.items()}
+    known, unseen = _rarities()
+    return {gram: count * known.get(gram, unseen) for gram, count in counts.items()}
 
 
 @lru_cache(maxsize=1 << 16)  # pools of one process share most words: each word's pieces are made once
