@@ -7,6 +7,7 @@ title and version; a process at a newer version replaces an older one's form, ne
 
 import logging
 from collections.abc import Mapping
+from functools import cache
 
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -42,14 +43,17 @@ def write(engine: Engine, forms: Mapping[str, str]) -> None:
     upsert = insert.on_conflict_do_update(
         index_elements=[_FORMS.c.name], set_={"version": insert.excluded.version, "form": insert.excluded.form},
         where=_FORMS.c.version < insert.excluded.version)
-    # A connection of its own, closed once written: the thread writing may outlive the caller's engine (disposed
-    # as a process or a test ends), whose pool would then drop the connection unclosed.
-    own = make_engine(engine.url.render_as_string(hide_password=False), poolclass=NullPool)
     try:
-        with own.begin() as connection:
+        with _writer(engine.url.render_as_string(hide_password=False)).begin() as connection:
             for start in range(0, len(rows), WRITE_CHUNK):
                 connection.execute(upsert, rows[start : start + WRITE_CHUNK])
     except SQLAlchemyError as error:
         log.warning("could not keep %d title forms (the next build normalizes them again): %s", len(rows), error)
-    finally:
-        own.dispose()
+
+
+@cache
+def _writer(url: str) -> Engine:
+    """An engine of the process's own for the database, without a pool: its connection is closed once the forms
+    are written, as the thread writing them may outlive the caller's engine (disposed as a process or a test
+    ends), whose pool would then drop a connection it lent unclosed."""
+    return make_engine(url, poolclass=NullPool)
