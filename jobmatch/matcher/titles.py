@@ -143,6 +143,8 @@ class TitleForms:
         self.made: dict[str, str] = {}
 
     def title(self, name: str, cities: CityNames) -> Title:
+        if not name:  # a job without a title: nothing to keep
+            return normalize_title(name, cities)
         form = self.stored.get(name)
         if form is None:
             form = self.made[name] = title_form(name)

@@ -66,6 +66,12 @@ def test_a_form_that_cannot_be_read_is_normalized_again(form: str) -> None:
         "Koch (m/w/d)", CityNames())
 
 
+def test_a_job_without_a_title_has_no_form_to_keep() -> None:
+    forms = TitleForms()
+    assert forms.title("", CityNames()) == normalize_title("", CityNames())
+    assert not forms.made
+
+
 # The digest of the forms of real adverts' titles and generated ones. When normalize_title's output changes, so do
 # the forms stored at FORM_VERSION: raise FORM_VERSION (titles.py), so that no build reads them, and write here the
 # digest of the new version.
@@ -94,7 +100,7 @@ def test_an_index_built_from_forms_holds_the_titles_of_one_built_without() -> No
     rows = _rows(jobs)
     made = TitleForms()
     first = JobIndex.of_rows(rows, forms=made)
-    assert len(made.made) == len({job["name"] for job in jobs})
+    assert len(made.made) == len({job["name"] for job in jobs if job["name"]})
     stored = TitleForms(made.made)
     again = JobIndex.of_rows(rows, forms=stored)
     plain = JobIndex.of_rows(rows)
