@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterable
+from itertools import compress, repeat
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jobmatch.matcher.text import clean
@@ -126,7 +127,10 @@ def normalize_urls(urls: Iterable[str | None]) -> list[str]:
     if not texts or joined.count("\n") != len(texts) - 1:  # none, or a URL with a line break inside
         return list(map(normalize_url, texts))
     others = _PLAIN_LINE.sub("", joined).split("\n")  # a plain URL's line is left empty, as an empty one is
-    return [normalize_url(text) if other else text.rstrip("/") for text, other in zip(texts, others)]
+    normalized = list(map(str.rstrip, texts, repeat("/")))
+    for i in compress(range(len(texts)), others):
+        normalized[i] = normalize_url(texts[i])
+    return normalized
 
 
 def _tracking(key: str) -> bool:

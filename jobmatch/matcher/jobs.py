@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat, starmap
+from itertools import repeat
 from operator import itemgetter
 from sys import intern
 from typing import Any
@@ -182,7 +182,7 @@ def _sides(cities: Sequence[str | None], zip_codes: Sequence[str | None], raws: 
     keys = list(zip(map(Place.of, cities, zip_codes, raws), _each(place_label, map(_or, cities, raws)),
                     _each(department_key, departments), _each(employment_type_key, employment_types)))
     distinct = list(dict.fromkeys(keys))
-    made = dict(zip(distinct, starmap(Side, distinct)))
+    made = dict(zip(distinct, map(tuple.__new__, repeat(Side), distinct)))  # Side._make, without a call in Python
     return list(map(made.__getitem__, keys))
 
 
