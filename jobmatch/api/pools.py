@@ -388,7 +388,7 @@ def _build(session: Session, customer_id: int, exposed_only: bool, public_only: 
     forms = TitleForms()
 
     def reading() -> Iterator[Sequence[Any]]:  # in a thread, while the matcher loads its table, then indexes
-        forms.stored.update(title_forms.read(session, pool_jobs(_JOBS.name)))  # first: read once every row is in
+        forms.stored.update(title_forms.read(session, pool_jobs(_JOBS.name)))  # the index reads them after the rows
         yield from _driver_chunks(session, pool_jobs(*JOB_COLUMNS))
 
     with _read_ahead(reading()) as fetched:

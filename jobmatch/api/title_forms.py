@@ -10,14 +10,12 @@ from collections.abc import Mapping
 from functools import cache
 
 from sqlalchemy import Engine, Select, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from jobmatch.matcher.titles import FORM_VERSION
-from jobmatch.store.db import make_engine
+from jobmatch.store.db import dialect_insert, make_engine
 from jobmatch.store.models import TitleForm
 
 log = logging.getLogger(__name__)
@@ -39,7 +37,7 @@ def write(engine: Engine, forms: Mapping[str, str]) -> None:
             if len(name) <= LONGEST_NAME]  # in order: writers of the same titles lock them in the same order
     if not rows:
         return
-    insert = (pg_insert if engine.dialect.name == "postgresql" else sqlite_insert)(_FORMS)
+    insert = dialect_insert(engine, _FORMS)
     upsert = insert.on_conflict_do_update(
         index_elements=[_FORMS.c.name], set_={"version": insert.excluded.version, "form": insert.excluded.form},
         where=_FORMS.c.version < insert.excluded.version)

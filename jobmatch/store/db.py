@@ -67,9 +67,11 @@ def on_its_own(session: Session) -> Connection:
     return session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def dialect_insert(session: Session, table: Any) -> Insert:
-    """An INSERT with the session's backend's ON CONFLICT clauses (SQLite's and PostgreSQL's are alike)."""
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+def dialect_insert(db: Session | Engine, table: Any) -> Insert:
+    """An INSERT with the backend's ON CONFLICT clauses (SQLite's and PostgreSQL's are alike), for a session's
+    backend or an engine's."""
+    bind = db.get_bind() if isinstance(db, Session) else db
+    return (pg_insert if bind.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def insert_unless_exists(session: Session, returned: Column[Any], *unique: str) -> Insert:

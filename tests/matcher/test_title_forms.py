@@ -11,17 +11,11 @@ from jobmatch.fixtures.adverts import load_adverts
 from jobmatch.fixtures.kombo_jobs import generate_jobs
 from jobmatch.matcher import JobIndex
 from jobmatch.matcher.jobs import JOB_FIELDS
-from jobmatch.matcher.places import CityNames, Place, city_key
+from jobmatch.matcher.places import CityNames, Place
 from jobmatch.matcher.titles import FORM_VERSION, TitleForms, from_form, normalize_title, title_form
+from tests.matcher.test_titles import cities
 
 ADVERTS = load_adverts()
-
-
-def cities(*names: str) -> CityNames:
-    known = CityNames()
-    for name in names:
-        known.add(city_key(name))
-    return known
 
 
 @pytest.mark.parametrize(("title", "pool", "read"), [
