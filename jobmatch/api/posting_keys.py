@@ -21,9 +21,9 @@ def is_waiting(posting: Posting) -> bool:
 
 
 def of(fields: dict[str, Any], candidates: list[dict[str, Any]]) -> tuple[str, set[str]]:
-    """The title words (as stored) and the keys of a posting's fields and candidates."""
-    words, posting_keys = keys.posting_keys(fields, (candidate["job_id"] for candidate in candidates))
-    return " ".join(words), posting_keys
+    """The title words (as stored: `keys.stored_words`) and the keys of a posting's fields and candidates."""
+    readings, posting_keys = keys.posting_keys(fields, (candidate["job_id"] for candidate in candidates))
+    return keys.stored_words(readings), posting_keys
 
 
 def of_posting(posting: Posting) -> tuple[str, set[str]]:

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import VERSION_COLUMNS, Pool, Pools, PoolVersions
 from jobmatch.matcher import Alias
-from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys
+from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys, readings_of
 from jobmatch.matcher.places import CityNames
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingEvent, PostingKey
@@ -246,7 +246,7 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
         for key in job.keys.titles:
             by_key[key].append((position, job.reach_version, False))
     concerned: Concerned = {}
-    by_title: dict[int, list[tuple[int, tuple[str, ...], set[str]]]] = defaultdict(list)  # job -> postings
+    by_title: dict[int, list[tuple[int, tuple[tuple[str, ...], ...], set[str]]]] = defaultdict(list)  # job -> postings
     for posting_id, matched_version, title_words, keys in postings:  # sharing a title key: (id, words, keys)
         sharing: dict[int, bool] = {}
         for key in keys:
@@ -257,11 +257,12 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
             concerned[posting_id] = None
             continue
         for position in sharing:
-            by_title[position].append((posting_id, tuple(title_words.split()), keys))
+            by_title[position].append((posting_id, readings_of(title_words), keys))
     pool_cities = cities() if by_title else CityNames()
     for position, candidates in by_title.items():
         job = jobs[position].keys
-        found = concerned_titles(job.words, job.city, [(words, keys & job.titles) for _, words, keys in candidates],
+        found = concerned_titles(job.words, job.city,
+                                 [(readings, keys & job.titles) for _, readings, keys in candidates],
                                  pool_cities)
         _merge(concerned, {candidates[i][0]: None if reads else [job] for i, reads in found.items()})
     return concerned

@@ -15,7 +15,7 @@ from jobmatch.matcher.model import Alias, Candidate, MatchResult, Posting
 from jobmatch.matcher.ngrams import load_tables
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.readings import without_misspelt_cities
+from jobmatch.matcher.readings import part_words, without_foreign_parts, without_misspelt_cities
 from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, Side, side
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.titles import Title, TitleForms, normalize_title
@@ -164,7 +164,9 @@ class JobIndex:
         location = posting.location
         place = Place.of(location.city, location.zip_code, location.raw) if location else Place((), "")
         pins, written = self._pins(posting, exclude)
-        title = normalize_title(_without(posting.title, written), self._cities, also=place.city)
+        text = without_foreign_parts(_without(posting.title, written),
+                                     lambda part: part_words(part, self._cities, place.city), self._search.knows)
+        title = normalize_title(text, self._cities, also=place.city)
         title = without_misspelt_cities(self._cut_short(title), self._cities, self._search.titles_with_word)
         if not place and len(title.cities) == 1:  # "Pflegehelfer in Sonneberg" without a location says where
             (city,) = title.cities
@@ -187,9 +189,10 @@ class JobIndex:
     def _cut_short(self, title: Title) -> Title:
         """A title cut mid-word without an ellipsis ("Industriemechaniker Instandhaltu": its last word starts a
         word of the pool) is marked cut; a last word the pool does not know that starts a place ("in Bam",
-        "(Mittelfra") is the place, cut short, and is dropped."""
+        "(Mittelfra") is the place, cut short, and is dropped, and so is one the pool knows where an ellipsis
+        cut the title ("Reinigungskraft (w/m/d) Röthenbach..." of "Röthenbach an der Pegnitz")."""
         last = title.words[-1] if title.words else ""
-        if len(title.words) > 1 and len(last) >= 3 and not self._search.titles_with_word(last) \
+        if len(title.words) > 1 and len(last) >= 3 and (title.cut or not self._search.titles_with_word(last)) \
                 and self._cities.started_by(last):
             kept = title.words[:-1]
             return replace(title, text=" ".join(kept), words=kept, cut=True)

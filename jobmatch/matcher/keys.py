@@ -21,6 +21,11 @@ holds the job's most telling stem, and one whose stems the job holds has its mos
 Letters alike share a word start or end in practice ("Reinigungskraft" / "Helfer - Reinigung"); the keys above
 reach those. Keys are namespaced strings ("code:req-01007", "lager", "<lager", "occ:17", "part:lager").
 
+A pool may read a posting's title with parts of it left out (an employer in words no title of the pool has,
+jobmatch.matcher.readings.without_foreign_parts): a posting is keyed, and compared, by each choice of its parts
+too (`title_readings`), and a title cut short also without its last word (a place cut short, which the pool
+leaves out), stored with its title words (`stored_words`).
+
 A job that shares only title keys with a posting can at most enter its match, which the pool tells
 (jobmatch.matcher.index.JobIndex.could_enter).
 """
@@ -28,12 +33,14 @@ A job that shares only title keys with a posting can at most enter its match, wh
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, combinations
 from typing import Any
 
 from jobmatch.matcher.identifiers import codes_in_title, normalize_code, normalize_remote_id, normalize_url
 from jobmatch.matcher.ngrams import grams, rarity
 from jobmatch.matcher.occupations import occupations, same_occupation
 from jobmatch.matcher.places import City, CityNames, Place
+from jobmatch.matcher.readings import part_words, title_parts
 from jobmatch.matcher.scoring import (
     ALIKE_FLOOR,
     SEARCH_CUTOFF,
@@ -58,12 +65,31 @@ _PARTS_FLOOR = 0.5
 _NO_STRENGTH = 2.0  # asked of the source when only its letters alike are wanted: no other strength reaches it
 _NO_CITIES = CityNames()
 _PUNCTUATION = "()[]{},;:!?\"'|*#."
+_READINGS = " | "  # between the readings of a posting's title as stored (no title word holds "|")
+Readings = tuple[tuple[str, ...], ...]  # a posting's title words, then those of each choice of its parts
 
 
 def title_words(title: str | None, city: City = ()) -> tuple[str, ...]:
     """The words of a posting's title that name the job, as the matcher reads them with the posting's own `city`
     removed but no city of a pool: the words any pool can leave."""
     return normalize_title(title, _NO_CITIES, also=city).words
+
+
+def title_readings(title: str | None, city: City = ()) -> list[tuple[str, ...]]:
+    """The words of each reading a pool may make of the title with some of its parts left out (every choice of
+    the parts naming a job, but all of them), as `title_words` reads them: none for a title of one such part."""
+    parts, _ = title_parts(clean(title or ""))
+    named = [words for part in parts if (words := part_words(part, _NO_CITIES, city))]
+    return [tuple(chain.from_iterable(chosen)) for size in range(1, len(named)) for chosen in combinations(named, size)]
+
+
+def stored_words(readings: Iterable[tuple[str, ...]]) -> str:
+    return _READINGS.join(map(" ".join, readings))
+
+
+def readings_of(stored: str) -> Readings:
+    """The readings `stored_words` stored (words stored before readings were: one)."""
+    return tuple(tuple(reading.split()) for reading in stored.split(_READINGS))
 
 
 def marked_cut_key(words: Iterable[str]) -> str:
@@ -152,22 +178,20 @@ def candidate_key(job_id: str) -> str:
 POSTING_FIELDS = ("title", "job_code", "remote_id", "post_url", "location")  # what a posting's keys come from
 
 
-def posting_keys(fields: Mapping[str, Any], candidate_ids: Iterable[str] = ()) -> tuple[tuple[str, ...], set[str]]:
-    """The title words and the keys of a posting (its POSTING_FIELDS, as POST /v1/postings takes them) and of the
-    jobs it has as candidates."""
+def posting_keys(fields: Mapping[str, Any], candidate_ids: Iterable[str] = ()) -> tuple[Readings, set[str]]:
+    """The title's readings (its words first) and the keys of a posting (its POSTING_FIELDS, as POST /v1/postings
+    takes them) and of the jobs it has as candidates."""
     location = fields.get("location") or {}
     city = Place.of(location.get("city"), location.get("zip_code"), location.get("raw")).city
     title = normalize_title(fields["title"], _NO_CITIES, also=city)
-    words = title.words
-    return words, (
-        ({marked_cut_key(words)} if title.cut and words else set()) |
-        identifier_keys(fields.get("job_code"), fields.get("remote_id"), fields.get("post_url"))
-        | codes_written_in(fields["title"])
-        | title_keys(words)
-        | cut_keys(words)
-        | posting_wording_keys(words)
-        | {candidate_key(job_id) for job_id in candidate_ids}
-    )
+    cut = (title.words[:-1],) if title.cut and len(title.words) > 1 else ()  # its last word a place cut short
+    readings = (title.words, *title_readings(fields["title"], city), *cut)
+    keys = (identifier_keys(fields.get("job_code"), fields.get("remote_id"), fields.get("post_url"))
+            | codes_written_in(fields["title"]) | {candidate_key(job_id) for job_id in candidate_ids})
+    for words in readings:
+        keys |= (({marked_cut_key(words)} if title.cut and words else set())
+                 | title_keys(words) | cut_keys(words) | posting_wording_keys(words))
+    return readings, keys
 
 
 def job_city(job: Mapping[str, Any]) -> City:
@@ -223,43 +247,47 @@ def pool_cities(places: Iterable[tuple[str | None, str | None]]) -> CityNames:
     return cities
 
 
-def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[tuple[str, ...], Collection[str]]],
+def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[Readings, Collection[str]]],
                      cities: CityNames) -> dict[int, bool]:
-    """Which of these postings (their title_words, and the keys they share with the job) a job could concern by
-    its title: similar enough for the title search to consider it (SEARCH_CUTOFF), also as a title cut short
-    compared with the start of the job's, or one the wording source could offer the job's title for (`_worded`),
-    each also with the pool's `cities` left out of both, as the pool leaves them out; or naming the job's city,
-    whose arrival in a pool or departure from it changes how the posting's title is read (True: the job may then
-    change anything in its match, where otherwise it can at most enter it)."""
-    distinct: dict[tuple[tuple[str, ...], frozenset[str]], int] = {}  # postings of one title read alike
-    of = [distinct.setdefault((words, frozenset(_shared_kinds(keys))), len(distinct)) for words, keys in postings]
+    """Which of these postings (the readings of their titles, `readings_of`, and the keys they share with the job)
+    a job could concern by its title: a reading similar enough for the title search to consider it
+    (SEARCH_CUTOFF), also as a title cut short compared with the start of the job's, or one the wording source
+    could offer the job's title for (`_worded`), each also with the pool's `cities` left out of both, as the pool
+    leaves them out; or naming the job's city, whose arrival in a pool or departure from it changes how the
+    posting's title is read (True: the job may then change anything in its match, where otherwise it can at
+    most enter it)."""
+    distinct: dict[tuple[Readings, frozenset[str]], int] = {}  # postings of one title read alike
+    of = [distinct.setdefault((readings, frozenset(_shared_kinds(keys))), len(distinct)) for readings, keys in postings]
     found = _concerned_titles(job_words, city, list(distinct), cities)
     return {i: found[at] for i, at in enumerate(of) if at in found}
 
 
-def _concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[tuple[str, ...], frozenset[str]]],
+def _concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tuple[Readings, frozenset[str]]],
                       cities: CityNames) -> dict[int, bool]:
-    """`concerned_titles` of distinct (title words, `_shared_kinds`)."""
-    titles = [words for words, _ in postings]
-    found = {i: True for i, words in enumerate(titles) if city and _contains(words, city)}
+    """`concerned_titles` of distinct (readings, `_shared_kinds`)."""
+    found = {i: True for i, (readings, _) in enumerate(postings) if city and _contains(readings[0], city)}
     if not job_words:
         return found
+    owner = [i for i, (readings, _) in enumerate(postings) for _ in readings]  # reading -> its posting
+    titles = [words for readings, _ in postings for words in readings]
     in_pool = _without_cities(job_words, cities)
-    similar: set[int] = set()
-    without = {i: _without_cities(words, cities) for i, words in enumerate(titles)}
-    variants = (dict(enumerate(titles)), {i: words for i, words in without.items() if words != titles[i]})
+    similar: set[int] = set()  # postings
+    without = [_without_cities(words, cities) for words in titles]
+    variants = (dict(enumerate(titles)), {j: words for j, words in enumerate(without) if words != titles[j]})
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         for variant in variants:
-            similar.update(_similar(job, {i: words for i, words in variant.items() if words and i not in similar}))
+            similar.update(owner[j] for j in _similar(job, {j: words for j, words in variant.items()
+                                                            if words and owner[j] not in similar}))
     for job in (job for job in dict.fromkeys((job_words, in_pool)) if job):
         worded = _wording_of(job)
-        for i, (words, kinds) in enumerate(postings):
-            if i in similar:
+        for j, words in enumerate(titles):
+            if owner[j] in similar:
                 continue
+            kinds = postings[owner[j]][1]
             cut = "cut" in kinds
-            for variant in (words, without[i]) if without[i] != words else (words,):
+            for variant in (words, without[j]) if without[j] != words else (words,):
                 if variant and (_cut_from(variant, job, cut) or (kinds and _worded(worded, variant, kinds))):
-                    similar.add(i)
+                    similar.add(owner[j])
                     break
     return dict.fromkeys(similar - found.keys(), False) | found
 

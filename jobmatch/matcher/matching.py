@@ -6,6 +6,7 @@ automatically. Everything else is a suggestion for a reviewer: a title alone is 
 otherwise, nor what a reviewer decided for another posting.
 """
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ Pins = list[tuple[Method, str, set[str]]]  # (method, what matched, the jobs it 
 Ranked = tuple[bool, float, int, bool, float, float, str, str, str]
 _TIE, _JOB_ID, _NAME = itemgetter(0, 1, 2, 3, 4), itemgetter(6), itemgetter(8)
 
+_CUT_END = re.compile(r"[\s.\u2026]+$")  # the ellipsis a board cuts a title with
 _WORDED_MOST = wording_score(1.0) + 1e-9  # strengths are cosines and shares: at most 1, but for rounding
 _TITLES_EXPANDED = 25  # distinct titles whose jobs are scored; more than `limit` can ever need
 # Tiers, best first: an identifier agreed by everything else; a job a reviewer linked for a posting of this title;
@@ -156,7 +158,7 @@ def _found_jobs(
                     heapreplace(top, raw)
     out = []
     for weak, minus_raw, minus_agreed, _, minus_score, minus_alike, job_id, reason, _ in _tell_ties_apart(
-            ranked, limit, written):
+            ranked, limit, written, title.cut):
         job, raw, agreed = jobs[job_id], -minus_raw, -minus_agreed
         reasons = [reason, *evidence(posting, job.side)[1]]
         if agreed > 0:
@@ -169,7 +171,7 @@ def _found_jobs(
     return out
 
 
-def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str) -> list[Ranked]:
+def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str, cut: bool = False) -> list[Ranked]:
     """The best `limit` of `ranked`; jobs equal in everything the ranking weighs are told apart by how many of the
     words their titles are written with the posting's title says too, of all either says (`written_alike`): what
     normalization drops as noise still says which of twins is meant ("SERVICETECHNIKER (GN)" is the pool's
@@ -185,7 +187,8 @@ def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str) -> list[Ran
     entries = list(compress(ranked, map(tied.__contains__, map(_TIE, ranked))))  # C loops: a tie can be a
     names = list(map(_NAME, entries))  # thousand jobs of one title, most of them of a few names
     posting = written_words(written)
-    alike = {name: -written_alike(posting, written_words(name)) for name in set(names)}
+    shown = len(_CUT_END.sub("", written)) if cut else 0  # a title cut short is compared with each one's start
+    alike = {name: -written_alike(posting, written_words(name[:shown] if shown else name)) for name in set(names)}
     likeness = list(map(alike.__getitem__, names))
     near: Iterable[int] = range(len(entries))
     if len(tied) == 1:  # of one tie, no job less alike than the limit-th can enter

@@ -1,10 +1,11 @@
 """How a posting's title is read against its pool, beyond what normalization can know without one."""
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
 from jobmatch.matcher.places import City, CityNames
-from jobmatch.matcher.titles import Title
+from jobmatch.matcher.titles import Title, normalize_title, only_work_time
 
 
 def without_misspelt_cities(title: Title, cities: CityNames, known: Callable[[str], bool]) -> Title:
@@ -22,3 +23,45 @@ def without_misspelt_cities(title: Title, cities: CityNames, known: Callable[[st
     if not found:
         return title
     return replace(title, text=" ".join(kept), words=tuple(kept), cities=title.cities | found)
+
+
+# Where a board or an employer joins the parts of a title: "Firma: Koch", "Koch | Firma", "Koch - Firma",
+# "Koch bei Firma" (a word "bei" in any case; "(m|w|d)" and ":in" stay whole)
+_PARTS = re.compile(r"\s*(:\s|\s\|\s|\s[-\u2013\u2014]\s|\b[Bb][Ee][Ii]\b)\s*")
+MOST_PARTS = 4  # a title of more parts is read whole: every choice of its parts is a reading re-matching keeps
+_FOREIGN_SHARE = 0.5  # a part of which fewer of the words than this are known to the pool's titles is foreign
+
+
+def title_parts(text: str) -> tuple[list[str], list[str]]:
+    """The parts of a title and what joins them (none for a title of one part or of more than MOST_PARTS)."""
+    pieces = _PARTS.split(text)
+    if len(pieces) == 1 or len(pieces) > 2 * MOST_PARTS - 1:
+        return [text], []
+    return pieces[::2], pieces[1::2]
+
+
+def part_words(part: str, cities: CityNames, also: City = ()) -> tuple[str, ...]:
+    """The words of a part of a title that name a job (a part naming work time alone names none)."""
+    read = normalize_title(part, cities, also=also)
+    return () if only_work_time(read) else read.words
+
+
+def without_foreign_parts(text: str, read: Callable[[str], tuple[str, ...]], known: Callable[[str], bool]) -> str:
+    """The title without the parts that name nothing the pool's titles name: the employer a board writes before
+    a colon or after "bei" ("GOLDMANN Personaldienste: Industrielackierer (m/w/d)", "Bestattungsberater/in bei
+    Stadt Nürnberg Personalamt"), which normalization cannot tell from a job's words without a pool. A part is
+    foreign when fewer than half of its words (`read`: as the pool reads them, `part_words`) are `known`; what
+    stands before a first colon also when the pool knows less of it than of a part after it ("Hotel Frankenwald
+    Heiner Bär: Hausmeister", as boards write the employer; not "Sachbearbeiter Schwerpunkt: Assistenz"). Parts
+    are dropped only when a part with a known word remains. A pool whose titles name the employer keeps it."""
+    parts, joins = title_parts(text)
+    if not joins:
+        return text
+    shares = [sum(map(known, words)) / len(words) if (words := read(part)) else None for part in parts]
+    foreign = [share is not None and share < _FOREIGN_SHARE for share in shares]
+    later = [share for share in shares[1:] if share is not None]
+    if joins[0].strip() == ":" and shares[0] is not None and later and shares[0] < max(later):
+        foreign[0] = True
+    if not any(foreign) or not any(share for share, dropped in zip(shares, foreign) if share and not dropped):
+        return text
+    return " ".join(part for part, dropped in zip(parts, foreign) if not dropped)

@@ -22,6 +22,7 @@ _AFFIX = 5
 _AFFIX_WEIGHT = 0.5  # a shared word start or end is weaker evidence than a shared word
 _NEAR_WORD = 75.0  # a word the pool does not know is looked up among the pool's words at this similarity
 _NEAR_WEIGHT = 0.8
+_NEAREST_HELD = 4096  # unknown words whose nearest words are remembered
 # A key carried by more than this share of the titles, and by more than COMMON_MIN ("mitarbeiter", "<mitar"),
 # says little and costs most: when the query has a rarer key, it is not counted (a query of common keys alone
 # counts them all). On the labelled set it changed one outcome, for the better, and it cut a query's time at
@@ -88,6 +89,7 @@ class TitleSearch:
         self._views: dict[str, TitleViews] = {}  # computed once per title, not once per query
         self._titles_by_key = Groups[str]()
         self._vocabulary: Vocabulary | None = None  # the words among the keys, rebuilt after changes
+        self._nearest: dict[str, list[str]] = {}  # of the vocabulary: unknown word -> its nearest words
         self._sorted_words: list[str] | None = None  # the same, sorted, to find the words a cut word starts
 
     def add(self, text: str, words: tuple[str, ...], job_ids: Iterable[str]) -> None:
@@ -119,6 +121,10 @@ class TitleSearch:
     def titles_with_word(self, word: str) -> Group:
         return self._titles_by_key.get(word, ())
 
+    def knows(self, word: str) -> bool:
+        """Whether a title of the pool has the word, or one it may be a typo of (as a query looks them up)."""
+        return word in self._titles_by_key or bool(self._near(word))
+
     def __len__(self) -> int:
         return len(self._jobs)
 
@@ -126,11 +132,23 @@ class TitleSearch:
         """The keys of the words, and for a word the pool does not know (a typo) the pool's nearest words."""
         for key, weight in _keys(words):
             yield key, weight
-            if weight == 1.0 and key not in self._titles_by_key and len(key) > 3:
-                if self._vocabulary is None:
-                    self._vocabulary = Vocabulary(k for k in self._titles_by_key if k[0] not in "<>")
-                for near in self._vocabulary.nearest(key, _NEAR_WORD, 3):
+            if weight == 1.0 and key not in self._titles_by_key:
+                for near in self._near(key):
                     yield near, _NEAR_WEIGHT
+
+    def _near(self, word: str) -> list[str]:
+        """The pool's words nearest a word it does not know, remembered until the words change: a posting's
+        parts are looked up before its title is (jobmatch.matcher.readings.without_foreign_parts)."""
+        if len(word) <= 3:
+            return []
+        if self._vocabulary is None:
+            self._vocabulary, self._nearest = Vocabulary(k for k in self._titles_by_key if k[0] not in "<>"), {}
+        near = self._nearest.get(word)
+        if near is None:
+            if len(self._nearest) >= _NEAREST_HELD:
+                self._nearest.clear()
+            near = self._nearest[word] = self._vocabulary.nearest(word, _NEAR_WORD, 3)
+        return near
 
     def completes(self, word: str) -> bool:
         """Whether `word` is the start of a longer word of the pool (a title cut mid-word: "Instandhaltu")."""

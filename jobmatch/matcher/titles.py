@@ -213,6 +213,12 @@ def _without_employer(text: str, cities: CityNames, also: City) -> str:
     return " ".join(kept) if len(kept) < len(segments) and any(map(words, kept)) else text
 
 
+def only_work_time(title: Title) -> bool:
+    """Whether a title names nothing but work time ("Teilzeit", "Voll- oder Teilzeit"), as normalization names
+    a title of work-time words alone."""
+    return bool(title.words) and all(map(_work_time_kind, title.words))
+
+
 def _work_time(raw: list[str]) -> frozenset[str]:
     kinds = {kind for word in raw if (kind := _work_time_kind(word))}
     kinds.update(_WORK_TIME_PHRASE_KINDS[pair] for pair in zip(raw, raw[1:]) if pair in _WORK_TIME_PHRASE_KINDS)

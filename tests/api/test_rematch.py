@@ -356,3 +356,21 @@ def test_a_posting_whose_match_changed_is_matched_once(client, keys, sessions, m
     assert (result.touched, result.changed) == (3, 3)
     assert len(matched) == 3  # the match that found the change is the one stored
     assert "job-baker" in {c["job_id"] for c in stored(sessions)["typo"].candidates}
+
+
+def test_a_new_job_a_postings_title_names_after_its_employer_rematches_it(client, keys, sessions) -> None:
+    """The pool reads "Kaygisuz Personaldienste: Bäcker" without the employer, which no title of it names: the
+    posting's stored readings (each choice of its title's parts) let the baker's arrival find it."""
+    waiting = post(client, keys, {"external_id": "board", "source": "indeed",
+                                  "title": "Kaygisuz Personaldienste Holger: Bäcker (m/w/d)",
+                                  "location": {"city": "Berlin"}}).json
+    assert "job-baker" not in {c["job_id"] for c in waiting["candidates"]}
+    with sessions() as session:
+        words = session.scalar(select(Posting.title_words).where(Posting.id == waiting["id"]))
+    assert words == "kaygisuz personaldienste holger baecker | kaygisuz personaldienste holger | baecker"
+    run(sessions)
+    sync_page(sessions, [BAKER])
+
+    assert run(sessions).changed == 1
+    best = stored(sessions)["board"].candidates[0]
+    assert (best["job_id"], best["reasons"][0]) == ("job-baker", "title 100% similar")

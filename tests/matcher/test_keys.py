@@ -3,7 +3,15 @@ import pytest
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.fixtures.labelled import labelled_set
 from jobmatch.matcher import JobIndex, Posting
-from jobmatch.matcher.keys import concerned_titles, job_keys, pool_cities, posting_keys
+from jobmatch.matcher.keys import (
+    concerned_titles,
+    job_keys,
+    pool_cities,
+    posting_keys,
+    readings_of,
+    stored_words,
+    title_readings,
+)
 from jobmatch.matcher.places import CityNames
 
 
@@ -35,6 +43,10 @@ def test_a_job_shares_a_key_with_a_posting_whose_title_may_be_it(job_title, post
     ("Industriemechaniker Instandhaltung", "Industriemechaniker Instandh"),  # cut by a board
     ("Berufskraftfahrer Lebensmitteltransport", "Berufskraftfahrer für das Gebiet ..."),  # cut with an ellipsis
     ("Lagermitarbeiter", "Lagremitarbeietr"),  # two swaps in a long word
+    # read without the employer, which no title of the pool names (a reading of some of the title's parts)
+    ("Werkstatthelfer in KFZ Betrieb Reifenwechsel - Pflegearbeit - u.s.w.  auch Teilzeit möglich",
+     "Klarmann-Lembach Baumaschinen und Industriemaschinen Inh. Willibald Klarmann: WERKSTATTHELFER IN KFZ BETRIEB "
+     "REIFENWECHSEL - PFLEGEARBEIT - U.S.W."),
 ])
 def test_a_job_the_matcher_finds_for_a_title_worded_otherwise_or_cut_concerns_it(job_title, posting_title) -> None:
     job = kombo_job("j", "1", job_title)
@@ -68,9 +80,9 @@ def test_identifiers_are_keyed_as_the_matcher_compares_them() -> None:
 
 def test_a_posting_keys_its_candidates_and_not_its_own_city_nor_noise() -> None:
     words, keys = posting_keys(posting("Koch (m/w/d) in Vollzeit Berlin", "Berlin"), ["job-1"])
-    assert words == ("koch",)
+    assert words == (("koch",),)
     assert "job:job-1" in keys and "berlin" not in keys
-    assert posting_keys(posting("Koch Berlin"))[0] == ("koch", "berlin")  # another city stays: pools differ
+    assert posting_keys(posting("Koch Berlin"))[0] == (("koch", "berlin"),)  # another city stays: pools differ
 
 
 def test_a_job_keys_its_city_and_its_title_without_it() -> None:
@@ -87,7 +99,8 @@ def test_concerned_titles_are_the_similar_ones_those_naming_the_city_and_those_a
         cities.add(city)
     titles = [("koch",), ("kohc",), ("koch", "sonneberg"), ("koch", "hollfeld"), ("beikoch", "kantine"),
               ("mitarbeiter", "kueche")]
-    assert set(concerned_titles(("koch",), ("sonneberg",), [(words, ()) for words in titles], cities)) == {0, 1, 2, 3}
+    postings = [((words,), ()) for words in titles]
+    assert set(concerned_titles(("koch",), ("sonneberg",), postings, cities)) == {0, 1, 2, 3}
 
 
 def test_every_candidate_the_matcher_finds_shares_a_key_and_is_concerned() -> None:
@@ -111,3 +124,13 @@ def test_every_candidate_the_matcher_finds_shares_a_key_and_is_concerned() -> No
             missed += not (by_title or not job.identifiers.isdisjoint(keys))
     assert pairs > 800
     assert missed == 0
+
+
+def test_a_title_of_several_parts_is_read_by_each_choice_of_them_and_stored_so() -> None:
+    readings, keys = posting_keys(posting("Kaygisuz Personal: Koch (m/w/d) - Teilzeit"))
+    assert readings == (("kaygisuz", "personal", "koch"), ("kaygisuz", "personal"), ("koch",))  # work time names none
+    assert readings_of(stored_words(readings)) == readings
+    assert readings_of("koch kueche") == (("koch", "kueche"),)  # words stored before readings were
+    assert title_readings("Koch (m/w/d) in Vollzeit") == []
+    assert len(title_readings(" - ".join(["Koch", "Lager", "Fahrer", "Maler", "Bäcker"]))) == 0  # read whole
+    assert len(title_readings(" - ".join(["Koch", "Lager", "Fahrer", "Maler"]))) == 14

@@ -341,6 +341,19 @@ def test_a_title_cut_by_a_board_finds_its_job(kinds, title, expected):
     assert (result.decision, result.best.job_id) == ("needs_review", expected)
 
 
+def test_a_place_an_ellipsis_cut_is_left_out_and_the_job_whose_title_starts_alike_comes_first():
+    """"Röthenbach" is a word of a pool title, and starts the pool's "Röthenbach an der Pegnitz": cut by an
+    ellipsis, it is the place cut short; of the twins left, the one whose title starts as the posting's is written
+    comes first."""
+    pool = [job("roeth", "Reinigungskraft (w/m/d) Röthenbach an der Pegnitz", city="Erlangen"),
+            job("there", "Lagerhelfer (m/w/d)", city="Röthenbach an der Pegnitz"),
+            *(job(f"rk-{n}", "Reinigungskraft (m/w/d)", city=town) for n, town in enumerate(
+                ["Hof", "Coburg", "Kulmbach", "Bayreuth", "Lichtenfels", "Kronach"]))]
+    result = JobIndex(pool).match(Posting("Reinigungskraft (w/m/d) Röthenbach..."))
+    assert (result.decision, result.best.job_id) == ("needs_review", "roeth")
+    assert result.best.reasons[0] == "title 100% similar"
+
+
 @pytest.mark.parametrize(("title", "code", "expected"), [
     ("Industriemechaniker (m/w/d) Instandhaltu...", "REQ-02001", "mech"),
     ("Fachkraft für Lagerlo...", "REQ-02007", "fl-long"),

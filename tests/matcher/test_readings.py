@@ -3,7 +3,7 @@ import pytest
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import JobIndex, Posting
 from jobmatch.matcher.places import CityNames, city_key
-from jobmatch.matcher.readings import without_misspelt_cities
+from jobmatch.matcher.readings import part_words, without_foreign_parts, without_misspelt_cities
 from jobmatch.matcher.titles import normalize_title
 
 POOL = [kombo_job(f"j-{n}", f"r-{n}", name, city=city, zip_code="") for n, (name, city) in enumerate([
@@ -64,3 +64,60 @@ def test_a_copy_of_the_city_names_shares_what_is_found_until_either_changes():
     assert other.misspelt("cobrug") == ("coburg",) and names.misspelt("cobrug") is None
     assert names.starting_with("coburg") == set()
     assert names._misspelt["cobrug"] is None  # the copy found it in names the pool does not have
+
+
+BOARD_POOL = [kombo_job(f"b-{n}", f"rb-{n}", name, city="Erlangen", zip_code="") for n, name in enumerate([
+    "Industrielackierer (m/w/d)", "Lackierer Industrie (m/w/d)", "Bestattungsberater/in (w/m/d)",
+    "Hausmeister (m/w/d) gesucht", "Hotel Rezeption (m/w/d)", "Assistent - Produktionsleitung (m/w/d)",
+    "Produktionsleitung (m/w/d)", "Polsterer (m/w/d) Vollzeit", "Sachbearbeiter Schwerpunkt Einkauf (m/w/d)",
+    "Assistenz (m/w/d)", "Florist/in (m/w/d) bei Gärtnerei Großkopf", "Florist/in (m/w/d)",
+])]
+
+
+@pytest.fixture(scope="module")
+def board_index():
+    return JobIndex(BOARD_POOL)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    # the employer a board writes before a colon or after "bei", in words no title of the pool has
+    ("GOLDMANN Personaldienste Inci Kaygisuz: INDUSTRIELACKIERER (M/W/D)", "b-0"),
+    ("BESTATTUNGSBERATER/IN M/W/D bei Kaygisuz Personalamt", "b-2"),
+    ("Bestattungsberater/in (m/w/d) | Randstad Holger", "b-2"),
+    # before a colon, also when the pool knows less of it than of what follows ("hotel" it knows)
+    ("Hotel Frankenwald Heiner Bär: Hausmeister (m/w/d) gesucht", "b-3"),
+])
+def test_a_part_naming_nothing_the_pool_names_is_the_employer(board_index, title, expected):
+    result = board_index.match(Posting(title))
+    assert result.decision == "needs_review" and result.best.job_id == expected
+    assert result.best.method == "title" and result.best.reasons[0] == "title 100% similar"
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Asisstnet - Produktionsleitung (m/w/d)", "b-5"),  # a typo leaves a word the pool's (near one of them)
+    ("Polsetrer (m/w/d) - Teilzeit", "b-7"),  # a part naming work time alone names no job, nor an employer
+    ("Florist/in bei Gärtnerei Großkopf (m|w|d)", "b-10"),  # an employer the pool's titles name stays
+])
+def test_a_part_the_pool_knows_stays(board_index, title, expected):
+    result = board_index.match(Posting(title))
+    assert result.decision == "needs_review" and result.best.job_id == expected
+
+
+KNOWN = {"koch", "sachbearbeiter", "schwerpunkt", "assistenz", "hotel", "lackierer", "teilzeit"}
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Kaygisuz Holger: Koch (m/w/d)", "Koch (m/w/d)"),
+    ("Koch (m/w/d) bei Kaygisuz Holger", "Koch (m/w/d)"),
+    ("Koch (m/w/d) BEI Kaygisuz Holger", "Koch (m/w/d)"),
+    ("Koch (m/w/d) | Kaygisuz Holger - Teilzeit", "Koch (m/w/d) Teilzeit"),  # work time stays, as a part of no job
+    ("Hotel Kaygisuz Holger: Koch (m/w/d)", "Koch (m/w/d)"),  # a third known before the colon, all of it after
+    # what stays
+    ("Sachbearbeiter Schwerpunkt: Assistenz (m/w/d)", "Sachbearbeiter Schwerpunkt: Assistenz (m/w/d)"),
+    ("Kaygisuz: Holger (m/w/d)", "Kaygisuz: Holger (m/w/d)"),  # nothing known remains: nothing is dropped
+    ("Koch Hotel - Kaygisuz Lackierer", "Koch Hotel - Kaygisuz Lackierer"),  # half known is not foreign
+    ("Koch (m/w/d) - Teilzeit", "Koch (m/w/d) - Teilzeit"),
+    ("Koch Kaygisuz: Holger Hotel", "Koch Kaygisuz: Holger Hotel"),  # as known before the colon as after it
+])
+def test_parts_are_foreign_when_the_pool_knows_less_than_half_of_their_words(title, expected):
+    assert without_foreign_parts(title, lambda part: part_words(part, CityNames()), KNOWN.__contains__) == expected

@@ -157,3 +157,34 @@ def test_jobs_reach_from_their_version_and_waiting_postings_are_keyed_again(unmi
     engine.dispose()
     assert reach == 5
     assert "kommissionierer" in keys and any(key.startswith("occ:") for key in keys)
+
+
+def test_waiting_postings_store_and_key_the_readings_of_their_titles_parts(unmigrated_url: str) -> None:
+    upgrade(unmigrated_url, "0018")
+    engine = make_engine(unmigrated_url)
+    now = {"now": "2026-12-02 09:00:00"}
+    with engine.begin() as connection:  # a waiting posting as the code of 0018 stored and keyed it
+        connection.execute(text("INSERT INTO customers (slug, name, created_at, jobs_version)"
+                                " VALUES ('acme', 'Acme', :now, 7)"), now)
+        connection.execute(text(
+            "INSERT INTO postings (id, customer_id, source, external_id, title, decision, candidates, created_at,"
+            " updated_at, title_words) VALUES (1, (SELECT id FROM customers), 'indeed', 'mp-1',"
+            " 'Kaygisuz Personal: Koch (m/w/d)', 'no_match', '[]', :now, :now, 'kaygisuz personal koch')"), now)
+        connection.execute(text("INSERT INTO posting_keys (posting_id, customer_id, key)"
+                                " VALUES (1, (SELECT id FROM customers), 'koch')"))
+    engine.dispose()
+
+    upgrade(unmigrated_url)
+    engine = make_engine(unmigrated_url)
+    with engine.connect() as connection:
+        words = connection.scalar(text("SELECT title_words FROM postings"))
+        keys = set(connection.scalars(text("SELECT key FROM posting_keys WHERE posting_id = 1")))
+    engine.dispose()
+    assert words == "kaygisuz personal koch | kaygisuz personal | koch"
+    assert {"koch", "kaygisuz", "personal"} <= keys
+
+    command.downgrade(alembic_config(unmigrated_url), "0018")
+    engine = make_engine(unmigrated_url)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT title_words FROM postings")) == "kaygisuz personal koch"
+    engine.dispose()

@@ -55,7 +55,7 @@ def upgrade() -> None:
 
 
 def _key_waiting_postings() -> None:
-    from jobmatch.matcher.keys import POSTING_FIELDS, posting_keys as keys_of
+    from jobmatch.matcher.keys import POSTING_FIELDS, posting_keys as keys_of, stored_words
 
     connection = op.get_bind()
     waiting = (sa.select(postings).where(postings.c.linked_job_id.is_(None), postings.c.withdrawn_at.is_(None))
@@ -66,7 +66,7 @@ def _key_waiting_postings() -> None:
         for row in rows[start : start + BATCH]:
             title_words, posting_keys_ = keys_of({name: getattr(row, name) for name in POSTING_FIELDS},
                                                  (candidate["job_id"] for candidate in row.candidates or ()))
-            words.append({"posting_id": row.id, "words": " ".join(title_words)})
+            words.append({"posting_id": row.id, "words": stored_words(title_words)})
             keys.extend({"posting_id": row.id, "customer_id": row.customer_id, "key": key} for key in posting_keys_)
         connection.execute(postings.update().where(postings.c.id == sa.bindparam("posting_id"))
                            .values(title_words=sa.bindparam("words")), words)
