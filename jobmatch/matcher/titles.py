@@ -127,7 +127,7 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
 
 # Raise when normalize_title's output changes: stored title forms of another version are not read.
 # (tests/matcher/test_title_forms.py holds a digest of the output on real titles, and fails when it changes.)
-FORM_VERSION = 1
+FORM_VERSION = 2
 
 
 class TitleForms:
@@ -192,7 +192,8 @@ def _names_a_place(head: list[str], cities: CityNames, also: City) -> bool:
 
 def _without_employer(text: str, cities: CityNames, also: City) -> str:
     """The title without the employer written into it: before "sucht" ("Firma sucht Koch"), after the gender
-    marker that ends the job's name ("Koch (m/w/d) in Bamberg bei Firma"), before a colon when the marker is after
+    marker that ends the job's name ("Koch (m/w/d) in Bamberg bei Firma") or between "bei" and the marker ("Koch
+    bei Firma (m/w/d)", `_employer_before`), before a colon when the marker is after
     it and what stands before names a place ("Hotel Nürnberg: Koch (m/w/d)", not "Sachbearbeiter Schwerpunkt:
     Assistenz (m/w/d)"), and any part naming a company by its legal form ("Koch | Firma GmbH")."""
     if "sucht" in text:
@@ -202,6 +203,8 @@ def _without_employer(text: str, cities: CityNames, also: City) -> str:
         employer = _EMPLOYER_AFTER.search(text, marker.end()) if marker else None
         if employer:
             text = text[: employer.start()]
+        elif marker and (before := _employer_before(text, marker.start(), cities, also)):
+            text = text[: before.start()] + " " + text[marker.start() :]
         head, colon, rest = text.partition(": ")
         if colon and _GENDER_MARKERS[0].search(rest) and not _GENDER_MARKERS[0].search(head) \
                 and _names_a_place(words(head), cities, also):
@@ -211,6 +214,20 @@ def _without_employer(text: str, cities: CityNames, also: City) -> str:
         return text
     kept = [segment for segment in segments if _LEGAL_FORMS.isdisjoint(words(segment.replace(".", "")))]
     return " ".join(kept) if len(kept) < len(segments) and any(map(words, kept)) else text
+
+
+def _employer_before(text: str, marker: int, cities: CityNames, also: City) -> re.Match[str] | None:
+    """The "bei" before the gender marker that only an employer's name follows ("Koch bei Firma Huber (m/w/d)"):
+    not one of a place's name ("Altdorf bei Nürnberg"), nor one a part of the title follows ("Sachsen bei Ansbach
+    - Fuhrparkleiter (m/w/d)")."""
+    at = _EMPLOYER_AFTER.search(text, 0, marker)
+    if at is None or _SEGMENTS.search(text, at.end(), marker):
+        return None
+    head, tail = words(text[: at.start()]), words(text[at.end() : marker])
+    if not head or not tail:
+        return None
+    pair = (head[-1], tail[0])
+    return None if also[:2] == pair or any(city[:2] == pair for city in cities.starting_with(head[-1])) else at
 
 
 def only_work_time(title: Title) -> bool:

@@ -174,6 +174,9 @@ def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -
     ("Kfz-Mechaniker (m/w/d) in Burgebrach bei Markus Lixl KFZ-Meisterbetrieb", "kfz mechaniker burgebrach"),
     ("Motel One Nürnberg - Plärrer: Hausdamenassistent (m/w/d)", "hausdamenassistent"),
     ("Helfer bei Umzügen", "helfer umzuegen"),  # no marker ends the name before "bei": it is the name
+    ("Florist/in bei Gärtnerei Großkopf (m|w|d)", "florist"),  # only an employer's name between "bei" and it
+    ("Florist/in bei Gärtnerei Großkopf (m/w/d) Standort Nürnberg", "florist"),
+    ("Altdorf bei Nürnberg - Fuhrparkleiter (m/w/d)", "altdorf fuhrparkleiter"),  # a part of the title follows
     ("Ausbildung: Koch", "ausbildung koch"), ("Malerhelfer (a/g)", "malerhelfer"),
     ("Sachbearbeiter Schwerpunkt: Assistenz (m/w/d)", "sachbearbeiter schwerpunkt assistenz"),  # no place before
     # abbreviations boards write
@@ -184,3 +187,12 @@ def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -
 def test_employers_and_abbreviations_as_boards_write_them(title: str, expected: str) -> None:
     assert normalize_title(title, cities("Nürnberg")).text == expected
     assert normalize_title(expected, cities("Nürnberg")).text == expected
+
+
+def test_a_places_bei_is_no_employers() -> None:
+    assert normalize_title("Lagerhelfer Altdorf bei Nürnberg (m/w/d)", cities("Altdorf bei Nürnberg")).text == \
+        "lagerhelfer"
+    assert normalize_title("Lagerhelfer Altdorf bei Nürnberg (m/w/d)", cities(), also=("altdorf", "nuernberg")).text \
+        == "lagerhelfer"
+    assert normalize_title("Lagerhelfer bei Huber Nürnberg (m/w/d)", cities("Altdorf bei Nürnberg")).text == \
+        "lagerhelfer"
