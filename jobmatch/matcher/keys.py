@@ -30,7 +30,7 @@ A job that shares only title keys with a posting can at most enter its match, wh
 (jobmatch.matcher.index.JobIndex.could_enter).
 """
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, combinations
@@ -257,7 +257,8 @@ def concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tupl
     posting's title is read (True: the job may then change anything in its match, where otherwise it can at
     most enter it)."""
     distinct: dict[tuple[Readings, frozenset[str]], int] = {}  # postings of one title read alike
-    of = [distinct.setdefault((readings, frozenset(_shared_kinds(keys))), len(distinct)) for readings, keys in postings]
+    shared_kinds = _shared_kinds(set().union(*(keys for _, keys in postings)))
+    of = [distinct.setdefault((readings, shared_kinds(keys)), len(distinct)) for readings, keys in postings]
     found = _concerned_titles(job_words, city, list(distinct), cities)
     return {i: found[at] for i, at in enumerate(of) if at in found}
 
@@ -292,14 +293,23 @@ def _concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tup
     return dict.fromkeys(similar - found.keys(), False) | found
 
 
-def _shared_kinds(keys: Collection[str]) -> set[str]:
-    """What keys a posting shares with a job say: "cut" (its title is cut short with an ellipsis), "wording"
-    (their titles' occupations or parts meet), "start" (a word or a word's start: letters alike start alike; a
-    word's end alone, "ingenieur" / "-eur", is shared by titles of every kind)."""
-    return set().union(*map(_key_kinds, keys))
+def _shared_kinds(keys: Iterable[str]) -> Callable[[Collection[str]], frozenset[str]]:
+    """What keys a posting shares with a job say, of these keys (all that postings share with the job): "cut" (its
+    title is cut short with an ellipsis), "wording" (their titles' occupations or parts meet), "start" (a word or
+    a word's start: letters alike start alike; a word's end alone, "ingenieur" / "-eur", is shared by titles of
+    every kind). Each key is read once, and a posting's keys are told by a set operation a kind."""
+    of_kind: dict[str, set[str]] = {"cut": set(), "wording": set(), "start": set()}
+    for key in keys:
+        for kind in _key_kinds(key):
+            of_kind[kind].add(key)
+    kinds = [(frozenset((kind,)), held) for kind, held in of_kind.items() if held]
+
+    def shared(posting_keys: Collection[str]) -> frozenset[str]:
+        return frozenset().union(*(kind for kind, held in kinds if not held.isdisjoint(posting_keys)))
+
+    return shared
 
 
-@lru_cache(maxsize=1 << 14)  # a run reads the few keys of its changed jobs, posting after posting
 def _key_kinds(key: str) -> tuple[str, ...]:
     if key.startswith("cut:"):
         return ("cut",)

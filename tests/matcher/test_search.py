@@ -45,3 +45,14 @@ def test_the_nearest_words_are_those_extract_finds_among_all_words(words, word, 
     expected = [near for near, _, _ in process.extract(word, words, scorer=fuzz.ratio, limit=limit,
                                                        score_cutoff=cutoff)]
     assert Vocabulary(words).nearest(word, cutoff, limit) == expected
+
+
+def test_a_title_cut_short_finds_the_titles_whose_word_its_last_word_starts() -> None:
+    search = TitleSearch()
+    for n in range(400):  # ranked before it by the shortlist's tie-break
+        search.add(f"mitarbeiter zone{n}", ("mitarbeiter", f"zone{n}"), [f"job-{n}"])
+    search.add("mitarbeiter aussendienst", ("mitarbeiter", "aussendienst"), ["job-aussen"])
+    found = dict(search.similar("mitarbeiter ausse", ("mitarbeiter", "ausse"), cutoff=90, cut=True))
+    assert list(found) == ["mitarbeiter aussendienst"]
+    assert "mitarbeiter aussendienst" not in dict(search.similar("mitarbeiter ausse", ("mitarbeiter", "ausse"),
+                                                                 cutoff=0))  # not cut: a word of its own
