@@ -202,8 +202,9 @@ def _tell_ties_apart(ranked: list[Ranked], limit: int, written: str, cut: bool =
 
 @lru_cache(maxsize=1 << 16)  # the pool's names come back query after query
 def written_words(title: str) -> frozenset[str]:
-    """The words a title is written with, markers, towns and work-time words too, folded."""
-    return frozenset(words(fold(title)))
+    """The words a title is written with, markers, towns and work-time words too, folded; not single letters, as
+    a gender marker's are ("(m/f/d)" shares m and d with every "(m/w/d)" and none with a title written without)."""
+    return frozenset(word for word in words(fold(title)) if len(word) > 1)
 
 
 def written_alike(a: frozenset[str], b: frozenset[str]) -> float:
