@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from jobmatch.api import decisions, posting_keys
 from jobmatch.api.pools import VERSION_COLUMNS, Pool, Pools, PoolVersions
 from jobmatch.matcher import Alias
-from jobmatch.matcher.keys import JobKeys, concerned_titles, job_keys, readings_of
+from jobmatch.matcher.keys import JobKeys, Readings, concerned_titles, job_keys, readings_of
 from jobmatch.matcher.places import CityNames
 from jobmatch.store import feed
 from jobmatch.store.models import AtsJob, Customer, Integration, Posting, PostingEvent, PostingKey
@@ -246,7 +246,7 @@ def _concerned(jobs: list[Changed], postings: Iterable[tuple[int, int | None, st
         for key in job.keys.titles:
             by_key[key].append((position, job.reach_version, False))
     concerned: Concerned = {}
-    by_title: dict[int, list[tuple[int, tuple[tuple[str, ...], ...], set[str]]]] = defaultdict(list)  # job -> postings
+    by_title: dict[int, list[tuple[int, Readings, set[str]]]] = defaultdict(list)  # job -> postings
     for posting_id, matched_version, title_words, keys in postings:  # sharing a title key: (id, words, keys)
         sharing: dict[int, bool] = {}
         for key in keys:

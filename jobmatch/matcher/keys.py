@@ -50,13 +50,13 @@ from jobmatch.matcher.scoring import (
     title_similarity,
     title_views,
 )
+from jobmatch.matcher.search import CUT_KEYED
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import normalize_title
 from jobmatch.matcher.wording import WordingSearch, parts
 
 _AFFIX = 5  # as the title search keys long words (jobmatch.matcher.search)
 _TYPO_KEYED = range(4, 10)  # lengths at which one typo can break every other key of a word
-_CUT_KEYED = range(_AFFIX, _AFFIX + 2)  # a last word this long may be cut from a longer word: keyed by its start
 _SHORTEST_CUT = 4  # a title's last word the matcher may read as cut short (jobmatch.matcher.index)
 _EXPANDED_LABELS = 6  # the shortest German labels of an occupation the wording source looks up (wording.py)
 # parts in common, each weighing the same, that make a title a wording candidate in some pool: the lowest that
@@ -69,15 +69,10 @@ _READINGS = " | "  # between the readings of a posting's title as stored (no tit
 Readings = tuple[tuple[str, ...], ...]  # a posting's title words, then those of each choice of its parts
 
 
-def title_words(title: str | None, city: City = ()) -> tuple[str, ...]:
-    """The words of a posting's title that name the job, as the matcher reads them with the posting's own `city`
-    removed but no city of a pool: the words any pool can leave."""
-    return normalize_title(title, _NO_CITIES, also=city).words
-
-
 def title_readings(title: str | None, city: City = ()) -> list[tuple[str, ...]]:
     """The words of each reading a pool may make of the title with some of its parts left out (every choice of
-    the parts naming a job, but all of them), as `title_words` reads them: none for a title of one such part."""
+    the parts naming a job, but all of them), with the posting's own `city` removed but no city of a pool, as
+    `posting_keys` reads the whole title: none for a title of one such part."""
     parts, _ = title_parts(clean(title or ""))
     named = [words for part in parts if (words := part_words(part, _NO_CITIES, city))]
     return [tuple(chain.from_iterable(chosen)) for size in range(1, len(named)) for chosen in combinations(named, size)]
@@ -115,7 +110,7 @@ def cut_keys(words: tuple[str, ...]) -> set[str]:
     """The key of a posting's last word that may be cut from a longer word of a job: its first letters, as the
     job's word is keyed (longer last words have that key already)."""
     last = words[-1] if len(words) > 1 else ""
-    return {"<" + last[:_AFFIX]} if len(last) in _CUT_KEYED else set()
+    return {"<" + last[:_AFFIX]} if len(last) in CUT_KEYED else set()
 
 
 def posting_wording_keys(words: tuple[str, ...]) -> set[str]:

@@ -1,11 +1,10 @@
 """How a posting's title is read against its pool, beyond what normalization can know without one."""
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 
 from jobmatch.matcher.places import City, CityNames
-from jobmatch.matcher.titles import Title, normalize_title, only_work_time
+from jobmatch.matcher.titles import TITLE_PARTS, Title, normalize_title, only_work_time
 
 
 def without_misspelt_cities(title: Title, cities: CityNames, known: Callable[[str], bool]) -> Title:
@@ -25,16 +24,13 @@ def without_misspelt_cities(title: Title, cities: CityNames, known: Callable[[st
     return replace(title, text=" ".join(kept), words=tuple(kept), cities=title.cities | found)
 
 
-# Where a board or an employer joins the parts of a title: "Firma: Koch", "Koch | Firma", "Koch - Firma",
-# "Koch bei Firma" (a word "bei" in any case; "(m|w|d)" and ":in" stay whole)
-_PARTS = re.compile(r"\s*(:\s|\s\|\s|\s[-\u2013\u2014]\s|\b[Bb][Ee][Ii]\b)\s*")
 MOST_PARTS = 4  # a title of more parts is read whole: every choice of its parts is a reading re-matching keeps
 _FOREIGN_SHARE = 0.5  # a part of which fewer of the words than this are known to the pool's titles is foreign
 
 
 def title_parts(text: str) -> tuple[list[str], list[str]]:
     """The parts of a title and what joins them (none for a title of one part or of more than MOST_PARTS)."""
-    pieces = _PARTS.split(text)
+    pieces = TITLE_PARTS.split(text)
     if len(pieces) == 1 or len(pieces) > 2 * MOST_PARTS - 1:
         return [text], []
     return pieces[::2], pieces[1::2]

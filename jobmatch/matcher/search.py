@@ -21,7 +21,7 @@ from jobmatch.matcher.scoring import CUT, TitleViews, similar_titles, title_view
 SHORTLIST = 100  # titles scored per query; the right one ranks far higher among the key-sharing titles
 _AFFIX = 5
 _AFFIX_WEIGHT = 0.5  # a shared word start or end is weaker evidence than a shared word
-_CUT_KEYED = range(_AFFIX, _AFFIX + 2)  # a word this long has no start key of its own (longer words have one)
+CUT_KEYED = range(_AFFIX, _AFFIX + 2)  # a word this long has no start key of its own (longer words have one)
 _NEAR_WORD = 75.0  # a word the pool does not know is looked up among the pool's words at this similarity
 _NEAR_WEIGHT = 0.8
 _NEAREST_HELD = 4096  # unknown words whose nearest words are remembered
@@ -167,7 +167,7 @@ class TitleSearch:
             return []
         total = len(self._jobs)
         keys = self._query_keys(words)
-        if cut and len(words[-1]) in _CUT_KEYED:  # a word cut short is the start of the pool's longer words
+        if cut and len(words[-1]) in CUT_KEYED:  # a word cut short is the start of the pool's longer words
             keys = chain(keys, (("<" + words[-1][:_AFFIX], _AFFIX_WEIGHT),))
         hits = [(titles, weight) for key, weight in keys if (titles := self._titles_by_key.get(key))]
         hits.sort(key=_size)  # rarest first: the common keys come last, and are left out when a rare key found titles

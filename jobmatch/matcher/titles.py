@@ -51,7 +51,10 @@ _HIRING = re.compile(r"^.*?\bsucht\b(?![-+])(?=.*[^\W\d_])", re.DOTALL)  # not "
 # it is the verb in any case ("PRAXIS SUCHT DRINGEND")
 _URGENCY = r"(?i:\s+(?:dringend|jetzt|ab\s+sofort))"
 _HIRER_ALONE = re.compile(rf"(?:\bsucht|(?i:\bsucht)(?={_URGENCY})){_URGENCY}*[\s.!:]*$")
-_SEGMENTS = re.compile(r"\s*(?::\s|\s\|\s| [-\u2013\u2014] |\bbei\b)\s*")  # "(m|w|d)" and ":in" stay whole
+# Where a board or an employer joins the parts of a title, and what joins them: "Firma: Koch", "Koch | Firma",
+# "Koch - Firma", "Koch bei Firma" ("bei" in any case: pool readings split titles as written; "(m|w|d)" and
+# ":in" stay whole)
+TITLE_PARTS = re.compile(r"\s*(:\s|\s\|\s|\s[-\u2013\u2014]\s|\b(?i:bei)\b)\s*")
 _EMPLOYER_AFTER = re.compile(r"\sbei\s")
 _LEGAL_FORMS = frozenset("gmbh ggmbh mbh ag kg kgaa ohg gbr ev se ug co ltd inc aoer kdoer partg eg".split())
 _WORK_TIME_WORDS = frozenset(
@@ -209,7 +212,7 @@ def _without_employer(text: str, cities: CityNames, also: City) -> str:
         if colon and _GENDER_MARKERS[0].search(rest) and not _GENDER_MARKERS[0].search(head) \
                 and _names_a_place(words(head), cities, also):
             text = rest
-    segments = _SEGMENTS.split(text)
+    segments = TITLE_PARTS.split(text)[::2]
     if len(segments) == 1:
         return text
     kept = [segment for segment in segments if _LEGAL_FORMS.isdisjoint(words(segment.replace(".", "")))]
@@ -221,7 +224,7 @@ def _employer_before(text: str, marker: int, cities: CityNames, also: City) -> r
     not one of a place's name ("Altdorf bei Nürnberg"), nor one a part of the title follows ("Sachsen bei Ansbach
     - Fuhrparkleiter (m/w/d)")."""
     at = _EMPLOYER_AFTER.search(text, 0, marker)
-    if at is None or _SEGMENTS.search(text, at.end(), marker):
+    if at is None or TITLE_PARTS.search(text, at.end(), marker):
         return None
     head, tail = words(text[: at.start()]), words(text[at.end() : marker])
     if not head or not tail:

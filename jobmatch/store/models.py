@@ -307,8 +307,9 @@ class Posting(Base):
     # Raised by every change a reader could act on (see jobmatch.api.versions): the posting's ETag; a decision
     # sent with an older one is refused rather than applied over a change its sender never saw.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
-    # the words of the title that name the job, without any city but the posting's own removed
-    # (jobmatch.matcher.keys.title_words): what re-matching compares a changed job's title with
+    # the words of the title that name the job, without any city but the posting's own removed, then those of
+    # each reading of its parts (jobmatch.matcher.keys.posting_keys, stored_words): what re-matching compares a
+    # changed job's title with
     title_words: Mapped[str | None] = mapped_column(Text)
 
     # the last match's suggestions, best first: {job_id, rank, score, method, reasons, active}; always written
