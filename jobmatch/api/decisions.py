@@ -202,6 +202,7 @@ class Stored(Protocol):
     candidates: list[dict[str, Any]]
     decision: str
     linked_job_id: str | None
+    title_words: str | None  # as posting_keys stores them: its title key, read without normalizing the title
 
 
 STORED_COLUMNS = tuple(_POSTINGS.c[name] for name in Stored.__annotations__)
@@ -242,7 +243,8 @@ def may_change(posting: Stored, index: Pool, job_ids: Collection[str], rejected:
 
 def verdicts_of(session: Session, customer_id: int, postings: Iterable[Stored]) -> dict[int, list[Alias]]:
     """The reviewers' verdicts for each posting's title (aliases.for_posting), in one query for them all."""
-    keys = {posting.id: title_key(_matcher_posting(posting)) for posting in postings}
+    keys = {posting.id: title_key(_matcher_posting(posting)) if posting.title_words is None
+            else posting_keys.title_key(posting.title_words) for posting in postings}
     found = aliases.by_title_key(session, customer_id, {key for key in keys.values() if key})
     return {posting_id: found.get(key, []) for posting_id, key in keys.items()}
 

@@ -26,6 +26,12 @@ def of(fields: dict[str, Any], candidates: list[dict[str, Any]]) -> tuple[str, s
     return keys.stored_words(readings), posting_keys
 
 
+def title_key(title_words: str) -> str:
+    """The title key (jobmatch.matcher.title_key) of a posting with these stored title words: their first
+    reading, the title normalized as the key normalizes it."""
+    return " ".join(keys.readings_of(title_words)[0])
+
+
 def of_posting(posting: Posting) -> tuple[str, set[str]]:
     return of({name: getattr(posting, name) for name in keys.POSTING_FIELDS}, posting.candidates)
 

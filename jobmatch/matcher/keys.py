@@ -31,7 +31,7 @@ A job that shares only title keys with a posting can at most enter its match, wh
 """
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, combinations
 from typing import Any
@@ -282,7 +282,7 @@ def _concerned_titles(job_words: tuple[str, ...], city: City, postings: list[tup
             kinds = postings[owner[j]][1]
             cut = "cut" in kinds
             for variant in (words, without[j]) if without[j] != words else (words,):
-                if variant and (_cut_from(variant, job, cut) or (kinds and _worded(worded, variant, kinds))):
+                if variant and (_cut_from(variant, worded, cut) or (kinds and _worded(worded, variant, kinds))):
                     similar.add(owner[j])
                     break
     return dict.fromkeys(similar - found.keys(), False) | found
@@ -318,11 +318,31 @@ class _Worded:
     """A job's title as the wording source compares it (jobmatch.matcher.wording), read once per changed job."""
 
     words: tuple[str, ...]
+    text: str
+    starts: frozenset[str]  # what its words start with, of _SHORTEST_CUT letters or more but not the whole word
     named: tuple[dict[int, float], float]  # the occupations it names, and the share of its words naming them
     stems: frozenset[str]
     pieces: dict[str, float]  # its letter pieces, each with its squared weight
     norm: float  # the squared norm the source gives the title
     search: WordingSearch  # a source of this title alone, which tells letters alike as the pool's does
+    # the pieces it shares with a word, and with an occupation's labels, each found once
+    by_word: dict[str, frozenset[str]] = field(default_factory=dict)
+    by_labels: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def reached(self, words: tuple[str, ...]) -> float:
+        """The squared weight of the pieces a posting of these words shares with the title: its words' and its
+        occupations' labels' pieces (the source's query), each part intersected once per changed job, where a
+        posting's whole query would be built for each posting."""
+        shared: set[str] = set()
+        for word in words:
+            if (hits := self.by_word.get(word)) is None:
+                hits = self.by_word[word] = _word_pieces(word).intersection(self.pieces)
+            shared |= hits
+        for number in _posting_named(words)[0]:
+            if (hits := self.by_labels.get(number)) is None:
+                hits = self.by_labels[number] = _label_pieces(number).intersection(self.pieces)
+            shared |= hits
+        return sum(map(self.pieces.__getitem__, shared))
 
 
 @lru_cache(maxsize=64)  # a run asks about its few changed jobs, posting after posting
@@ -332,8 +352,9 @@ def _wording_of(job_words: tuple[str, ...]) -> _Worded:
     search.add(text, job_words)
     held = {piece for word in set(job_words) for piece in grams([word])}  # a title is the set of its pieces
     pieces = {piece: rarity(piece) ** 2 for piece in held}
-    return _Worded(job_words, occupations().of(job_words), frozenset(parts(job_words)[1]), pieces,
-                   sum(pieces.values()), search)
+    starts = {word[:end] for word in job_words for end in range(_SHORTEST_CUT, len(word))}
+    return _Worded(job_words, text, frozenset(starts), occupations().of(job_words),
+                   frozenset(parts(job_words)[1]), pieces, sum(pieces.values()), search)
 
 
 def _worded(job: _Worded, words: tuple[str, ...], shared: Collection[str]) -> bool:
@@ -353,8 +374,7 @@ def _worded(job: _Worded, words: tuple[str, ...], shared: Collection[str]) -> bo
         return True
     if "start" not in shared:
         return False
-    reached = sum(map(job.pieces.__getitem__, _posting_pieces(words).intersection(job.pieces)))
-    return reached >= ALIKE_FLOOR**2 * job.norm and bool(  # the cosine is at most their weight over the title's
+    return job.reached(words) >= ALIKE_FLOOR**2 * job.norm and bool(  # the cosine is at most their weight over the title's
         job.search.similar(" ".join(words), words, (_NO_STRENGTH, _NO_STRENGTH), 1, (ALIKE_FLOOR, ALIKE_FLOOR)))
 
 
@@ -375,12 +395,6 @@ def _posting_stems(words: tuple[str, ...]) -> tuple[frozenset[str], ...]:
     labels = [stems for number, weight in occupation_weights.items() if weight * covered >= WORDING_FLOOR
               for stems in _label_stems(number)]
     return (frozenset(parts(words)[1]), *labels)
-
-
-@lru_cache(maxsize=1 << 14)
-def _posting_pieces(words: tuple[str, ...]) -> frozenset[str]:
-    """The letter pieces of its words and of its occupations' labels: the source's query."""
-    return frozenset().union(*map(_word_pieces, words), *(_label_pieces(number) for number in _posting_named(words)[0]))
 
 
 def _parts_meet(stems: frozenset[str], theirs: frozenset[str]) -> bool:
@@ -415,16 +429,14 @@ def _label_pieces(number: int) -> frozenset[str]:
     return frozenset(grams(word for label in _labels(number) for word in label.split()))
 
 
-def _cut_from(words: tuple[str, ...], job_words: tuple[str, ...], marked: bool) -> bool:
+def _cut_from(words: tuple[str, ...], job: _Worded, marked: bool) -> bool:
     """Whether a posting title `marked` cut short, ending in a word the job's title has a longer word for, or
     whose words may be the job's with its last words left off (`cut_after_word`), is, as a title cut short,
     similar to the job's title (the title search compares such a title with the start of each title)."""
-    last = words[-1] if len(words) > 1 else ""
-    text, job_text = " ".join(words), " ".join(job_words)
-    if not marked and not cut_after_word(text, job_text) and (
-            len(last) < _SHORTEST_CUT or not any(word != last and word.startswith(last) for word in job_words)):
+    text = " ".join(words)
+    if not marked and not cut_after_word(text, job.text) and (len(words) < 2 or words[-1] not in job.starts):
         return False
-    return title_similarity(text, job_text, cut=True) >= SEARCH_CUTOFF
+    return title_similarity(text, job.text, cut=True) >= SEARCH_CUTOFF
 
 
 def _similar(job_words: tuple[str, ...], titles: dict[int, tuple[str, ...]]) -> dict[int, float]:

@@ -374,3 +374,32 @@ def test_a_new_job_a_postings_title_names_after_its_employer_rematches_it(client
     assert run(sessions).changed == 1
     best = stored(sessions)["board"].candidates[0]
     assert (best["job_id"], best["reasons"][0]) == ("job-baker", "title 100% similar")
+
+
+def test_a_rematch_keeps_a_reviewers_link_for_the_title_first(client, keys, sessions) -> None:
+    from tests.api.test_review import review
+
+    worded = {"source": "backoffice", "title": "LKW-Fahrer (m/w/d)", "location": {"city": "Berlin"}}
+    first = post(client, keys, worded | {"external_id": "bo-1"}).json
+    review(client, keys, first["id"], "link", {"job_id": "job-driver-berlin"})
+    later = post(client, keys, worded | {"external_id": "bo-2"}).json
+    assert later["candidates"][0]["method"] == "alias"
+    sync_page(sessions, [kombo_job("job-truck", "160", "LKW-Fahrer Nahverkehr (m/w/d)", city="Berlin")])
+
+    assert run(sessions).touched >= 1
+
+    best = stored(sessions)["bo-2"].candidates[0]
+    assert (best["job_id"], best["method"]) == ("job-driver-berlin", "alias")
+    assert best["reasons"][0] == f"linked by a reviewer for posting #{first['id']}"
+
+
+def test_the_stored_title_words_hold_the_title_key_a_reviewers_verdict_is_kept_under() -> None:
+    from jobmatch.fixtures.adverts import load_adverts
+    from jobmatch.matcher import Posting as MatcherPosting
+    from jobmatch.matcher import title_key
+
+    for advert in (advert for advert in load_adverts() if advert.title.strip()):  # a posting has a title
+        fields = {"title": advert.title, "job_code": None, "remote_id": None, "post_url": None,
+                  "location": {"city": advert.city, "zip_code": advert.zip_code, "raw": None}}
+        words, _ = posting_keys.of(fields, [])
+        assert posting_keys.title_key(words) == title_key(MatcherPosting.from_dict(fields)), advert.title
