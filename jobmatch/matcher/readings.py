@@ -49,7 +49,8 @@ def without_foreign_parts(text: str, read: Callable[[str], tuple[str, ...]], kno
     foreign when fewer than half of its words (`read`: as the pool reads them, `part_words`) are `known`; what
     stands before a first colon also when the pool knows less of it than of a part after it ("Hotel Frankenwald
     Heiner Bär: Hausmeister", as boards write the employer; not "Sachbearbeiter Schwerpunkt: Assistenz"). Parts
-    are dropped only when a part with a known word remains. A pool whose titles name the employer keeps it."""
+    are dropped only when a part with a known word remains. A pool whose titles name the employer keeps it. The
+    parts kept stay joined as written, so that normalizing still tells them apart ("Firma GmbH - Abteilung: Koch")."""
     parts, joins = title_parts(text)
     if not joins:
         return text
@@ -60,4 +61,5 @@ def without_foreign_parts(text: str, read: Callable[[str], tuple[str, ...]], kno
         foreign[0] = True
     if not any(foreign) or not any(share for share, dropped in zip(shares, foreign) if share and not dropped):
         return text
-    return " ".join(part for part, dropped in zip(parts, foreign) if not dropped)
+    kept = [i for i, dropped in enumerate(foreign) if not dropped]  # each after the join written before it,
+    return parts[kept[0]] + "".join(f" {joins[i - 1].strip()} {parts[i]}" for i in kept[1:])  # as normalizing reads it

@@ -130,7 +130,7 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
 
 # Raise when normalize_title's output changes: stored title forms of another version are not read.
 # (tests/matcher/test_title_forms.py holds a digest of the output on real titles, and fails when it changes.)
-FORM_VERSION = 2
+FORM_VERSION = 3
 
 
 class TitleForms:
@@ -201,9 +201,11 @@ def _without_employer(text: str, cities: CityNames, also: City) -> str:
     Assistenz (m/w/d)"), and any part naming a company by its legal form ("Koch | Firma GmbH")."""
     if "sucht" in text:
         text = _HIRING.sub(" ", text)
-    if "(" in text or "[" in text:
-        marker = _GENDER_MARKERS[0].search(text)
+    if "(" in text or "[" in text or "/" in text or "|" in text:
+        marker = _GENDER_MARKERS[0].search(text) or _GENDER_MARKERS[1].search(text)  # "Florist/in m/w/d bei ..."
         employer = _EMPLOYER_AFTER.search(text, marker.end()) if marker else None
+        while employer and _in_place_name(text, employer, cities, also):  # "(m/w/d) in Altdorf bei Nürnberg"
+            employer = _EMPLOYER_AFTER.search(text, employer.end() - 1)
         if employer:
             text = text[: employer.start()]
         elif marker and (before := _employer_before(text, marker.start(), cities, also)):
@@ -226,11 +228,19 @@ def _employer_before(text: str, marker: int, cities: CityNames, also: City) -> r
     at = _EMPLOYER_AFTER.search(text, 0, marker)
     if at is None or TITLE_PARTS.search(text, at.end(), marker):
         return None
-    head, tail = words(text[: at.start()]), words(text[at.end() : marker])
-    if not head or not tail:
+    if not words(text[at.end() : marker]) or _in_place_name(text, at, cities, also):
         return None
+    return at if words(text[: at.start()]) else None
+
+
+def _in_place_name(text: str, at: re.Match[str], cities: CityNames, also: City) -> bool:
+    """Whether this "bei" is one of a place's name: the words either side of it start the posting's own city or a
+    city of the pool ("Altdorf bei Nürnberg", whose name is kept without the "bei")."""
+    head, tail = words(text[: at.start()]), words(text[at.end() :])
+    if not head or not tail:
+        return False
     pair = (head[-1], tail[0])
-    return None if also[:2] == pair or any(city[:2] == pair for city in cities.starting_with(head[-1])) else at
+    return also[:2] == pair or any(city[:2] == pair for city in cities.starting_with(head[-1]))
 
 
 def only_work_time(title: Title) -> bool:

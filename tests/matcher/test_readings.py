@@ -110,7 +110,10 @@ KNOWN = {"koch", "sachbearbeiter", "schwerpunkt", "assistenz", "hotel", "lackier
     ("Kaygisuz Holger: Koch (m/w/d)", "Koch (m/w/d)"),
     ("Koch (m/w/d) bei Kaygisuz Holger", "Koch (m/w/d)"),
     ("Koch (m/w/d) BEI Kaygisuz Holger", "Koch (m/w/d)"),
-    ("Koch (m/w/d) | Kaygisuz Holger - Teilzeit", "Koch (m/w/d) Teilzeit"),  # work time stays, as a part of no job
+    ("Koch (m/w/d) | Kaygisuz Holger - Teilzeit", "Koch (m/w/d) - Teilzeit"),  # work time stays, as a part of no job
+    # the parts kept are joined as they were written, so that normalizing still reads them as parts
+    ("Hotel GmbH - Holger Lorenz: Koch (m/w/d)", "Hotel GmbH : Koch (m/w/d)"),  # its legal form then drops it
+    ("Koch (m/w/d) - Holger Lorenz bei Kaygisuz Hotel", "Koch (m/w/d) bei Kaygisuz Hotel"),
     ("Hotel Kaygisuz Holger: Koch (m/w/d)", "Koch (m/w/d)"),  # a third known before the colon, all of it after
     # what stays
     ("Sachbearbeiter Schwerpunkt: Assistenz (m/w/d)", "Sachbearbeiter Schwerpunkt: Assistenz (m/w/d)"),

@@ -177,6 +177,10 @@ def test_work_time_words_are_kept_beside_the_title(title: str, work_time: set) -
     ("Florist/in bei Gärtnerei Großkopf (m|w|d)", "florist"),  # only an employer's name between "bei" and it
     ("Florist/in bei Gärtnerei Großkopf (m/w/d) Standort Nürnberg", "florist"),
     ("Altdorf bei Nürnberg - Fuhrparkleiter (m/w/d)", "altdorf fuhrparkleiter"),  # a part of the title follows
+    # a marker written without brackets ends the name as well
+    ("BESTATTUNGSBERATER/IN M/W/D bei Stadt Personalamt", "bestattungsberater"),
+    ("Florist/in bei Gärtnerei Großkopf m/w/d - Teilzeit", "florist"),
+    ("Helfer/in bei Umzügen", "helfer umzuegen"),  # no marker at all
     ("Ausbildung: Koch", "ausbildung koch"), ("Malerhelfer (a/g)", "malerhelfer"),
     ("Sachbearbeiter Schwerpunkt: Assistenz (m/w/d)", "sachbearbeiter schwerpunkt assistenz"),  # no place before
     # abbreviations boards write
@@ -196,3 +200,9 @@ def test_a_places_bei_is_no_employers() -> None:
         == "lagerhelfer"
     assert normalize_title("Lagerhelfer bei Huber Nürnberg (m/w/d)", cities("Altdorf bei Nürnberg")).text == \
         "lagerhelfer"
+    # after the marker too: the "bei" of the place is not the employer's, a later one is
+    assert normalize_title("LÖTER (M/F/D) in Altdorf bei Nürnberg (Bayern)", cities(),
+                           also=("altdorf", "nuernberg")).text == "loeter"
+    assert normalize_title("Löter (m/w/d) Altdorf bei Nürnberg bei Huber GmbH", cities("Altdorf bei Nürnberg")).text \
+        == "loeter"
+    assert normalize_title("Löter (m/w/d) Altdorf bei Huber GmbH", cities("Altdorf bei Nürnberg")).text == "loeter altdorf"
