@@ -201,7 +201,7 @@ def _stored_keys(session: Session, chosen: Any, values: list[Any], *where: Any
             .where(chosen.in_(values[start : start + KEYS_PER_QUERY]), posting_keys.WAITING, *where)
         )
         for posting_id, key, matched_version, title_words in rows:
-            if (held := found.get(posting_id)) is None:  # a row a shared key: most postings share one or two
+            if (held := found.get(posting_id)) is None:  # one row per shared key, most postings share one or two
                 held = found[posting_id] = (matched_version, title_words or "", set())
             held[2].add(key)
     return [(posting_id, *posting) for posting_id, posting in found.items()]

@@ -61,5 +61,5 @@ def without_foreign_parts(text: str, read: Callable[[str], tuple[str, ...]], kno
         foreign[0] = True
     if not any(foreign) or not any(share for share, dropped in zip(shares, foreign) if share and not dropped):
         return text
-    kept = [i for i, dropped in enumerate(foreign) if not dropped]  # each after the join written before it,
-    return parts[kept[0]] + "".join(f" {joins[i - 1].strip()} {parts[i]}" for i in kept[1:])  # as normalizing reads it
+    kept = [i for i, dropped in enumerate(foreign) if not dropped]
+    return parts[kept[0]] + "".join(f" {joins[i - 1].strip()} {parts[i]}" for i in kept[1:])  # the join before each

@@ -226,11 +226,10 @@ def _employer_before(text: str, marker: int, cities: CityNames, also: City) -> r
     not one of a place's name ("Altdorf bei Nürnberg"), nor one a part of the title follows ("Sachsen bei Ansbach
     - Fuhrparkleiter (m/w/d)")."""
     at = _EMPLOYER_AFTER.search(text, 0, marker)
-    if at is None or TITLE_PARTS.search(text, at.end(), marker):
+    if at is None or TITLE_PARTS.search(text, at.end(), marker) or not words(text[: at.start()]) \
+            or not words(text[at.end() : marker]):
         return None
-    if not words(text[at.end() : marker]) or _in_place_name(text, at, cities, also):
-        return None
-    return at if words(text[: at.start()]) else None
+    return None if _in_place_name(text, at, cities, also) else at
 
 
 def _in_place_name(text: str, at: re.Match[str], cities: CityNames, also: City) -> bool:

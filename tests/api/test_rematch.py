@@ -5,11 +5,14 @@ from sqlalchemy import event, select, update
 
 from jobmatch.api import decisions, posting_keys, rematch
 from jobmatch.api.pools import Pool, Pools
+from jobmatch.fixtures.adverts import load_adverts
 from jobmatch.fixtures.kombo_jobs import kombo_job
-from jobmatch.matcher import JobIndex
+from jobmatch.matcher import JobIndex, title_key
+from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.store.models import AtsJob, Customer, Posting, PostingAction, PostingKey
 from tests.api.conftest import ACME_JOBS
 from tests.api.helpers import post
+from tests.api.test_review import review
 from tests.factories import INTEGRATION_ID, PoolAt, sync_page
 
 BAKER = kombo_job("job-baker", "150", "Bäcker (m/w/d)", job_code="BK-150", city="Berlin")
@@ -377,8 +380,6 @@ def test_a_new_job_a_postings_title_names_after_its_employer_rematches_it(client
 
 
 def test_a_rematch_keeps_a_reviewers_link_for_the_title_first(client, keys, sessions) -> None:
-    from tests.api.test_review import review
-
     worded = {"source": "backoffice", "title": "LKW-Fahrer (m/w/d)", "location": {"city": "Berlin"}}
     first = post(client, keys, worded | {"external_id": "bo-1"}).json
     review(client, keys, first["id"], "link", {"job_id": "job-driver-berlin"})
@@ -394,10 +395,6 @@ def test_a_rematch_keeps_a_reviewers_link_for_the_title_first(client, keys, sess
 
 
 def test_the_stored_title_words_hold_the_title_key_a_reviewers_verdict_is_kept_under() -> None:
-    from jobmatch.fixtures.adverts import load_adverts
-    from jobmatch.matcher import Posting as MatcherPosting
-    from jobmatch.matcher import title_key
-
     for advert in (advert for advert in load_adverts() if advert.title.strip()):  # a posting has a title
         fields = {"title": advert.title, "job_code": None, "remote_id": None, "post_url": None,
                   "location": {"city": advert.city, "zip_code": advert.zip_code, "raw": None}}
