@@ -3,7 +3,9 @@
 Ours: `Pools.index` on a process that holds nothing (the columns matching reads, streamed, then the index), and
 separately the measuring walk that follows in a thread; once as the pool's first build ever ("ours_first", no
 title forms stored: every title normalized, and their forms written after), then as every later cold build is
-(the titles read from their stored forms). Baseline: the former build, every job's JSON document
+(the titles read from their stored forms), and as a process starts from the pool's stored snapshot
+("ours_snapshot": written first, as the process re-matching after a sync writes it, then read, unpickled and
+caught up; jobmatch.api.pool_snapshots). Baseline: the former build, every job's JSON document
 (`AtsJob.data`) read at once and indexed. Each reports wall and CPU time, the high-water RSS (VmHWM) and the RSS
 after it, and the child's RSS at start. Then, in a process of its own, our build's steps one after another (no
 chunk read while another is indexed), each timed: loading the table the build reads, reading the title forms
@@ -28,7 +30,10 @@ from pathlib import Path
 from api_load import seed  # benchmarks/, beside this script
 from databases import fresh_database
 
+from jobmatch.api.pool_snapshots import signing_key
 from jobmatch.fixtures.kombo_jobs import generate_jobs
+
+SNAPSHOT_KEY = signing_key("pool_build.py benchmark's secret key, 40 chars")
 
 
 def child(way: str, url: str) -> dict:
@@ -49,7 +54,7 @@ def child(way: str, url: str) -> dict:
         start_rss = _memory("VmRSS")
         started, cpu = time.perf_counter(), time.process_time()
         if way.startswith("ours"):
-            pools = Pools()
+            pools = Pools(snapshot_key=SNAPSHOT_KEY if way == "ours_snapshot" else None)
             index = pools.index(session, customer_id)
         else:
             index = JobIndex(session.scalars(select(AtsJob.data)))
@@ -61,6 +66,7 @@ def child(way: str, url: str) -> dict:
             pools.settle()
             figures["measure_s"] = round(time.perf_counter() - measured, 3)
             figures["measured_mb"] = round(pools.stats().bytes_held / 2**20, 1)
+            figures["snapshot_loads"] = pools.stats().snapshot_loads
     figures |= {"rss_start_mb": start_rss, "rss_peak_mb": _memory("VmHWM"), "rss_after_mb": _memory("VmRSS")}
     return figures
 
@@ -127,6 +133,27 @@ def phases(url: str) -> dict:
     return figures | {"titles": len(normalized), "titles_normalized_again": again}
 
 
+def keep_snapshot(url: str) -> dict:
+    """Store the pool's snapshot as the process re-matching after a sync does; its size and the time it took."""
+    from sqlalchemy import func, select
+
+    from jobmatch.api.pools import Pools
+    from jobmatch.store.db import make_engine, make_session_factory
+    from jobmatch.store.models import Customer, PoolSnapshot
+
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        customer_id = session.scalar(select(Customer.id))
+    started = time.perf_counter()
+    written = Pools(snapshot_key=SNAPSHOT_KEY).keep_snapshots(sessions, customer_id)
+    figures = {"written": written, "build_and_write_s": round(time.perf_counter() - started, 3)}
+    with sessions() as session:
+        figures["mb"] = round(session.scalar(select(func.length(PoolSnapshot.data))) / 2**20, 1)
+    engine.dispose()
+    return figures
+
+
 def _memory(field: str) -> float:
     status = Path("/proc/self/status").read_text()
     return round(int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024, 1)
@@ -152,15 +179,17 @@ def main() -> None:
     for size in (int(n) for n in args.jobs.split(",")):
         with fresh_database("postgresql") as url:
             seed(url, generate_jobs(size, seed=1), keys=1)
-            runs = {"ours_first": [], "ours": [], "baseline": []}
+            snapshot = keep_snapshot(url)
+            runs = {"ours_first": [], "ours": [], "ours_snapshot": [], "baseline": []}
             for _ in range(args.repeat):  # alternating, so both meet the machine in the same state
                 for way in runs:
                     runs[way].append(run(way, url))
             steps = [run("phases", url) for _ in range(args.repeat)]
-        entry = {"jobs": size}
+        entry = {"jobs": size, "snapshot": snapshot}
         for way, results in runs.items():
             entry[way] = {name: statistics.median(r[name] for r in results) for name in results[0]}
         entry["build_ratio"] = round(entry["ours"]["build_s"] / entry["baseline"]["build_s"], 3)
+        entry["snapshot_ratio"] = round(entry["ours_snapshot"]["build_s"] / entry["baseline"]["build_s"], 3)
         entry["first_build_ratio"] = round(entry["ours_first"]["build_s"] / entry["baseline"]["build_s"], 3)
         entry["our_steps"] = {step: {unit: statistics.median(s[step][unit] for s in steps) for unit in steps[0][step]}
                               for step in steps[0] if not step.startswith("titles")} | {

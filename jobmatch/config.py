@@ -1,6 +1,7 @@
 """Settings from the environment, validated once at start so a bad value fails fast with its variable's name."""
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ KOMBO_REGIONS = {
 }
 
 MIN_SECRET_KEY_CHARS = 32
+SECRET_KEY_FILE = "secret_key"  # in the instance folder, when JOBMATCH_SECRET_KEY is not set
 MIN_METRICS_TOKEN_CHARS = 16
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -47,6 +49,24 @@ class Settings:
     feed_minutes: int = 60  # how often the workers fetch each job feed
     outbound_allow: frozenset[str] = frozenset()  # hosts webhooks and feeds may reach although not public
     review_claim_minutes: int = 10  # how long a reviewer's next posting stays theirs alone
+
+    def instance_secret_key(self) -> str:
+        """JOBMATCH_SECRET_KEY, or else a key generated once per instance folder and kept there (development): it
+        signs the review page's session cookie and the pools' snapshots."""
+        if self.secret_key:
+            return self.secret_key
+        path = Path(self.instance_path) / SECRET_KEY_FILE
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with path.open("x") as file:  # "x": of two processes starting at once, one writes, both read it
+                    file.write(secrets.token_urlsafe(48))
+            except FileExistsError:
+                pass
+            path.chmod(0o600)
+            return path.read_text().strip()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["jobmatch.settings"] = settings
     app.extensions["jobmatch.database"] = Database(settings.database_url)
-    app.extensions["jobmatch.pools"] = Pools(settings.pool_cache_mb)
+    app.extensions["jobmatch.pools"] = Pools.for_settings(settings)
     app.extensions["jobmatch.tasks"] = Tasks(
         settings, app.extensions["jobmatch.database"].sessions, app.extensions["jobmatch.pools"], make_huey(settings)
     )

@@ -6,7 +6,9 @@ The contract:
 - `Pools.index` returns a `Pool` at least as current as the versions read with the caller's API key, unless
   bringing it there is large: then it answers with the index it has (`Pool.version` says how current), and one
   thread of the process catches up or rebuilds while requests keep matching. Only a pool the process does not
-  hold yet (first use, or evicted) is built in the request; concurrent requests wait for that one build.
+  hold yet (first use, or evicted) is made in the request, loaded from its stored snapshot when there is one not
+  far behind (jobmatch.api.pool_snapshots; then caught up as any held pool is), else built; concurrent requests
+  wait for that one. Snapshots are renewed by `keep_snapshots`, which the processes re-matching after syncs call.
 - An index at version v catches up by reading the jobs changed after v (one indexed query) and upserting them
   (removing those no longer exposed, from an exposed-only pool). A deleted or closed job stays in the pool:
   matching shows it as an inactive candidate. A catch-up larger than REBUILD_SHARE of the pool rebuilds instead.
@@ -44,9 +46,10 @@ from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any
 
 from sqlalchemy import Engine, Row, Text, bindparam, case, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from jobmatch.api import title_forms
+from jobmatch.api import pool_snapshots, title_forms
+from jobmatch.config import Settings
 from jobmatch.matcher import Alias, Candidate, JobIndex, MatchResult, load_tables
 from jobmatch.matcher import Posting as MatcherPosting
 from jobmatch.matcher.applicability import GONE
@@ -63,6 +66,7 @@ _VERSIONS = select(*VERSION_COLUMNS).where(_CUSTOMERS.id == bindparam("customer_
 
 INLINE_CATCH_UP = 100  # changed jobs a request applies itself (an upsert: 0.1-0.3 ms at 100,000 jobs); more: a thread
 REBUILD_SHARE = 0.25  # a catch-up of more than this share of the pool's jobs rebuilds it instead
+SNAPSHOT_BEHIND = 0.01  # a stored snapshot behind by more than this share of its jobs (and INLINE_CATCH_UP) is renewed
 APPLY_CHUNK = 20  # changed jobs a thread catching up applies per hold of the pool's lock (a few milliseconds)
 # ... and how long it then lets go: a lock is not fair, and without the pause the thread would take it again
 # before a request waiting to match wakes up (measured: requests waited seconds for a catch-up of 12,500 jobs)
@@ -132,27 +136,27 @@ class Pool:
     recorded on the postings matched against it."""
 
     version: int
-    _entry: _Entry
+    entry: _Entry
 
     def match(self, posting: MatcherPosting, limit: int = 5, exclude: Collection[str] = (),
               aliases: Sequence[Alias] = ()) -> MatchResult:
-        with self._entry.lock:
-            return self._entry.index.match(posting, limit, exclude, aliases)
+        with self.entry.lock:
+            return self.entry.index.match(posting, limit, exclude, aliases)
 
     def could_enter(self, posting: MatcherPosting, job_ids: Collection[str], kept: Sequence[Candidate], limit: int = 5,
                     exclude: Collection[str] = ()) -> bool:
-        with self._entry.lock:
-            return self._entry.index.could_enter(posting, job_ids, kept, limit, exclude)
+        with self.entry.lock:
+            return self.entry.index.could_enter(posting, job_ids, kept, limit, exclude)
 
     def city_names(self) -> CityNames:
-        with self._entry.lock:
-            return self._entry.index.city_names()
+        with self.entry.lock:
+            return self.entry.index.city_names()
 
     def __len__(self) -> int:
-        return len(self._entry.index)
+        return len(self.entry.index)
 
     def __contains__(self, job_id: object) -> bool:
-        return job_id in self._entry.index
+        return job_id in self.entry.index
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,8 @@ class PoolStats:
     hits: int
     catch_ups: int
     rebuilds: int
+    snapshot_loads: int
+    snapshots_written: int
     evictions: int
     pools: int
     bytes_held: int
@@ -181,18 +187,27 @@ def resident_bytes() -> int | None:
 
 class Pools:
     def __init__(self, cache_mb: float = DEFAULT_CACHE_MB,
-                 resident: Callable[[], int | None] | None = resident_bytes) -> None:
-        """`resident`: what the process's memory is, read for the slack (None: the bytes held alone count)."""
+                 resident: Callable[[], int | None] | None = resident_bytes, snapshot_key: bytes | None = None) -> None:
+        """`resident`: what the process's memory is, read for the slack (None: the bytes held alone count).
+        `snapshot_key`: what pools' snapshots are signed with (jobmatch.api.pool_snapshots); None: none are read
+        or written."""
         self.cache_bytes = round(cache_mb * 2**20)
         self._resident = resident
+        self._snapshot_key = snapshot_key
         self._memory_before = resident() if resident else None
         self._slack = 1.0
         self._lock = threading.Lock()  # guards the maps and counters below
         self._entries: OrderedDict[PoolKey, _Entry] = OrderedDict()  # least recently used first
         self._builds: dict[PoolKey, threading.Lock] = {}  # one first build per pool at a time
-        self._counts = {"hits": 0, "catch_ups": 0, "rebuilds": 0, "evictions": 0}
+        self._counts = {"hits": 0, "catch_ups": 0, "rebuilds": 0, "snapshot_loads": 0, "snapshots_written": 0,
+                        "evictions": 0}
         self._bytes_per_job = 1024.0  # what a new index counts until measured: the last measured pool's figure
         self._threads: list[threading.Thread] = []
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> "Pools":
+        """The pools of a process of this instance: its cache bound, its snapshots signed with its secret key."""
+        return cls(settings.pool_cache_mb, snapshot_key=pool_snapshots.signing_key(settings.instance_secret_key()))
 
     def index(self, session: Session, customer_id: int, versions: PoolVersions | None = None, *,
               wait: bool = False) -> Pool:
@@ -242,13 +257,57 @@ class Pools:
             if entry is not None:  # built by the thread this one waited for
                 return entry
             version = feed.current_version(session, key[0])  # read first: every job read after is as new
-            index, forms = _build(session, *key)
-            entry = _Entry(*key, index, version, 0)
+            loaded = self._snapshot(session, key, version)
+            if loaded is not None:
+                entry = _Entry(*key, *loaded, 0)
+            else:
+                index, forms = _build(session, *key)
+                entry = _Entry(*key, index, version, 0)
             with self._lock:
                 self._entries[key] = entry
                 del self._builds[key]
-            self._built(entry, session.get_bind(), forms.made)
+            made, count = ({}, "snapshot_loads") if loaded else (forms.made, "rebuilds")
+            self._built(entry, session.get_bind(), made, count)
             return entry
+
+    def _snapshot(self, session: Session, key: PoolKey, version: int) -> tuple[JobIndex, int] | None:
+        """The pool's stored snapshot and the version it is at, unless snapshots are off, there is none, or it is
+        so far behind `version` that catching it up would cost more than a build."""
+        if self._snapshot_key is None:
+            return None
+        stored = pool_snapshots.stored(session, key)
+        if stored is None or _changed_more_than(session, key[0], stored.version, REBUILD_SHARE * stored.jobs):
+            return None
+        return pool_snapshots.load(session, key, self._snapshot_key, version)
+
+    def keep_snapshots(self, sessions: sessionmaker[Session], customer_id: int) -> int:
+        """Store a snapshot of each of the customer's pools (matching's and the reviewers' search) where none is
+        stored for this code or the stored one is more than SNAPSHOT_BEHIND of its jobs behind, from the pool
+        this process holds, caught up first (or built). The processes re-matching after syncs call it, not API
+        workers: pickling holds the pool's lock for about as long as a build takes. How many were written."""
+        if self._snapshot_key is None:
+            return 0
+        with sessions() as session:
+            versions = self._versions(session, customer_id)
+            public_only = versions.public_only
+            keys = {(customer_id, versions.exposed_only, public_only), (customer_id, False, public_only)}
+            written = 0
+            for key in sorted(keys):
+                stored = pool_snapshots.stored(session, key)
+                if stored is not None and not _changed_more_than(
+                        session, customer_id, stored.version, max(INLINE_CATCH_UP, SNAPSHOT_BEHIND * stored.jobs)):
+                    continue
+                entry = self._pool(session, key, versions.jobs, wait=True).entry
+                session.rollback()  # no read of this session holds the database while the snapshot is written
+                with entry.lock:
+                    entry.index.complete()  # a snapshot loads whole: no thread completes it after
+                    version, jobs, data = entry.version, len(entry.index), pool_snapshots.pickled(entry.index)
+                data = pool_snapshots.compact(data)
+                if pool_snapshots.write(session.get_bind(), key, self._snapshot_key, version, jobs, data):
+                    written += 1
+        with self._lock:
+            self._counts["snapshots_written"] += written
+        return written
 
     def _catch_up(self, session: Session, entry: _Entry, version: int, wait: bool) -> None:
         """Bring the entry to `version`: in this thread when the catch-up is small or the caller waits, else in
@@ -315,15 +374,15 @@ class Pools:
             self._counts["catch_ups"] += 1
             self._evict(keep=entry)
 
-    def _built(self, entry: _Entry, engine: Engine, forms: dict[str, str]) -> None:
-        """Count a new index at the bytes per job of the last pool measured, and measure it in a thread: the
-        walk takes about as long as the build, which no request should wait for. The measurement evicts: the
-        build has taken its memory already, and the slack is read against what was held when it had. The title
-        forms the build made are kept by a thread too."""
+    def _built(self, entry: _Entry, engine: Engine, forms: dict[str, str], count: str = "rebuilds") -> None:
+        """Count a new index (built, or loaded from a snapshot) at the bytes per job of the last pool measured,
+        and measure it in a thread: the walk takes about as long as the build, which no request should wait for.
+        The measurement evicts: the build has taken its memory already, and the slack is read against what was
+        held when it had. The title forms the build made are kept by a thread too."""
         index = entry.index
         with self._lock:
             entry.nbytes = round(self._bytes_per_job * len(index))
-            self._counts["rebuilds"] += 1
+            self._counts[count] += 1
         if forms:
             self._start(title_forms.write, engine, forms)
         self._start(self._measure, entry, index)
@@ -376,6 +435,12 @@ class Pools:
 
 def _changed(entry: _Entry) -> Any:
     return feed.changed_after(entry.customer_id, entry.version, *_CHANGED_COLUMNS)
+
+
+def _changed_more_than(session: Session, customer_id: int, version: int, jobs: float) -> bool:
+    """Whether more than `jobs` of the customer's jobs changed after `version` (counted no further than that)."""
+    changed = feed.changed_after(customer_id, version, _JOBS.id).order_by(None).limit(int(jobs) + 1).subquery()
+    return session.scalar(select(func.count()).select_from(changed)) > jobs
 
 
 def _build(session: Session, customer_id: int, exposed_only: bool, public_only: bool) -> tuple[JobIndex, TitleForms]:

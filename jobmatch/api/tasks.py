@@ -267,12 +267,22 @@ def sync_integration(
 def after_jobs_changed(sessions: sessionmaker[Session], pools: Pools, result: SyncResult) -> rematch.Rematched:
     """What every run that may have changed jobs ends in (queued sync, reconciliation, lookup, `jobmatch sync` and
     `jobmatch lookup`): tell the endpoints of postings whose linked job was closed, deleted, vanished or opened
-    again, and re-match the waiting postings the changes concern (jobmatch.api.rematch), so a job that just
-    appeared in the ATS is found. What was matched again."""
+    again, re-match the waiting postings the changes concern (jobmatch.api.rematch), so a job that just
+    appeared in the ATS is found, and renew the customer's pool snapshots where they fell behind
+    (jobmatch.api.pool_snapshots), so a process starting cold loads its pool instead of building it. What was
+    matched again."""
     if result.changed_jobs:
         with sessions.begin() as session:
             outbox.job_states_changed(session, outbox.jobs_whose_state_changed(session, result.run_id))
-    return rematch.rematch_changes(sessions, pools, result.integration_id, sync_reason(result))
+    rematched = rematch.rematch_changes(sessions, pools, result.integration_id, sync_reason(result))
+    with sessions() as session:
+        customer_id = session.scalar(select(Integration.customer_id).where(Integration.id == result.integration_id))
+    if customer_id is not None:
+        try:
+            pools.keep_snapshots(sessions, customer_id)
+        except Exception:  # a cache: the next cold start builds the pool instead
+            log.exception("could not renew the pool snapshots of customer %s", customer_id)
+    return rematched
 
 
 def sync_reason(result: SyncResult) -> str:

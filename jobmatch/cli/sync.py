@@ -37,7 +37,7 @@ def sync(app: AppContext, integration_ids: tuple[str, ...], full: bool, wait: fl
             integration_ids = tuple(session.scalars(select(Integration.id).order_by(Integration.id)))
         if not integration_ids:
             raise click.ClickException("no integrations yet; add one with `jobmatch integrations add`")
-    failures, pools = 0, Pools()
+    failures, pools = 0, Pools.for_settings(app.settings)
     with _runner(app) as runner:
         for integration_id in integration_ids:
             try:
@@ -85,7 +85,7 @@ def lookup(
             raise click.ClickException(f"lookup failed: {exc}") from None
     _clear_progress()
     click.echo(f"{result.integration_id}: {result.summary}")
-    _rematch(app, Pools(), result)
+    _rematch(app, Pools.for_settings(app.settings), result)
 
 
 def _rematch(app: AppContext, pools: Pools, result: SyncResult) -> None:

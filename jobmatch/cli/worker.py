@@ -17,5 +17,5 @@ def worker(app: AppContext, workers: int) -> None:
     from jobmatch.api.tasks import Tasks, make_huey
 
     app.log_activity()
-    tasks = Tasks(app.settings, app.sessions, Pools(app.settings.pool_cache_mb), make_huey(app.settings))
+    tasks = Tasks(app.settings, app.sessions, Pools.for_settings(app.settings), make_huey(app.settings))
     tasks.huey.create_consumer(workers=workers, worker_type="thread").run()

@@ -58,7 +58,7 @@ class JobIndex:
 
     def _build(self, jobs: Iterable[Any], read: Callable[..., list[JobRecord]], forms: TitleForms | None = None
                ) -> None:
-        with _without_cycle_collection():
+        with without_cycle_collection():
             occupations()  # the table a build reads, once per process (0.1 s), first: a caller streaming jobs
             # fetches meanwhile (the others are read by `complete`)
             jobs = iter(jobs)
@@ -85,7 +85,7 @@ class JobIndex:
         if self._wording.whole:
             return True
         load_tables()
-        with _without_cycle_collection():
+        with without_cycle_collection():
             return self._wording.complete(titles)
 
     def city_names(self) -> CityNames:
@@ -366,13 +366,14 @@ class JobsByKey(Generic[K]):
 
 
 @contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """A build allocates hundreds of thousands of long-lived objects and no reference cycles; the cycle collector
-    would walk them again and again while they are made (a third of the build time at 100,000 jobs), so it is
-    paused while the index is built. Afterwards the objects made meanwhile are moved to the oldest generation
-    (`gc.freeze` then `gc.unfreeze`: two list splices), or the first young collections after the pause would walk
-    them all again (0.15 s at 100,000 jobs). What is garbage among them is collected by the next full
-    collection, as anything old is; `gc.freeze` alone would keep it for good, process-wide."""
+def without_cycle_collection() -> Iterator[None]:
+    """A build (or the unpickling of a pool's snapshot) allocates hundreds of thousands of long-lived objects and
+    no reference cycles; the cycle collector would walk them again and again while they are made (a third of the
+    build time at 100,000 jobs), so it is paused while the index is made. Afterwards the objects made meanwhile
+    are moved to the oldest generation (`gc.freeze` then `gc.unfreeze`: two list splices), or the first young
+    collections after the pause would walk them all again (0.15 s at 100,000 jobs). What is garbage among them is
+    collected by the next full collection, as anything old is; `gc.freeze` alone would keep it for good,
+    process-wide."""
     enabled = gc.isenabled()
     gc.disable()
     try:

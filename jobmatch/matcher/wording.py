@@ -29,6 +29,7 @@ from collections.abc import Collection, Iterable
 from functools import lru_cache
 from math import log
 from threading import Lock
+from typing import Any
 
 import Stemmer
 
@@ -101,6 +102,13 @@ class WordingSearch:
         self._alike: _Alike | None = None  # made by `complete`
         self._pending: list[str] = []  # titles `complete` has yet to add to it, the next last
         self._making = Lock()  # threads matching at once make it once
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled with its pool (a snapshot): without the lock
+        return {name: value for name, value in self.__dict__.items() if name != "_making"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._making = Lock()
 
     def add(self, text: str, title_words: tuple[str, ...]) -> None:
         if not text or text in self._parts:

@@ -4,7 +4,8 @@ fields we filter, match and show on, extracted at write time."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, false, select, text
+from sqlalchemy import (BigInteger, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text,
+                        UniqueConstraint, false, select, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from jobmatch.store.types import JSONDocument, UTCDateTime, utcnow
@@ -544,3 +545,22 @@ class TitleForm(Base):
     name: Mapped[str] = mapped_column(Text, primary_key=True)
     version: Mapped[int]
     form: Mapped[str] = mapped_column(Text)
+
+
+class PoolSnapshot(Base):
+    """A customer's pool as the matcher indexed it (a pickled JobIndex), every job change up to `version` in it: a
+    process that holds no pool loads it and catches up from there instead of building from every job
+    (jobmatch.api.pool_snapshots). A cache: read only when written by the same matcher code (`code`) and signed
+    with the instance's key."""
+
+    __tablename__ = "pool_snapshots"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    exposed_only: Mapped[bool] = mapped_column(primary_key=True)  # the pool's kind, as jobmatch.api.pools keys it
+    public_only: Mapped[bool] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))  # the fingerprint of the matcher code that pickled it
+    version: Mapped[int] = mapped_column(BigInteger)
+    jobs: Mapped[int]
+    written_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobmatch.api.keys import hash_key
-from jobmatch.api.pages.session import secret_key
 from jobmatch.config import ConfigError, Settings
 from jobmatch.store.models import ApiKey, AtsJob, Integration, SyncOutcome, SyncRun
 from tests.api.conftest import OTHER_INTEGRATION_ID
@@ -113,11 +112,11 @@ def test_sign_out_ends_the_session(reviewer):
 
 def test_the_secret_key_is_the_setting_or_one_kept_in_the_instance_folder(tmp_path):
     settings = Settings("sqlite://", "https://api.kombo.dev", None, None, tmp_path / "instance")
-    generated = secret_key(settings)
-    assert len(generated) >= 32 and secret_key(settings) == generated
+    generated = settings.instance_secret_key()
+    assert len(generated) >= 32 and settings.instance_secret_key() == generated
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
     given = "s" * 40
-    assert secret_key(Settings.from_env({"JOBMATCH_SECRET_KEY": given})) == given
+    assert Settings.from_env({"JOBMATCH_SECRET_KEY": given}).instance_secret_key() == given
     with pytest.raises(ConfigError, match="JOBMATCH_SECRET_KEY must be at least 32 characters"):
         Settings.from_env({"JOBMATCH_SECRET_KEY": "short"})
 

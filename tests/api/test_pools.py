@@ -148,10 +148,10 @@ def test_a_small_pool_is_built_whole_and_a_large_one_is_completed_by_its_measuri
     add_ats_jobs(sessions, generate_jobs(300), integration_id)
     pools = Pools()
     monkeypatch.setattr(pools, "_start", lambda work, *args: None)  # no measuring thread
-    assert index(pools, sessions, customer_id)._entry.index.complete(0)  # whole as built: nothing left for later
+    assert index(pools, sessions, customer_id).entry.index.complete(0)  # whole as built: nothing left for later
     monkeypatch.setattr(pools_module, "COMPLETE_LATER_FROM", 100)
     pools = Pools()
-    built = index(pools, sessions, customer_id)._entry.index
+    built = index(pools, sessions, customer_id).entry.index
     pools.settle()
     assert built.complete(0)  # the measuring thread made the rest
     assert pools.stats().bytes_held > 0
@@ -162,7 +162,7 @@ def test_concurrent_requests_for_a_pool_not_built_yet_build_it_once(sessions) ->
     add_ats_jobs(sessions, generate_jobs(2_000), integration_id)
     pools = Pools()
     found = at_once(6, lambda: index(pools, sessions, customer_id))
-    assert len(found) == 6 and len({id(pool._entry) for pool in found}) == 1
+    assert len(found) == 6 and len({id(pool.entry) for pool in found}) == 1
     assert pools.stats().rebuilds == 1
 
 
@@ -186,7 +186,7 @@ def test_a_large_catch_up_runs_once_in_a_thread_while_requests_match_the_index_t
     assert index(pools, sessions, customer_id).version == after.version  # answered at once, from what it has
     pools.settle()
     rebuilt = index(pools, sessions, customer_id)
-    assert rebuilt.version == after.version + 1 and rebuilt._entry is after._entry
+    assert rebuilt.version == after.version + 1 and rebuilt.entry is after.entry
     assert len(rebuilt.match(Posting("Imker (m/w/d)"), limit=5).candidates) == 5
     assert (pools.stats().rebuilds, pools.stats().catch_ups) == (2, 1)
 

@@ -8,7 +8,7 @@ from jobmatch.api import decisions
 from jobmatch.cli import main
 from jobmatch.fixtures.fake_kombo import FakeKombo
 from jobmatch.fixtures.kombo_jobs import generate_jobs, kombo_job
-from jobmatch.store.models import Customer, Posting
+from jobmatch.store.models import Customer, PoolSnapshot, Posting
 from tests.factories import INTEGRATION_ID, PoolAt, add_integration
 
 
@@ -20,7 +20,8 @@ def kombo() -> Iterator[FakeKombo]:
 
 
 def invoke(database_url: str, kombo: FakeKombo, *args: str, api_key: str = "cli-key"):
-    env = {"JOBMATCH_DATABASE_URL": database_url, "KOMBO_BASE_URL": kombo.base_url, "KOMBO_API_KEY": api_key}
+    env = {"JOBMATCH_DATABASE_URL": database_url, "KOMBO_BASE_URL": kombo.base_url, "KOMBO_API_KEY": api_key,
+           "JOBMATCH_SECRET_KEY": "s" * 40}  # signs the pools' snapshots: no key kept in the working directory
     return CliRunner().invoke(main, list(args), env=env)
 
 
@@ -32,6 +33,14 @@ def test_sync_prints_a_summary_per_integration(database_url, sessions, kombo) ->
     assert "300 created, 0 updated, 0 deleted, 0 unchanged" in result.output
     again = invoke(database_url, kombo, "sync", "--integration", INTEGRATION_ID)
     assert "incremental sync of 1 pages" in again.output
+
+
+def test_sync_stores_the_snapshot_of_the_customers_pool(database_url, sessions, kombo) -> None:
+    add_integration(sessions)
+    assert invoke(database_url, kombo, "sync").exit_code == 0
+    with sessions() as session:
+        assert session.execute(select(PoolSnapshot.jobs, PoolSnapshot.version)).all() == [
+            (300, session.scalar(select(Customer.jobs_version)))]
 
 
 def test_sync_failures_are_explained_and_exit_nonzero(database_url, sessions, kombo) -> None:

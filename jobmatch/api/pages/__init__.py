@@ -24,7 +24,7 @@ from jobmatch.api.pages import integrations, jobs, posting, queue, stats  # noqa
 def register(app: Flask, settings: Settings) -> None:
     """Mount the page and configure the session cookie it signs in with."""
     app.config.update(
-        SECRET_KEY=signin.secret_key(settings),
+        SECRET_KEY=settings.instance_secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=SIGNED_IN_FOR,

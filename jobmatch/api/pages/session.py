@@ -4,7 +4,6 @@ CSRF token."""
 
 import hmac
 import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Request, abort, flash, g, redirect, render_template, request, session, url_for
@@ -16,32 +15,12 @@ from werkzeug.wrappers import Response
 from jobmatch.api.auth import Caller, identify, key_refusal
 from jobmatch.api.database import session as db_session
 from jobmatch.api.keys import hash_key
-from jobmatch.config import Settings
 from jobmatch.store.models import ApiKey, Role
 from jobmatch.store.types import utcnow
 
-SECRET_KEY_FILE = "secret_key"
 PAGE_ROLES = (Role.REVIEWER, Role.ADMIN)
 OPEN_ENDPOINTS = {"pages.sign_in", "pages.static"}
 CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-
-
-def secret_key(settings: Settings) -> str:
-    """JOBMATCH_SECRET_KEY, or else a key generated once per instance folder and kept there (development)."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.instance_path) / SECRET_KEY_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with path.open("x") as file:  # "x": of two processes starting at once, one writes, both read it
-                file.write(secrets.token_urlsafe(48))
-        except FileExistsError:
-            pass
-        path.chmod(0o600)
-        return path.read_text().strip()
 
 
 class PageSessions(SecureCookieSessionInterface):
