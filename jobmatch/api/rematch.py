@@ -174,11 +174,7 @@ def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_f
     `upto`, concern; all of them looked at, with their matched_version)."""
     if recheck_from is None:
         return {}, {}
-    behind = dict(session.execute(
-        select(Posting.id, Posting.matched_version).where(
-            Posting.customer_id == customer_id, posting_keys.WAITING, Posting.updated_at >= recheck_from,
-            or_(Posting.matched_version < since, Posting.matched_version.is_(None)), _NOT_SEEN)
-    ).all())
+    behind = dict(session.execute(behind_postings(customer_id, since, recheck_from)).all())
     if not behind:
         return {}, {}
     oldest = min((version or 0) for version in behind.values())
@@ -187,6 +183,15 @@ def _behind(session: Session, customer_id: int, since: int, upto: int, recheck_f
         return dict.fromkeys(behind), behind
     postings = _stored_keys(session, _KEYS.posting_id, sorted(behind))
     return _concerned(_keyed(changes, exposed_only), postings, cities), behind
+
+
+def behind_postings(customer_id: int, since: int, recheck_from: Any) -> Any:
+    """(id, matched_version) of the waiting postings no run has seen, updated since `recheck_from` and matched
+    before `since`: read from the index of unseen postings (ix_postings_unseen_updated_at), not from every
+    posting updated lately, which a busy customer has thousands of."""
+    return select(Posting.id, Posting.matched_version).where(
+        Posting.customer_id == customer_id, posting_keys.WAITING, _NOT_SEEN, Posting.updated_at >= recheck_from,
+        or_(Posting.matched_version < since, Posting.matched_version.is_(None)))
 
 
 def _stored_keys(session: Session, chosen: Any, values: list[Any], *where: Any

@@ -268,6 +268,9 @@ class PostingDecision:
     BY_REVIEWER = (LINKED, REJECTED)
 
 
+_WAITING = "withdrawn_at IS NULL AND linked_job_id IS NULL"  # a posting waiting for a link, as indexes hold it
+
+
 class Posting(Base):
     """A job from a multiposter or the back office, known by the caller's (source, external_id)."""
 
@@ -276,10 +279,14 @@ class Posting(Base):
         UniqueConstraint("customer_id", "source", "external_id"),
         # the review queue's counts by bucket and source, read from the index alone (jobmatch.api.review_queue)
         Index("ix_postings_waiting", "customer_id", "decision", "source",
-              postgresql_where=text("withdrawn_at IS NULL AND linked_job_id IS NULL"),
-              sqlite_where=text("withdrawn_at IS NULL AND linked_job_id IS NULL")),
+              postgresql_where=text(_WAITING), sqlite_where=text(_WAITING)),
         Index("ix_postings_linked_job_id", "linked_job_id"),  # postings linked to a job that was closed
         Index("ix_postings_customer_updated_at", "customer_id", "updated_at"),
+        # waiting postings no re-match run has seen, by the version they were matched at: a run finds those
+        # matched against a pool behind it without reading every posting updated lately (jobmatch.api.rematch)
+        Index("ix_postings_unseen_updated_at", "customer_id", "updated_at",
+              postgresql_where=text(f"{_WAITING} AND seen_by_rematch IS NOT true"),
+              sqlite_where=text(f"{_WAITING} AND seen_by_rematch IS NOT 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
