@@ -181,9 +181,17 @@ class TitleSearch:
             for title in titles:
                 weights[title] += rarity
         shortlist = _heaviest(weights)
-        if text in self._jobs and text not in shortlist:  # ties among supersets of the words can crowd it out
-            shortlist.append(text)
+        # the title itself, and the title its typos are of, may be left out: ties among supersets of the words
+        # crowd it out, and a common word a typo is nearest to is not counted beside a rarer one ("verkaeuefr":
+        # "verkaeufer", "verkaeuferin")
+        for title in dict.fromkeys((text, self._mended(words))):
+            if title in self._jobs and title not in shortlist:
+                shortlist.append(title)
         return self.scored(text, shortlist, cutoff, cut)
+
+    def _mended(self, words: tuple[str, ...]) -> str:
+        """The query with each word the pool does not know written as the pool's nearest word to it."""
+        return " ".join(word if word in self._titles_by_key else next(iter(self._near(word)), word) for word in words)
 
     def scored(self, text: str, shortlist: list[str], cutoff: float, cut: bool = False) -> list[tuple[str, float]]:
         """Of these titles of the pool, those scoring at least `cutoff` against `text`, best first, as `similar`

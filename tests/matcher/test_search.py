@@ -56,3 +56,15 @@ def test_a_title_cut_short_finds_the_titles_whose_word_its_last_word_starts() ->
     assert list(found) == ["mitarbeiter aussendienst"]
     assert "mitarbeiter aussendienst" not in dict(search.similar("mitarbeiter ausse", ("mitarbeiter", "ausse"),
                                                                  cutoff=0))  # not cut: a word of its own
+
+
+def test_a_typo_of_a_common_title_finds_it_when_a_rarer_word_is_near_the_typo_too() -> None:
+    """"verkaeufer" is carried by 400 titles, "verkaeuferin" by one: the typo's nearest words are both, and the
+    common one is not counted beside the rarer one, so its one-word title would not be on the shortlist."""
+    search = TitleSearch()
+    for n in range(400):
+        search.add(f"verkaeufer filiale{n}", ("verkaeufer", f"filiale{n}"), [f"job-{n}"])
+    search.add("verkaeufer", ("verkaeufer",), ["job-verkaeufer"])
+    search.add("verkaeuferin baeckerei", ("verkaeuferin", "baeckerei"), ["job-baeckerei"])
+    found = dict(search.similar("verkaeuefr", ("verkaeuefr",), cutoff=70))
+    assert next(iter(found)) == "verkaeufer" and found["verkaeufer"] == 90
