@@ -15,10 +15,11 @@ from jobmatch.matcher.model import Alias, Candidate, MatchResult, Posting
 from jobmatch.matcher.ngrams import load_tables
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.places import City, CityNames, Place
-from jobmatch.matcher.readings import part_words, without_foreign_parts, without_misspelt_cities
-from jobmatch.matcher.scoring import ALIKE_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, Side, side
+from jobmatch.matcher.readings import part_words, title_parts, without_foreign_parts, without_misspelt_cities
+from jobmatch.matcher.scoring import ALIKE_FLOOR, REVIEW_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, Side, side
 from jobmatch.matcher.search import TitleSearch
-from jobmatch.matcher.titles import Title, TitleForms, normalize_title
+from jobmatch.matcher.text import clean
+from jobmatch.matcher.titles import Title, TitleForms, normalize_title, only_work_time
 from jobmatch.matcher.wording import Found, WordingSearch
 
 K = TypeVar("K")
@@ -27,6 +28,7 @@ _POSTING_IDS, _POSTING_URLS, _CITY = attrgetter("posting_ids"), attrgetter("post
 _TEXT, _CITIES = attrgetter("text"), attrgetter("cities")
 BUILD_CHUNK = 10_000  # jobs read into records at a time: a caller streaming jobs never holds all of them
 _WORDED_TITLES = 10  # differently worded titles whose jobs may be suggested
+PART_READING = 10.0  # what a candidate found by a part of the title alone scores below one found by the whole
 
 
 class JobIndex:
@@ -124,8 +126,37 @@ class JobIndex:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         posting_side, title, pins = self._read(posting, set(exclude))
-        return rank(posting_side, title, pins, self._worded(title, pins), self._pool, limit=limit, exclude=set(exclude),
-                    aliases=aliases, written=posting.title)
+        result = rank(posting_side, title, pins, self._worded(title, pins), self._pool, limit=limit,
+                      exclude=set(exclude), aliases=aliases, written=posting.title)
+        if result.decision != "no_match":
+            return result
+        found = [candidate for part, read in self._part_readings(posting, posting_side) for candidate in
+                 _read_as(part, rank(posting_side, read, [], self._worded(read, []), self._pool, limit=limit,
+                                     exclude=set(exclude), written=posting.title).candidates)]
+        if not found:
+            return result
+        best: dict[str, Candidate] = {}
+        for candidate in found + result.candidates:
+            held = best.get(candidate.job_id)
+            if held is None or (held.weak, -held.score) > (candidate.weak, -candidate.score):
+                best[candidate.job_id] = candidate
+        ranked = sorted(best.values(), key=lambda c: (c.weak, -c.score, c.job_id))[:limit]
+        return MatchResult("needs_review", ranked)
+
+    def _part_readings(self, posting: Posting, posting_side: Side) -> list[tuple[str, Title]]:
+        """Each part of the title (jobmatch.matcher.readings.title_parts) that names a job, as the pool reads it
+        alone: a title the whole of which matches nothing may be a job's title beside an employer or a
+        slogan the pool knows the words of ("Wohn- und Pflegezentrum Unteres Tor: stv. Küchenleitung")."""
+        parts, _ = title_parts(clean(posting.title or ""))
+        if len(parts) < 2:
+            return []
+        readings = []
+        for part in parts:
+            title = normalize_title(part, self._cities, also=posting_side.place.city)
+            title = without_misspelt_cities(self._cut_short(title), self._cities, self._search.titles_with_word)
+            if title.words and not only_work_time(title):
+                readings.append((part.strip(), title))
+        return readings
 
     def could_enter(self, posting: Posting, job_ids: Collection[str], kept: Sequence[Candidate], limit: int = 5,
                     exclude: Collection[str] = ()) -> bool:
@@ -150,6 +181,11 @@ class JobIndex:
         among = Pool(self._jobs, self._titles, _Among(self._search, seen, ranked))
         found = rank(posting_side, title, [], self._worded(title, [], texts), among, limit=len(ranked), exclude=skip,
                      written=posting.title).candidates
+        if not any(not candidate.weak and not _read_by_part(candidate) for candidate in kept) and any(
+                _read_as(part, rank(posting_side, read, [], self._worded(read, [], texts), among, limit=len(ranked),
+                                    exclude=skip, written=posting.title).candidates)
+                for part, read in self._part_readings(posting, posting_side)):
+            return True  # the whole title finds nothing plausible, so the parts are read (`match`), and find a job
         if last is None:
             return bool(found)
         if last.job_id in ranked:
@@ -307,6 +343,21 @@ class _Among:
 
     def jobs(self, text: str) -> list[str]:
         return [job_id for job_id in self._search.jobs(text) if job_id in self._job_ids]
+
+
+_READ_AS = "read as: "  # the reason of a candidate a part of the title found
+
+
+def _read_by_part(candidate: Candidate) -> bool:
+    return bool(candidate.reasons) and candidate.reasons[-1].startswith(_READ_AS)
+
+
+def _read_as(part: str, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates a part of the title found by their titles (a part's words worded otherwise say little:
+    "Werde Teil unseres Teams") that stay plausible PART_READING below what the whole title would score."""
+    return [replace(candidate, score=score, reasons=(*candidate.reasons, _READ_AS + part))
+            for candidate in candidates if not candidate.weak and candidate.method == "title"
+            and (score := round(candidate.score - PART_READING, 1)) >= REVIEW_FLOOR]
 
 
 def _without(title: str, codes: list[str]) -> str:

@@ -2,6 +2,7 @@ import pytest
 
 from jobmatch.fixtures.kombo_jobs import kombo_job
 from jobmatch.matcher import JobIndex, Posting
+from jobmatch.matcher.index import PART_READING
 from jobmatch.matcher.places import CityNames, city_key
 from jobmatch.matcher.readings import part_words, without_foreign_parts, without_misspelt_cities
 from jobmatch.matcher.titles import normalize_title
@@ -124,3 +125,51 @@ KNOWN = {"koch", "sachbearbeiter", "schwerpunkt", "assistenz", "hotel", "lackier
 ])
 def test_parts_are_foreign_when_the_pool_knows_less_than_half_of_their_words(title, expected):
     assert without_foreign_parts(title, lambda part: part_words(part, CityNames()), KNOWN.__contains__) == expected
+
+
+PART_POOL = [kombo_job(f"p-{n}", f"rp-{n}", name, city="Haßfurt", zip_code="") for n, name in enumerate([
+    "stv. Küchenleitung (m/w/d)",
+    # the words of the employer and of the slogan below, each known from a title of its own
+    "Pflegefachkraft (m/w/d) im Pflegezentrum Nord", "Betreuer Wohn- und Gemeinschaftsgruppe",
+    "Hausmeister Unteres Werk", "Pförtner am Tor 3 (m/w/d)", "Lagerist Herbst Transporte",
+    "Speditionsleiter (m/w/d) bei Herbst Transporte – Gestalte die Zukunft der Logistik mit uns!",
+    "Koch (m/w/d)", "Koch - Restaurant Adler", "Pflegehelfer (m/w/d)",
+])]
+
+
+@pytest.fixture(scope="module")
+def part_index():
+    return JobIndex(PART_POOL)
+
+
+@pytest.mark.parametrize(("title", "expected", "part"), [
+    # the pool knows the employer's words from its other titles, so the whole title is read and finds nothing
+    ("Wohn- und Pflegezentrum Unteres Tor: stv. Küchenleitung (m/w/d)", "p-0", "stv. Küchenleitung (m/w/d)"),
+    # without a gender marker the employer after "bei" is the title's, where the job's title loses it
+    ("Speditionsleiter bei Herbst Transporte – Gestalte die Zukunft der Logistik mit uns!", "p-6", "Speditionsleiter"),
+])
+def test_a_title_whose_whole_finds_nothing_is_read_by_its_parts(part_index, title, expected, part):
+    result = part_index.match(Posting(title))
+    assert result.decision == "needs_review" and result.best.job_id == expected
+    assert result.best.reasons[-1] == f"read as: {part}"
+    assert result.best.score == 100 - PART_READING  # below what the whole title would score, as a reviewer sees
+
+
+@pytest.mark.parametrize("title", ["Koch (m/w/d) - Restaurant Adler", "Pflegehelfer - Wohn- und Pflegezentrum"])
+def test_a_title_whose_whole_finds_a_job_is_not_read_by_its_parts(part_index, title):
+    result = part_index.match(Posting(title))
+    assert result.decision == "needs_review"
+    assert not any(reason.startswith("read as") for candidate in result.candidates for reason in candidate.reasons)
+
+
+def test_a_job_a_part_of_the_title_finds_could_enter_a_match_the_whole_title_found_nothing_for():
+    posting = Posting("Wohn- und Pflegezentrum Unteres Tor: stv. Küchenleitung (m/w/d)")
+    index = JobIndex(PART_POOL[1:])
+    kept = index.match(posting).candidates
+    assert all(candidate.weak for candidate in kept)
+    index.upsert(PART_POOL[0])
+    assert index.match(posting).best.job_id == "p-0"
+    assert index.could_enter(posting, ["p-0"], kept)
+    index.upsert(kombo_job("e", "re", "Elektriker (m/w/d)", city="Haßfurt"))
+    assert "e" not in {candidate.job_id for candidate in index.match(posting).candidates}
+    assert not index.could_enter(posting, ["e"], kept)  # no part of the title is it
