@@ -70,6 +70,9 @@ _WORK_TIME_KINDS = {"vollzeit": "vollzeit", "voll+": "vollzeit", "vz": "vollzeit
 _WORK_TIME_WRITTEN = tuple(word for word in _WORK_TIME_KINDS if len(word) >= 5)  # recognised with a typo
 _WORK_TIME_PHRASE_KINDS = {("full", "time"): "vollzeit", ("part", "time"): "teilzeit", ("mini", "job"): "minijob"}
 _ELLIPSIS = re.compile(r"\s*\.{2,}\s*$")  # NFKC writes "…" as "..."
+# an ellipsis ending the job's title before a part a board appended ("Steuerberater (m/w/d) in Volkach (S... |
+# Volkach, Bayern"): the title is cut there when that part names places alone
+_ELLIPSIS_BEFORE_PART = re.compile(r"\s*\.{2,}(?=\s*(?::|\||[-\u2013\u2014])\s)")
 # A word ending in a hyphen before "und"/"oder"/a comma is the first part of a compound whose end follows
 # ("Stein- und Fliesenleger"): it keeps a mark, so that it is never taken for a city of the same name.
 _COMPOUND_PART = re.compile(r"(?<=[^\W\d_])-(?=\s*(?:,|/|&|\+|\b(?:und|oder|u|bzw)\b))")
@@ -104,9 +107,13 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
     (the posting's own city, which the pool may not know). One pass reaches the fixed point: normalizing the text
     again changes nothing (a property test checks it), so no title is normalized twice."""
     text = clean(title or "")
-    cut = ".." in text and bool(_ELLIPSIS.search(text))  # the search tries every position: 4 us a title
-    if cut:
-        text = _ELLIPSIS.sub("", text)
+    cut, appended = False, frozenset[City]()
+    if ".." in text:  # the searches try every position: 4 us a title
+        if _ELLIPSIS.search(text):
+            text, cut = _ELLIPSIS.sub("", text), True
+        elif (end := _ELLIPSIS_BEFORE_PART.search(text)) and \
+                not (rest := normalize_title(text[end.end() :], cities, also)).words:
+            text, cut, appended = text[: end.start()], True, rest.cities  # a place the board appended
     if ("sucht" in text or "SUCHT" in text) and not text.islower() and _HIRER_ALONE.search(text):
         text = ""  # (all small, as normalized text is, "sucht" may be the noun: left as it is)
     if "In" in text:
@@ -125,7 +132,7 @@ def normalize_title(title: str | None, cities: CityNames, also: City = ()) -> Ti
     if not kept:  # a title of work-time words alone ("Minijob", "Teilzeit oder Minijob") is named by them
         meaningful = [word for word in raw if word not in _MEANINGLESS and not _REFERENCE_NUMBER.fullmatch(word)]
         kept, found = _naming_words(meaningful, raw, cities, also)
-    return Title(" ".join(kept), tuple(kept), found, _work_time(raw), cut)
+    return Title(" ".join(kept), tuple(kept), found | appended, _work_time(raw), cut)
 
 
 # Raise when normalize_title's output changes: stored title forms of another version are not read.

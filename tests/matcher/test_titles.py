@@ -117,6 +117,25 @@ def test_an_ellipsis_marks_a_title_cut_short(title: str, expected: str, cut: boo
     assert (normalized.text, normalized.cut) == (expected, cut)
 
 
+@pytest.mark.parametrize(("title", "pool", "expected", "cut"), [
+    # a board cut the job's title, then appended its place
+    ("Steuerberater (m/w/d) in Volkach (S... | Volkach, Bayern", ["Volkach"], "steuerberater s", True),
+    ("Koch... - Bamberg", ["Bamberg"], "koch", True),
+    ("Koch … – Forchheim, Oberfranken", ["Forchheim"], "koch", True),
+    # what follows names more than places: not cut there
+    ("Steuerberater (m/w/d) in Volkach (S... | Teilzeit", ["Volkach"], "steuerberater s", False),
+    ("Koch... - Bamberg", [], "koch bamberg", False),  # a town no pool or posting knows is a word
+    ("Koch ... - Sous Chef", ["Bamberg"], "koch sous chef", False),
+])
+def test_an_ellipsis_before_a_part_naming_places_alone_marks_the_title_cut_there(
+    title: str, pool: list[str], expected: str, cut: bool
+) -> None:
+    normalized = normalize_title(title, cities(*pool))
+    assert (normalized.text, normalized.cut) == (expected, cut)
+    if cut and pool:
+        assert city_key(pool[0]) in normalized.cities  # the place the board appended is the posting's place
+
+
 @pytest.mark.parametrize(("title", "expected"), [
     ("Parkettleger (m|w|d) - Forchheim, Oberfranken", "parkettleger"),
     ("Lagerist Nürnberg, Mittelfranken", "lagerist"),
