@@ -298,7 +298,7 @@ class Pools:
                         session, customer_id, stored.version, max(INLINE_CATCH_UP, SNAPSHOT_BEHIND * stored.jobs)):
                     continue
                 entry = self._pool(session, key, versions.jobs, wait=True).entry
-                session.rollback()  # no read of this session holds the database while the snapshot is written
+                session.rollback()  # the read transaction ends: nothing holds the database during the write
                 with entry.lock:
                     entry.index.complete()  # a snapshot loads whole: no thread completes it after
                     version, jobs, data = entry.version, len(entry.index), pool_snapshots.pickled(entry.index)

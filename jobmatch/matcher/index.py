@@ -16,7 +16,16 @@ from jobmatch.matcher.ngrams import load_tables
 from jobmatch.matcher.occupations import occupations
 from jobmatch.matcher.places import City, CityNames, Place
 from jobmatch.matcher.readings import part_words, title_parts, without_foreign_parts, without_misspelt_cities
-from jobmatch.matcher.scoring import ALIKE_FLOOR, REVIEW_FLOOR, STRONG_TITLE, WEAK_ALIKE, WEAK_WORDING, WORDING_FLOOR, Side, side
+from jobmatch.matcher.scoring import (
+    ALIKE_FLOOR,
+    REVIEW_FLOOR,
+    STRONG_TITLE,
+    WEAK_ALIKE,
+    WEAK_WORDING,
+    WORDING_FLOOR,
+    Side,
+    side,
+)
 from jobmatch.matcher.search import TitleSearch
 from jobmatch.matcher.text import clean
 from jobmatch.matcher.titles import Title, TitleForms, normalize_title, only_work_time
@@ -126,37 +135,40 @@ class JobIndex:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         posting_side, title, pins = self._read(posting, set(exclude))
-        result = rank(posting_side, title, pins, self._worded(title, pins), self._pool, limit=limit,
-                      exclude=set(exclude), aliases=aliases, written=posting.title)
+        skip = set(exclude)
+        result = rank(posting_side, title, pins, self._worded(title, pins), self._pool, limit=limit, exclude=skip,
+                      aliases=aliases, written=posting.title)
         if result.decision != "no_match":
             return result
-        found = [candidate for part, read in self._part_readings(posting, posting_side) for candidate in
-                 _read_as(part, rank(posting_side, read, [], self._worded(read, []), self._pool, limit=limit,
-                                     exclude=set(exclude), written=posting.title).candidates)]
+        found = self._found_by_parts(posting, posting_side, self._pool, limit, skip)
         if not found:
             return result
-        best: dict[str, Candidate] = {}
-        for candidate in found + result.candidates:
-            held = best.get(candidate.job_id)
-            if held is None or (held.weak, -held.score) > (candidate.weak, -candidate.score):
-                best[candidate.job_id] = candidate
-        ranked = sorted(best.values(), key=lambda c: (c.weak, -c.score, c.job_id))[:limit]
-        return MatchResult("needs_review", ranked)
+        best: dict[str, Candidate] = {}  # a job's plausible candidate before its weak one
+        for candidate in sorted(found + result.candidates, key=lambda c: (c.weak, -c.score, c.job_id)):
+            best.setdefault(candidate.job_id, candidate)
+        return MatchResult("needs_review", list(best.values())[:limit])
 
-    def _part_readings(self, posting: Posting, posting_side: Side) -> list[tuple[str, Title]]:
-        """Each part of the title (jobmatch.matcher.readings.title_parts) that names a job, as the pool reads it
-        alone: a title the whole of which matches nothing may be a job's title beside an employer or a
-        slogan the pool knows the words of ("Wohn- und Pflegezentrum Unteres Tor: stv. Küchenleitung")."""
+    def _found_by_parts(self, posting: Posting, posting_side: Side, pool: Pool, limit: int, exclude: set[str],
+                        among: Collection[str] | None = None) -> list[Candidate]:
+        """The plausible candidates each part of the title (jobmatch.matcher.readings.title_parts) that names a
+        job finds, read alone as the pool reads a title (`_read_as`): a title the whole of which matches nothing
+        may be a job's title beside an employer or a slogan the pool knows the words of ("Wohn- und
+        Pflegezentrum Unteres Tor: stv. Küchenleitung")."""
         parts, _ = title_parts(clean(posting.title or ""))
         if len(parts) < 2:
             return []
-        readings = []
+        found = []
         for part in parts:
-            title = normalize_title(part, self._cities, also=posting_side.place.city)
-            title = without_misspelt_cities(self._cut_short(title), self._cities, self._search.titles_with_word)
-            if title.words and not only_work_time(title):
-                readings.append((part.strip(), title))
-        return readings
+            read = self._title_of(part, posting_side.place.city)
+            if read.words and not only_work_time(read):
+                found += _read_as(part.strip(), rank(posting_side, read, [], self._worded(read, [], among), pool,
+                                                     limit=limit, exclude=exclude, written=posting.title).candidates)
+        return found
+
+    def _title_of(self, text: str, city: City) -> Title:
+        """A title as this pool reads it, beside a posting in `city`."""
+        title = normalize_title(text, self._cities, also=city)
+        return without_misspelt_cities(self._cut_short(title), self._cities, self._search.titles_with_word)
 
     def could_enter(self, posting: Posting, job_ids: Collection[str], kept: Sequence[Candidate], limit: int = 5,
                     exclude: Collection[str] = ()) -> bool:
@@ -181,10 +193,8 @@ class JobIndex:
         among = Pool(self._jobs, self._titles, _Among(self._search, seen, ranked))
         found = rank(posting_side, title, [], self._worded(title, [], texts), among, limit=len(ranked), exclude=skip,
                      written=posting.title).candidates
-        if not any(not candidate.weak and not _read_by_part(candidate) for candidate in kept) and any(
-                _read_as(part, rank(posting_side, read, [], self._worded(read, [], texts), among, limit=len(ranked),
-                                    exclude=skip, written=posting.title).candidates)
-                for part, read in self._part_readings(posting, posting_side)):
+        if not any(not candidate.weak and not _read_by_part(candidate) for candidate in kept) \
+                and self._found_by_parts(posting, posting_side, among, len(ranked), skip, texts):
             return True  # the whole title finds nothing plausible, so the parts are read (`match`), and find a job
         if last is None:
             return bool(found)
@@ -202,8 +212,7 @@ class JobIndex:
         pins, written = self._pins(posting, exclude)
         text = without_foreign_parts(_without(posting.title, written),
                                      lambda part: part_words(part, self._cities, place.city), self._search.knows)
-        title = normalize_title(text, self._cities, also=place.city)
-        title = without_misspelt_cities(self._cut_short(title), self._cities, self._search.titles_with_word)
+        title = self._title_of(text, place.city)
         if not place and len(title.cities) == 1:  # "Pflegehelfer in Sonneberg" without a location says where
             (city,) = title.cities
             place = Place(city, "")

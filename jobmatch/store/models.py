@@ -282,8 +282,8 @@ class Posting(Base):
               postgresql_where=text(_WAITING), sqlite_where=text(_WAITING)),
         Index("ix_postings_linked_job_id", "linked_job_id"),  # postings linked to a job that was closed
         Index("ix_postings_customer_updated_at", "customer_id", "updated_at"),
-        # waiting postings no re-match run has seen, by the version they were matched at: a run finds those
-        # matched against a pool behind it without reading every posting updated lately (jobmatch.api.rematch)
+        # waiting postings no re-match run has seen, by their update: a run finds those matched against a pool
+        # behind it without reading every posting updated lately (jobmatch.api.rematch.behind_postings)
         Index("ix_postings_unseen_updated_at", "customer_id", "updated_at",
               postgresql_where=text(f"{_WAITING} AND seen_by_rematch IS NOT true"),
               sqlite_where=text(f"{_WAITING} AND seen_by_rematch IS NOT 1")),
